@@ -1,0 +1,276 @@
+import {randomBytes} from "node:crypto";
+import {ConfigError, ParseError} from "../errors.ts";
+import {validatePlan} from "../plan/validate.ts";
+import type {EnvironmentSpec, Plan} from "../plan/types.ts";
+import type {Sample} from "../samples.ts";
+import {keepRaw, safeName} from "../store/raw.ts";
+import type {RawOutput, Store} from "../store/store.ts";
+import type {Step, StepOutput, Target} from "../targets/target.ts";
+import {VERSION} from "../version.ts";
+import type {Progress} from "./progress.ts";
+import {stepTemplates, type StepTemplate} from "./steps.ts";
+import {StopRuleTracker} from "./stop-rule.ts";
+
+/** Turns a probe's stdout into samples; failures inside the probe come back as failed samples. */
+export type ProbeOutputParser = (stdout: string, file: string) => Sample[];
+
+export interface CampaignOptions {
+  store: Store;
+  /** The plan to start; ignored when resuming (the stored plan is used). */
+  plan?: Plan;
+  /** Continue the newest unfinished campaign (or this run id) instead of starting one. */
+  resume?: boolean | string;
+  openTarget: (spec: EnvironmentSpec) => Promise<Target>;
+  parseOutput: ProbeOutputParser;
+  progress: Progress;
+  /** Probes that could not be built, with the reason: their steps are recorded as failed, the rest go on. */
+  unavailable?: Record<string, string>;
+  /** Probe tool version recorded with each sample. */
+  toolVersion: string;
+}
+
+export interface CampaignSummary {
+  runId: string;
+  rounds: number;
+  stepsRun: number;
+  stepsSkipped: number;
+  stepsFailed: number;
+  stopReason: string;
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * Runs a campaign: rounds of every step in every environment, environments in rotating order so
+ * that slow drift of a shared machine spreads over all of them instead of biasing one; each step's
+ * raw output, samples and status land together, so a killed campaign resumes where it stopped.
+ */
+export async function runCampaign(options: CampaignOptions): Promise<CampaignSummary> {
+  const {store, progress} = options;
+  const {runId, plan, resumed} = await startOrResume(options);
+  const templates = stepTemplates(plan);
+  const done = await store.completedStepIds(runId);
+  const tracker = new StopRuleTracker(plan.repetitions);
+  if (resumed) await replayFinishedRounds(store, runId, tracker);
+
+  const targets = new Map<string, Target>();
+  const started = Date.now();
+  const summary: CampaignSummary = {runId, rounds: 0, stepsRun: 0, stepsSkipped: 0, stepsFailed: 0, stopReason: ""};
+  progress.note(`${resumed ? "resuming" : "starting"} campaign ${runId} (plan "${plan.name}", ${plan.environments.length} environment(s), ${templates.length} step(s) per round)`);
+  progress.start(plan.environments.length * templates.length * plan.repetitions.min);
+  try {
+    for (let round = 0; ; round++) {
+      const reason = tracker.stopReason(round, (Date.now() - started) / 1000);
+      if (reason) {
+        summary.stopReason = reason;
+        break;
+      }
+      if (round >= plan.repetitions.min) progress.grow(plan.environments.length * templates.length);
+      const order = rotate(plan.environments, round);
+      for (const spec of order) {
+        const pending = templates.filter((t) => !done.has(stepId(spec.label, round, t)));
+        summary.stepsSkipped += templates.length - pending.length;
+        if (pending.length === 0) continue;
+        const target = await targetFor(spec, targets, options, runId);
+        await runRound(options, runId, spec.label, round, pending, target, tracker, summary, plan.stepTimeoutS);
+      }
+      summary.rounds = round + 1;
+    }
+    await store.finishRun(runId, "complete");
+    return summary;
+  } finally {
+    progress.finish();
+    for (const target of targets.values()) await target.close().catch(() => undefined);
+  }
+}
+
+async function startOrResume(options: CampaignOptions): Promise<{runId: string; plan: Plan; resumed: boolean}> {
+  const {store} = options;
+  if (options.resume) {
+    const row = typeof options.resume === "string" ? await store.run(options.resume) : await store.latestUnfinishedRun();
+    if (!row) throw new ConfigError(typeof options.resume === "string" ? `no run ${options.resume} in ${store.path}` : `no unfinished campaign in ${store.path} to resume`);
+    if (row.source !== "run") throw new ConfigError(`run ${row.run_id} is an ${row.source}, not a campaign`);
+    return {runId: String(row.run_id), plan: validatePlan(JSON.parse(String(row.plan)), () => `stored plan of ${row.run_id}`), resumed: true};
+  }
+  if (!options.plan) throw new ConfigError("a plan is needed to start a campaign");
+  const runId = newRunId();
+  await store.beginRun({runId, source: "run", plan: planToStored(options.plan), stopRule: options.plan.repetitions, vmmbenchVersion: VERSION});
+  return {runId, plan: options.plan, resumed: false};
+}
+
+/** Plans are stored in the same shape a user writes, so resume validates them again on the way back in. */
+export function planToStored(plan: Plan): unknown {
+  const env = (e: EnvironmentSpec) => {
+    switch (e.target) {
+      case "local":
+        return {target: e.target, label: e.label};
+      case "qemu":
+        return {target: e.target, label: e.label, accel: e.accel, vcpus: e.vcpus, memory_mb: e.memoryMb, disk_cache: e.diskCache, guest_os: e.guestOs};
+      case "ssh":
+        return {
+          target: e.target,
+          label: e.label,
+          destination: e.destination,
+          port: e.port,
+          ...(e.identityFile ? {identity_file: e.identityFile} : {}),
+          strict_host_key_checking: e.strictHostKeyChecking,
+          ...(e.hypervisor ? {hypervisor: e.hypervisor} : {}),
+          passthrough: e.passthrough
+        };
+    }
+  };
+  const {lmbench, linpack, iozone} = plan.suites;
+  return {
+    name: plan.name,
+    engine: plan.engine,
+    environments: plan.environments.map(env),
+    suites: {
+      ...(lmbench && {lmbench: {table1: lmbench.table1, ctx: lmbench.ctx, mem_size_mb: lmbench.memSizesMb, budget_ms: lmbench.budgetMs, reps: lmbench.reps}}),
+      ...(linpack && {linpack: {n: linpack.n, threads: linpack.threads, reps: linpack.reps}}),
+      ...(iozone && {iozone: {file_kb: iozone.fileKb, record_kb: iozone.recordKb, fsync: iozone.fsync, direct: iozone.direct, reps: iozone.reps}})
+    },
+    repetitions: {min: plan.repetitions.min, max: plan.repetitions.max, rsd: plan.repetitions.rsd, budget_s: plan.repetitions.budgetS},
+    step_timeout_s: plan.stepTimeoutS
+  };
+}
+
+async function replayFinishedRounds(store: Store, runId: string, tracker: StopRuleTracker): Promise<void> {
+  const rows = await store.query(
+    `SELECT environment, step_id, metric, params, value, status FROM samples WHERE run_id = $1 AND status = 'ok'`,
+    [runId]
+  );
+  for (const row of rows) {
+    const round = Number(/\/r(\d+)\//.exec(String(row.step_id))?.[1] ?? 0);
+    tracker.add(String(row.environment), round, [
+      {suite: "lmbench", metric: String(row.metric), params: JSON.parse(String(row.params)), unit: "", value: Number(row.value), repetition: 0}
+    ]);
+  }
+}
+
+/** Opens each environment once per campaign and records its fingerprint (refreshed on resume). */
+async function targetFor(spec: EnvironmentSpec, targets: Map<string, Target>, options: CampaignOptions, runId: string): Promise<Target> {
+  let target = targets.get(spec.label);
+  if (!target) {
+    target = await options.openTarget(spec);
+    targets.set(spec.label, target);
+    await options.store.recordEnvironment(runId, {...(await target.fingerprint()), environment: spec.label});
+  }
+  return target;
+}
+
+function stepId(environment: string, round: number, template: StepTemplate): string {
+  return `${environment}/r${round}/${template.name}`;
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+async function runRound(
+  options: CampaignOptions,
+  runId: string,
+  environment: string,
+  round: number,
+  templates: StepTemplate[],
+  target: Target,
+  tracker: StopRuleTracker,
+  summary: CampaignSummary,
+  timeoutS: number
+): Promise<void> {
+  const {store, progress} = options;
+  const byId = new Map<string, StepTemplate>();
+  const steps: Step[] = templates.map((t) => {
+    const id = stepId(environment, round, t);
+    byId.set(id, t);
+    return {id, probe: t.probe, args: t.args, timeoutS};
+  });
+  const unavailable = options.unavailable ?? {};
+  const runnable = steps.filter((step) => !(step.probe in unavailable));
+  let index = 0;
+  const record = async (output: StepOutput) => {
+    const template = byId.get(output.id);
+    if (!template) return;
+    index++;
+    const result = recordFor(store.dataDir, runId, environment, round, template, output, options.parseOutput);
+    await store.recordStep({
+      runId,
+      stepId: output.id,
+      environment,
+      status: result.ok ? "done" : "failed",
+      startedAt: new Date(Date.now() - output.durationMs),
+      durationMs: output.durationMs,
+      message: result.message,
+      raw: result.raw,
+      samples: result.samples,
+      provenance: {tool: "vmmbench", toolVersion: options.toolVersion, engine: "builtin"}
+    });
+    tracker.add(environment, round, result.samples);
+    summary.stepsRun++;
+    if (!result.ok) summary.stepsFailed++;
+    progress.done(output.id, result.ok, output.durationMs, result.message);
+    if (index < runnable.length) progress.step(runnable[index].id);
+  };
+  for (const step of steps) {
+    const why = unavailable[step.probe];
+    if (why) await record({id: step.id, stdout: "", stderr: `${step.probe} unavailable: ${why}`, exitCode: null, signal: null, timedOut: false, durationMs: 0});
+  }
+  index = 0;
+  if (runnable.length === 0) return;
+  progress.step(runnable[0].id);
+  await target.run(runnable, record);
+}
+
+interface StepResult {
+  ok: boolean;
+  message?: string;
+  raw: RawOutput[];
+  samples: Sample[];
+}
+
+/** Keeps the step's output verbatim and turns it into samples; a failed process is data, not an exception. */
+function recordFor(
+  dataDir: string,
+  runId: string,
+  environment: string,
+  round: number,
+  template: StepTemplate,
+  output: StepOutput,
+  parse: ProbeOutputParser
+): StepResult {
+  const base = `${safeName(environment)}/r${round}-${template.name}`;
+  const raw = [keepRaw(dataDir, runId, `${base}.jsonl`, output.stdout, "vmmbench-probe-jsonl")];
+  if (output.stderr.trim()) raw.push(keepRaw(dataDir, runId, `${base}.stderr`, output.stderr, "stderr"));
+  let samples: Sample[] = [];
+  let parseProblem: string | undefined;
+  try {
+    samples = parse(output.stdout, raw[0].path).map((s) => ({...s, repetition: round * template.reps + s.repetition}));
+  } catch (error) {
+    if (!(error instanceof ParseError)) throw error;
+    parseProblem = error.message;
+  }
+  const processProblem = output.exitCode === null && !output.signal && !output.timedOut
+    ? "not run"
+    : output.timedOut
+    ? `timed out after ${(output.durationMs / 1000).toFixed(0)} s`
+    : output.signal
+      ? `killed by ${output.signal}`
+      : output.exitCode !== 0
+        ? `exited with code ${output.exitCode}`
+        : undefined;
+  const failedInside = samples.filter((s) => s.status === "failed").length;
+  const problems = [processProblem, parseProblem, failedInside ? `${failedInside} failed sample(s)` : undefined].filter(Boolean);
+  const stderrTail = output.stderr.trim().split("\n").slice(-3).join(" | ");
+  if (processProblem && samples.length === 0) {
+    samples = [{suite: template.suite, metric: "step_failed", params: {step: template.name}, unit: "", value: NaN, repetition: round, status: "failed", note: `${processProblem}${stderrTail ? `: ${stderrTail}` : ""}`}];
+  }
+  return {
+    ok: problems.length === 0,
+    message: problems.length ? `${problems.join("; ")}${stderrTail && processProblem ? `: ${stderrTail}` : ""}` : undefined,
+    raw,
+    samples
+  };
+}

@@ -1,0 +1,47 @@
+import {median, rsd} from "../stats.ts";
+import type {Sample} from "../samples.ts";
+import type {StopRule} from "../plan/types.ts";
+
+/**
+ * Tracks, per environment × metric × params, the median of each round, and decides when the
+ * campaign may stop: after `min` rounds once every series' RSD over rounds is below `rsd`,
+ * after `max` rounds, or once the time budget is spent (never before one full round).
+ */
+export class StopRuleTracker {
+  private readonly rounds = new Map<string, Map<number, number[]>>();
+
+  constructor(readonly rule: StopRule) {}
+
+  add(environment: string, round: number, samples: readonly Sample[]): void {
+    for (const s of samples) {
+      if (s.status === "failed" || !Number.isFinite(s.value)) continue;
+      const key = `${environment}\u0000${s.metric}\u0000${JSON.stringify(s.params)}`;
+      let byRound = this.rounds.get(key);
+      if (!byRound) this.rounds.set(key, (byRound = new Map()));
+      const values = byRound.get(round) ?? [];
+      values.push(s.value);
+      byRound.set(round, values);
+    }
+  }
+
+  /** The series still above the RSD threshold, worst first (for the progress line and the log). */
+  unsettled(): Array<{key: string; rsd: number}> {
+    const out: Array<{key: string; rsd: number}> = [];
+    for (const [key, byRound] of this.rounds) {
+      const medians = [...byRound.values()].map(median);
+      const spread = medians.length < 2 ? Infinity : rsd(medians);
+      if (spread >= this.rule.rsd) out.push({key: key.replaceAll("\u0000", " "), rsd: spread});
+    }
+    return out.sort((a, b) => b.rsd - a.rsd);
+  }
+
+  /** Why the campaign should not start round `round` (0-based), or null to go on. */
+  stopReason(round: number, elapsedS: number): string | null {
+    if (round >= this.rule.max) return `reached the maximum of ${this.rule.max} rounds`;
+    if (round >= 1 && elapsedS >= this.rule.budgetS) return `time budget of ${this.rule.budgetS} s spent after ${round} rounds`;
+    if (round >= this.rule.min && round >= 2 && this.unsettled().length === 0) {
+      return `every series has RSD below ${(this.rule.rsd * 100).toFixed(1)}% after ${round} rounds`;
+    }
+    return null;
+  }
+}

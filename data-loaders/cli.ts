@@ -1,0 +1,167 @@
+/**
+ * The only place that reads argv and decides exit codes. Every command lives in
+ * data-loaders/commands/ and throws typed errors; this file turns them into messages.
+ */
+import {parseArgs, type ParseArgsConfig} from "node:util";
+import {ConfigError, MissingDependencyError, ParseError, VmmbenchError} from "./errors.ts";
+import {DEFAULT_DB} from "./store/store.ts";
+import {VERSION} from "./version.ts";
+
+const HELP = `vmmbench ${VERSION} — measure and compare virtual machine monitors (native, KVM, Xen, QEMU)
+
+Usage: vmmbench <command> [options]
+
+Commands:
+  run      Run a campaign (built-in LMbench/IOzone/LINPACK probes) and store it
+  ingest   Store existing LMbench, IOzone, HPL/HPCC, Intel LINPACK, fio or STREAM outputs
+  sql      Run SQL over the results database
+  image    Build the hermetic guest image (kernel + initramfs)
+  site     Build or preview the report (Observable Framework, fully offline)
+
+Common options:
+  --db PATH    results database (default ${DEFAULT_DB})
+  -h, --help   help for a command
+  --version    print the version
+
+Examples:
+  vmmbench run --plan quick
+  vmmbench run --plan my-plan.yaml --db /tmp/study.duckdb
+  vmmbench run --resume
+  vmmbench ingest results/ --env kvm --hypervisor kvm --vcpus 2
+  vmmbench sql "select environment, metric, median(value) from results group by all"
+  vmmbench sql "select * from results limit 5" --format csv
+  vmmbench site build
+`;
+
+const COMMAND_HELP: Record<string, string> = {
+  run: `Usage: vmmbench run [--plan quick|full|FILE] [--db PATH] [--resume [RUN_ID]]
+
+Runs a campaign: every environment of the plan × the suites it names, in rounds whose order
+rotates across environments, until the plan's stop rule holds. Raw outputs are kept under
+data/runs/<run-id>/ (beside the database); samples go to the database.
+
+  --plan NAME|FILE   a preset (quick, full) or a YAML/JSON plan file (default quick)
+  --resume [RUN_ID]  continue the newest unfinished campaign (or RUN_ID) without redoing finished steps
+  --db PATH          results database (default ${DEFAULT_DB})
+
+Examples:
+  vmmbench run                      # the quick native pass
+  vmmbench run --plan study.yaml
+  vmmbench run --resume
+`,
+  sql: `Usage: vmmbench sql "<query>" [--format table|csv|json] [--db PATH]
+
+Runs SQL over the database. The view \`results\` has one row per sample with its environment,
+hypervisor, guest OS, vCPUs, pass-through, suite, metric, params (JSON), unit, value, repetition,
+tool, tool version and the sha256 of the raw output it came from.
+
+Examples:
+  vmmbench sql "select count(distinct metric) from results where source='run'"
+  vmmbench sql "select environment, metric, median(value) v from results group by all order by all" --format csv
+`,
+  ingest: `Usage: vmmbench ingest PATH... --env LABEL [--hypervisor H] [--guest-os OS] [--vcpus N]
+                       [--passthrough on|off] [--tag key=value]... [--db PATH]
+       vmmbench ingest --manifest FILE [--db PATH]
+
+Stores outputs others produced, recognised by their content: LMbench results and summaries,
+IOzone (auto, -R/-b report, throughput), HPL, HPCC, Intel LINPACK, fio JSON, STREAM.
+Directories are walked. All-or-nothing: one bad file stores nothing. Files already stored are skipped.
+`,
+  image: `Usage: vmmbench image build
+
+Builds the guest image (Debian kernel + busybox-static + the static probes) into .cache/images/<hash>/.
+`,
+  site: `Usage: vmmbench site build [--db PATH]
+       vmmbench site preview [--db PATH]
+
+Builds the report into dist/ with no network access (every module comes from node_modules), or
+serves it with live reload. Data loaders read the database given by --db.
+`
+};
+
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const log = (line: string) => err.write(`${line}\n`);
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+      out.write(HELP);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === "--version") {
+      out.write(`${VERSION}\n`);
+      return 0;
+    }
+    if (!(command in COMMAND_HELP)) throw new ConfigError(`unknown command "${command}" (run vmmbench --help)`);
+    if (rest.includes("-h") || rest.includes("--help")) {
+      out.write(COMMAND_HELP[command]);
+      return 0;
+    }
+    switch (command) {
+      case "run": {
+        const {values} = args(rest, {plan: {type: "string", default: "quick"}, resume: {type: "boolean"}, db: {type: "string", default: DEFAULT_DB}}, true);
+        const {runCommand} = await import("./commands/run.ts");
+        const resumeId = typeof values.resume === "boolean" && values.resume ? (positionalsOf(rest, ["--resume"])[0] ?? true) : false;
+        const summary = await runCommand({db: String(values.db), plan: String(values.plan), resume: resumeId, log});
+        return summary.stepsFailed > 0 ? 1 : 0;
+      }
+      case "sql": {
+        const {values, positionals} = args(rest, {format: {type: "string", default: "table"}, db: {type: "string", default: DEFAULT_DB}});
+        if (positionals.length !== 1) throw new ConfigError(`sql takes exactly one query in quotes, got ${positionals.length}`);
+        const format = String(values.format);
+        if (!["table", "csv", "json"].includes(format)) throw new ConfigError(`--format: expected table, csv or json, found "${format}"`);
+        const {sqlCommand} = await import("./commands/sql.ts");
+        await sqlCommand({db: String(values.db), query: positionals[0], format: format as "table" | "csv" | "json", out});
+        return 0;
+      }
+      case "ingest": {
+        const {ingestCommand, INGEST_OPTIONS} = await import("./commands/ingest.ts");
+        const {values, positionals} = args(rest, {...INGEST_OPTIONS, db: {type: "string", default: DEFAULT_DB}});
+        await ingestCommand({values, paths: positionals, log});
+        return 0;
+      }
+      case "image": {
+        const {positionals} = args(rest, {});
+        if (positionals[0] !== "build") throw new ConfigError(`image: expected the subcommand "build"`);
+        const {imageBuildCommand} = await import("./commands/image.ts");
+        await imageBuildCommand({log});
+        return 0;
+      }
+      case "site": {
+        const {values, positionals} = args(rest, {db: {type: "string", default: DEFAULT_DB}});
+        const sub = positionals[0];
+        if (sub !== "build" && sub !== "preview") throw new ConfigError(`site: expected "build" or "preview", found ${sub === undefined ? "nothing" : `"${sub}"`}`);
+        const {siteCommand} = await import("./commands/site.ts");
+        return await siteCommand({sub, db: String(values.db), log});
+      }
+    }
+    return 2;
+  } catch (error) {
+    if (error instanceof VmmbenchError) {
+      const kind = error instanceof ConfigError || error instanceof ParseError ? "error" : error instanceof MissingDependencyError ? "missing" : "error";
+      err.write(`vmmbench: ${kind}: ${error.message}\n`);
+      return error instanceof ConfigError ? 2 : 1;
+    }
+    throw error;
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** parseArgs with unknown flags turned into a ConfigError that lists the accepted ones. */
+function args(argv: string[], options: Options, allowPositionals = true) {
+  try {
+    return parseArgs({args: argv, options, allowPositionals, strict: true});
+  } catch (error) {
+    const accepted = Object.keys(options).map((o) => `--${o}`).join(", ");
+    throw new ConfigError(`${(error as Error).message.split(".")[0]} (accepted: ${accepted || "none"})`);
+  }
+}
+
+/** Positionals that directly follow one of `flags` (for optional flag values such as `--resume [RUN_ID]`). */
+function positionalsOf(argv: string[], flags: string[]): string[] {
+  const out: string[] = [];
+  argv.forEach((a, i) => {
+    if (flags.includes(a) && argv[i + 1] !== undefined && !argv[i + 1].startsWith("-")) out.push(argv[i + 1]);
+  });
+  return out;
+}

@@ -1,0 +1,31 @@
+import type {Row} from "../store/store.ts";
+
+export type OutputFormat = "table" | "csv" | "json";
+
+/** Renders query rows for a terminal (aligned columns), a spreadsheet (RFC 4180 CSV) or a program (JSON). */
+export function formatRows(columns: string[], rows: Row[], format: OutputFormat): string {
+  switch (format) {
+    case "json":
+      return `${JSON.stringify(rows, (_key, value) => (typeof value === "bigint" ? value.toString() : value), 2)}\n`;
+    case "csv":
+      return [columns.map(csvCell).join(","), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(","))].join("\n") + "\n";
+    case "table": {
+      const cells = rows.map((r) => columns.map((c) => text(r[c])));
+      const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
+      const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+      return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line), `(${rows.length} row${rows.length === 1 ? "" : "s"})`].join("\n") + "\n";
+    }
+  }
+}
+
+function text(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value).replace(/[\r\n\t]+/g, " ");
+}
+
+function csvCell(value: unknown): string {
+  const s = value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}

@@ -1,0 +1,123 @@
+/**
+ * A hermetic guest image: the Debian kernel (uncompressed vmlinux) plus an initramfs built from
+ * static busybox, the probes, the guest modules and `/init`. Content-addressed: the hash covers the
+ * kernel bytes and the initramfs bytes, and the image lives in `<cache>/images/<hash>/`, so the same
+ * inputs give the same hash and the same files, and a changed probe gives a new image.
+ */
+
+import {existsSync} from "node:fs";
+import {copyFile, link, readFile, writeFile} from "node:fs/promises";
+import {join} from "node:path";
+import {buildInitramfs, type Compression} from "./initramfs.ts";
+import {obtainKernel} from "./kernel.ts";
+import {atomicDir, cacheRoot, sha256} from "./paths.ts";
+
+/** Bumped whenever the image layout or /init protocol changes, so old cache entries are not reused. */
+export const IMAGE_FORMAT = 1;
+
+export interface ImageOptions {
+  /** Probe name → absolute path of a static binary. */
+  probes: Record<string, string>;
+  /** `none` boots fastest under TCG (see docs/guests.md); `gzip` is smaller. */
+  compression?: Compression;
+  kernelPackage?: string;
+  busybox?: string;
+  cacheDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface ImageManifest {
+  format: number;
+  hash: string;
+  kernelPackage: string;
+  kernelVersion: string;
+  kver: string;
+  vmlinuxSha256: string;
+  initramfsSha256: string;
+  compression: Compression;
+  busybox: string;
+  probes: Record<string, string>;
+  modules: string[];
+}
+
+export interface GuestImage {
+  /** Uncompressed kernel for `qemu -kernel`. */
+  kernel: string;
+  /** Initramfs for `qemu -initrd` (a batch archive is appended per boot). */
+  initramfs: string;
+  /** Content hash (hex, 64 chars). */
+  hash: string;
+  kver: string;
+  dir: string;
+  manifest: ImageManifest;
+}
+
+export async function buildImage(options: ImageOptions): Promise<GuestImage & {cached: boolean}> {
+  const log = options.log ?? (() => {});
+  const cache = options.cacheDir ?? cacheRoot();
+  const kernel = await obtainKernel({package: options.kernelPackage, cacheDir: cache, log});
+  const compression = options.compression ?? "none";
+  const initramfs = await buildInitramfs({kernel, probes: options.probes, busybox: options.busybox, compression});
+  const initramfsSha256 = sha256(initramfs.bytes);
+  const hash = sha256(JSON.stringify({format: IMAGE_FORMAT, vmlinux: kernel.vmlinuxSha256, initramfs: initramfsSha256}));
+  const manifest: ImageManifest = {
+    format: IMAGE_FORMAT,
+    hash,
+    kernelPackage: kernel.package,
+    kernelVersion: kernel.version,
+    kver: kernel.kver,
+    vmlinuxSha256: kernel.vmlinuxSha256,
+    initramfsSha256,
+    compression,
+    busybox: initramfs.busyboxVersion,
+    probes: initramfs.probes,
+    modules: kernel.modules.map((m) => m.name)
+  };
+  const dir = join(cache, "images", hash);
+  const initramfsName = compression === "gzip" ? "initramfs.cpio.gz" : "initramfs.cpio";
+  const cached = existsSync(join(dir, "image.json"));
+  if (!cached) {
+    log(`image: writing ${dir}`);
+    await atomicDir(dir, async (tmp) => {
+      await link(kernel.vmlinux, join(tmp, "vmlinux")).catch(() => copyFile(kernel.vmlinux, join(tmp, "vmlinux")));
+      await writeFile(join(tmp, initramfsName), initramfs.bytes);
+      await writeFile(join(tmp, "image.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    });
+  }
+  return {kernel: join(dir, "vmlinux"), initramfs: join(dir, initramfsName), hash, kver: kernel.kver, dir, manifest, cached};
+}
+
+/** Reads an image back from its cache directory. */
+export async function loadImage(dir: string): Promise<GuestImage> {
+  const manifest = JSON.parse(await readFile(join(dir, "image.json"), "utf8")) as ImageManifest;
+  const initramfsName = manifest.compression === "gzip" ? "initramfs.cpio.gz" : "initramfs.cpio";
+  return {kernel: join(dir, "vmlinux"), initramfs: join(dir, initramfsName), hash: manifest.hash, kver: manifest.kver, dir, manifest};
+}
+
+export interface ImageBuildCommandOptions extends Partial<ImageOptions> {
+  /** Where to print; default stdout. */
+  print?: (line: string) => void;
+}
+
+/**
+ * `vmmbench image build`: builds the probes (data-loaders/probes/build.ts) unless `probes` is given,
+ * then the image, and prints what it did.
+ */
+export async function imageBuildCommand(options: ImageBuildCommandOptions = {}): Promise<GuestImage> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const started = Date.now();
+  let probes = options.probes;
+  if (!probes) {
+    const module = (await import(["..", "probes", "build.ts"].join("/"))) as {buildProbes: () => Promise<Record<string, string>>};
+    probes = await module.buildProbes();
+  }
+  const image = await buildImage({...options, probes, log: options.log ?? ((line) => print(line))});
+  const m = image.manifest;
+  print(`image ${image.hash.slice(0, 16)} ${image.cached ? "(cached)" : "(built)"} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  print(`  dir        ${image.dir}`);
+  print(`  kernel     ${m.kernelPackage} ${m.kernelVersion} (${m.kver}), vmlinux sha256 ${m.vmlinuxSha256.slice(0, 16)}`);
+  print(`  initramfs  ${m.compression}, sha256 ${m.initramfsSha256.slice(0, 16)}, busybox ${m.busybox}`);
+  print(`  modules    ${m.modules.join(" ")}`);
+  print(`  probes     ${Object.keys(m.probes).join(" ") || "(none)"}`);
+  return image;
+}

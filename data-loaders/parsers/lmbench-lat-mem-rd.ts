@@ -1,0 +1,56 @@
+/**
+ * LMbench `lat_mem_rd` output on its own (stderr of `lat_mem_rd -P 1 SIZE_MB 128 256 ...`):
+ *
+ *   "stride=128
+ *   0.00049 1.186
+ *   0.00098 1.186
+ *
+ *   "stride=256
+ *   ...
+ *
+ * One block per stride; rows are array size in MB and load latency in ns.
+ */
+import {ParseError} from "../errors.ts";
+import type {ParsedOutput, Params, Sample} from "../samples.ts";
+import {fields, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+
+export const FORMAT = "lmbench-lat-mem-rd";
+
+export const STRIDE_TITLE = /^"?stride=(\d+)\s*$/;
+
+/** One "size_mb ns" row under a stride title, or undefined when the line is not such a row. */
+export function latMemRdRow(title: string, line: string, random: boolean): {params: Params; value: number} | undefined {
+  const stride = STRIDE_TITLE.exec(title.trim());
+  const parts = fields(line);
+  if (!stride || parts.length !== 2) return undefined;
+  const size = readNumber(parts[0]);
+  const latency = readNumber(parts[1]);
+  if (size === undefined || latency === undefined) return undefined;
+  const params: Params = {size_mb: size, stride: Number(stride[1])};
+  if (random) params.random = true;
+  return {params, value: latency};
+}
+
+export function parseLatMemRd(text: string, file: string): ParsedOutput {
+  const lines = splitLines(text);
+  const samples: Sample[] = [];
+  let title: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "") {
+      title = undefined;
+      continue;
+    }
+    if (STRIDE_TITLE.test(line)) {
+      title = line;
+      continue;
+    }
+    const row = title === undefined ? undefined : latMemRdRow(title, line, false);
+    if (!row) {
+      throw new ParseError(file, i + 1, title === undefined ? 'a "stride=N title line' : "a lat_mem_rd row \"<size MB> <latency ns>\"", lines[i]);
+    }
+    samples.push({suite: "lmbench", metric: "lat_mem_rd", params: row.params, unit: "ns", value: roundSignificant(row.value), repetition: 0});
+  }
+  if (samples.length === 0) throw new ParseError(file, 1, 'at least one "stride=N block with rows', lines[0]);
+  return {format: FORMAT, tool: "lmbench", toolVersion: null, samples: numberRepetitions(samples), meta: {}};
+}

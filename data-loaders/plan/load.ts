@@ -1,0 +1,38 @@
+import {readFileSync} from "node:fs";
+import {LineCounter, parseDocument, isNode} from "yaml";
+import {ConfigError} from "../errors.ts";
+import {PRESETS} from "./presets.ts";
+import type {Plan} from "./types.ts";
+import {validatePlan} from "./validate.ts";
+
+/** A preset name (`quick`, `full`, …) or the path of a YAML/JSON plan file. */
+export function loadPlan(spec: string): Plan {
+  const preset = PRESETS[spec];
+  if (preset) return validatePlan(preset, (path) => `preset "${spec}"`);
+  let text: string;
+  try {
+    text = readFileSync(spec, "utf8");
+  } catch (error) {
+    throw new ConfigError(`--plan ${spec}: not a preset (${Object.keys(PRESETS).join(", ")}) and not a readable file (${(error as NodeJS.ErrnoException).code})`);
+  }
+  return parsePlanText(text, spec);
+}
+
+/** YAML is a superset of JSON, so one reader serves both; errors carry file:line. */
+export function parsePlanText(text: string, file: string): Plan {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {lineCounter, prettyErrors: false});
+  if (doc.errors.length > 0) {
+    const error = doc.errors[0];
+    const line = lineCounter.linePos(error.pos[0]).line;
+    throw new ConfigError(`${file}:${line}: expected valid YAML: ${error.message.split("\n")[0]}`);
+  }
+  return validatePlan(doc.toJS(), (path) => {
+    // Walk up to the deepest node that exists, so a missing key points at its parent's line.
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+      if (isNode(node) && node.range) return `${file}:${lineCounter.linePos(node.range[0]).line}`;
+    }
+    return `${file}:1`;
+  });
+}

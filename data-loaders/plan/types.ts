@@ -1,0 +1,73 @@
+/** A campaign plan after validation: every field present, every value in range. */
+import type {Hypervisor} from "../targets/target.ts";
+
+export interface StopRule {
+  /** Rounds every environment runs at least. */
+  min: number;
+  /** Rounds no environment runs more than. */
+  max: number;
+  /** Stop early when every metric's relative standard deviation over rounds is below this (0.025 = 2.5%). */
+  rsd: number;
+  /** Stop starting new rounds once the campaign has run this long. */
+  budgetS: number;
+}
+
+export type EnvironmentSpec =
+  | {target: "local"; label: string}
+  | {
+      target: "qemu";
+      label: string;
+      accel: "auto" | "tcg" | "kvm";
+      vcpus: number;
+      memoryMb: number;
+      diskCache: "none" | "writeback" | "writethrough" | "unsafe" | "directsync";
+      guestOs: string;
+    }
+  | {
+      target: "ssh";
+      label: string;
+      destination: string;
+      port: number;
+      identityFile: string | null;
+      strictHostKeyChecking: "yes" | "accept-new" | "no";
+      /** What the remote machine is, when detection from inside cannot tell (a KVM guest with VT-d pass-through). */
+      hypervisor: Hypervisor | null;
+      passthrough: boolean;
+    };
+
+export interface LmbenchOptions {
+  /** Table 1 metrics to measure (lat_syscall, lat_fork, …). */
+  table1: string[];
+  /** Table 2 cells as [procs, size_kb]. */
+  ctx: Array<[number, number]>;
+  /** Memory bandwidth working set in MB; empty to skip Fig. 2. */
+  memSizesMb: number[];
+  /** Time budget of one timed repetition inside the probe. */
+  budgetMs: number;
+  /** Repetitions inside one probe invocation. */
+  reps: number;
+}
+
+export interface LinpackOptions {
+  n: number[];
+  threads: number;
+  reps: number;
+}
+
+export interface IozoneOptions {
+  fileKb: number[];
+  recordKb: number[];
+  fsync: boolean;
+  direct: boolean;
+  reps: number;
+}
+
+export interface Plan {
+  name: string;
+  engine: "builtin" | "reference";
+  environments: EnvironmentSpec[];
+  suites: {lmbench?: LmbenchOptions; linpack?: LinpackOptions; iozone?: IozoneOptions};
+  repetitions: StopRule;
+  /** Longest a single probe invocation may run before it is killed and recorded as failed. */
+  stepTimeoutS: number;
+}

@@ -1,0 +1,182 @@
+import {ConfigError} from "../errors.ts";
+import type {EnvironmentSpec, IozoneOptions, LinpackOptions, LmbenchOptions, Plan, StopRule} from "./types.ts";
+
+/** Says where a path of keys sits in the source (file:line), so errors point at the text a user wrote. */
+export type Locate = (path: readonly (string | number)[]) => string;
+
+const TABLE1 = [
+  "lat_syscall", "lat_read", "lat_write", "lat_stat", "lat_fstat", "lat_open_close",
+  "lat_fork", "lat_exec", "lat_sh", "lat_sig_install", "lat_sig_handler", "lat_pipe"
+];
+/** The paper's Table 2 cells. */
+export const PAPER_CTX_CELLS: Array<[number, number]> = [[2, 0], [2, 16], [2, 64], [8, 16], [8, 64], [16, 16], [16, 64]];
+
+type Obj = Record<string, unknown>;
+
+/** Validates a plan object (from YAML, JSON or a preset) into strict types; the first problem is thrown with its location. */
+export function validatePlan(raw: unknown, locate: Locate = (p) => p.join(".") || "plan"): Plan {
+  const v = new Validator(locate);
+  const root = v.object(raw, [], ["name", "engine", "environments", "suites", "repetitions", "step_timeout_s"]);
+  const environments = v.array(root.environments, ["environments"]).map((e, i) => v.environment(e, ["environments", i]));
+  if (environments.length === 0) v.fail(["environments"], "at least one environment");
+  const labels = new Set<string>();
+  environments.forEach((e, i) => {
+    if (labels.has(e.label)) v.fail(["environments", i, "label"], `a label not used by another environment ("${e.label}" is)`);
+    labels.add(e.label);
+  });
+  const suitesRaw = v.object(root.suites ?? {}, ["suites"], ["lmbench", "linpack", "iozone"]);
+  const suites: Plan["suites"] = {};
+  if (suitesRaw.lmbench !== undefined) suites.lmbench = v.lmbench(suitesRaw.lmbench, ["suites", "lmbench"]);
+  if (suitesRaw.linpack !== undefined) suites.linpack = v.linpack(suitesRaw.linpack, ["suites", "linpack"]);
+  if (suitesRaw.iozone !== undefined) suites.iozone = v.iozone(suitesRaw.iozone, ["suites", "iozone"]);
+  if (Object.keys(suites).length === 0) v.fail(["suites"], "at least one of lmbench, linpack, iozone");
+  return {
+    name: v.string(root.name ?? "plan", ["name"]),
+    engine: v.oneOf(root.engine ?? "builtin", ["engine"], ["builtin", "reference"] as const),
+    environments,
+    suites,
+    repetitions: v.stopRule(root.repetitions ?? {}, ["repetitions"]),
+    stepTimeoutS: v.number(root.step_timeout_s ?? 600, ["step_timeout_s"], 1, 86_400)
+  };
+}
+
+class Validator {
+  constructor(private readonly locate: Locate) {}
+
+  fail(path: readonly (string | number)[], expected: string, found?: unknown): never {
+    const what = found === undefined ? "" : `, found ${JSON.stringify(found)}`;
+    throw new ConfigError(`${this.locate(path)}: ${path.length ? `${path.join(".")}: ` : ""}expected ${expected}${what}`);
+  }
+
+  object(x: unknown, path: (string | number)[], allowed: readonly string[]): Obj {
+    if (typeof x !== "object" || x === null || Array.isArray(x)) this.fail(path, "a mapping", x);
+    for (const key of Object.keys(x)) {
+      if (!allowed.includes(key)) this.fail([...path, key], `one of the keys ${allowed.join(", ")}`, key);
+    }
+    return x as Obj;
+  }
+
+  array(x: unknown, path: (string | number)[]): unknown[] {
+    if (!Array.isArray(x)) this.fail(path, "a list", x);
+    return x;
+  }
+
+  string(x: unknown, path: (string | number)[]): string {
+    if (typeof x !== "string" || x.trim() === "") this.fail(path, "a non-empty string", x);
+    return x;
+  }
+
+  number(x: unknown, path: (string | number)[], min: number, max: number, integer = false): number {
+    if (typeof x !== "number" || !Number.isFinite(x) || x < min || x > max || (integer && !Number.isInteger(x))) {
+      this.fail(path, `${integer ? "an integer" : "a number"} from ${min} to ${max}`, x);
+    }
+    return x;
+  }
+
+  boolean(x: unknown, path: (string | number)[]): boolean {
+    if (typeof x !== "boolean") this.fail(path, "true or false", x);
+    return x;
+  }
+
+  oneOf<T extends string>(x: unknown, path: (string | number)[], options: readonly T[]): T {
+    if (!options.includes(x as T)) this.fail(path, `one of ${options.join(", ")}`, x);
+    return x as T;
+  }
+
+  integers(x: unknown, path: (string | number)[], min: number, max: number): number[] {
+    const list = this.array(x, path).map((n, i) => this.number(n, [...path, i], min, max, true));
+    if (list.length === 0) this.fail(path, "a non-empty list");
+    return list;
+  }
+
+  environment(x: unknown, path: (string | number)[]): EnvironmentSpec {
+    const e = this.object(x, path, [
+      "label", "target", "accel", "vcpus", "memory_mb", "disk_cache", "guest_os", "destination", "port", "identity_file",
+      "strict_host_key_checking", "hypervisor", "passthrough"
+    ]);
+    const target = this.oneOf(e.target, [...path, "target"], ["local", "qemu", "ssh"] as const);
+    const label = this.string(e.label ?? (target === "local" ? "native" : undefined), [...path, "label"]);
+    switch (target) {
+      case "local":
+        return {target, label};
+      case "qemu":
+        return {
+          target,
+          label,
+          accel: this.oneOf(e.accel ?? "auto", [...path, "accel"], ["auto", "tcg", "kvm"] as const),
+          vcpus: this.number(e.vcpus ?? 1, [...path, "vcpus"], 1, 64, true),
+          memoryMb: this.number(e.memory_mb ?? 1024, [...path, "memory_mb"], 128, 1 << 20, true),
+          diskCache: this.oneOf(e.disk_cache ?? "none", [...path, "disk_cache"], [
+            "none", "writeback", "writethrough", "unsafe", "directsync"
+          ] as const),
+          guestOs: this.string(e.guest_os ?? "vmmbench busybox guest", [...path, "guest_os"])
+        };
+      case "ssh":
+        return {
+          target,
+          label,
+          destination: this.string(e.destination, [...path, "destination"]),
+          port: this.number(e.port ?? 22, [...path, "port"], 1, 65535, true),
+          identityFile: e.identity_file === undefined ? null : this.string(e.identity_file, [...path, "identity_file"]),
+          strictHostKeyChecking: this.oneOf(e.strict_host_key_checking ?? "accept-new", [...path, "strict_host_key_checking"], ["yes", "accept-new", "no"] as const),
+          hypervisor: e.hypervisor === undefined ? null : this.oneOf(e.hypervisor, [...path, "hypervisor"], ["none", "kvm", "xen", "qemu-tcg"] as const),
+          passthrough: this.boolean(e.passthrough ?? false, [...path, "passthrough"])
+        };
+    }
+  }
+
+  lmbench(x: unknown, path: (string | number)[]): LmbenchOptions {
+    const o = this.object(x, path, ["table1", "ctx", "mem_size_mb", "budget_ms", "reps"]);
+    const table1 = o.table1 === undefined ? TABLE1 : this.array(o.table1, [...path, "table1"]).map((m, i) =>
+      this.oneOf(m, [...path, "table1", i], TABLE1)
+    );
+    const ctx = o.ctx === undefined ? PAPER_CTX_CELLS : this.array(o.ctx, [...path, "ctx"]).map((cell, i) => this.ctxCell(cell, [...path, "ctx", i]));
+    return {
+      table1,
+      ctx,
+      memSizesMb: o.mem_size_mb === undefined ? [64] : this.integers(o.mem_size_mb, [...path, "mem_size_mb"], 1, 1 << 16),
+      budgetMs: this.number(o.budget_ms ?? 200, [...path, "budget_ms"], 1, 600_000, true),
+      reps: this.number(o.reps ?? 5, [...path, "reps"], 1, 1000, true)
+    };
+  }
+
+  /** Accepts the paper's notation ("2p16k") or [procs, size_kb]. */
+  ctxCell(x: unknown, path: (string | number)[]): [number, number] {
+    if (typeof x === "string") {
+      const m = /^(\d+)p(\d+)k$/.exec(x);
+      if (!m) this.fail(path, 'a context-switch cell like "2p16k" or [2, 16]', x);
+      return [this.number(Number(m[1]), path, 2, 1024, true), this.number(Number(m[2]), path, 0, 1 << 20, true)];
+    }
+    const pair = this.array(x, path);
+    if (pair.length !== 2) this.fail(path, "[procs, size_kb]", x);
+    return [this.number(pair[0], [...path, 0], 2, 1024, true), this.number(pair[1], [...path, 1], 0, 1 << 20, true)];
+  }
+
+  linpack(x: unknown, path: (string | number)[]): LinpackOptions {
+    const o = this.object(x, path, ["n", "threads", "reps"]);
+    return {
+      n: o.n === undefined ? [500, 1000, 2000] : this.integers(o.n, [...path, "n"], 10, 200_000),
+      threads: this.number(o.threads ?? 1, [...path, "threads"], 1, 1024, true),
+      reps: this.number(o.reps ?? 3, [...path, "reps"], 1, 1000, true)
+    };
+  }
+
+  iozone(x: unknown, path: (string | number)[]): IozoneOptions {
+    const o = this.object(x, path, ["file_kb", "record_kb", "fsync", "direct", "reps"]);
+    return {
+      fileKb: o.file_kb === undefined ? [65536] : this.integers(o.file_kb, [...path, "file_kb"], 4, 1 << 30),
+      recordKb: o.record_kb === undefined ? [4, 64, 1024] : this.integers(o.record_kb, [...path, "record_kb"], 4, 1 << 24),
+      fsync: this.boolean(o.fsync ?? true, [...path, "fsync"]),
+      direct: this.boolean(o.direct ?? false, [...path, "direct"]),
+      reps: this.number(o.reps ?? 3, [...path, "reps"], 1, 1000, true)
+    };
+  }
+
+  stopRule(x: unknown, path: (string | number)[]): StopRule {
+    const o = this.object(x, path, ["min", "max", "rsd", "budget_s"]);
+    const min = this.number(o.min ?? 3, [...path, "min"], 1, 1000, true);
+    const max = this.number(o.max ?? 15, [...path, "max"], 1, 1000, true);
+    if (max < min) this.fail([...path, "max"], `at least min (${min})`, max);
+    return {min, max, rsd: this.number(o.rsd ?? 0.025, [...path, "rsd"], 0, 10), budgetS: this.number(o.budget_s ?? 3600, [...path, "budget_s"], 1, 1e7)};
+  }
+}

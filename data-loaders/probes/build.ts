@@ -1,0 +1,281 @@
+/**
+ * Builds the built-in C probes (probes/*.c) into static binaries with the machine's gcc.
+ *
+ * Binaries land in a content-addressed cache, `<repo>/.cache/probes/<hash>/`, where the hash
+ * covers every probe source, the compiler flags, `gcc --version` and the OpenBLAS library that
+ * was found, so a rebuild happens only when one of those changes. Each binary is compiled to a
+ * temporary name and renamed into place, so parallel callers (two processes, or two calls in one
+ * process) never see a half-written file.
+ *
+ * The probes are linked with `-static` so the very same file runs on the host and inside a
+ * minimal busybox guest that has no shared libraries. LINPACK is built separately: a machine
+ * without OpenBLAS's static library still gets the other four probes, and LINPACK is reported
+ * as unavailable with the reason.
+ */
+import {execFile} from "node:child_process";
+import {createHash, randomBytes} from "node:crypto";
+import {existsSync} from "node:fs";
+import {mkdir, readFile, rename, rm, stat} from "node:fs/promises";
+import {join, resolve} from "node:path";
+import {fileURLToPath} from "node:url";
+import {MissingDependencyError, ProcessFailedError} from "../errors.ts";
+
+/** Binary names of the built-in probes; Step.probe uses these. */
+export const PROBE_NAMES = ["vmmbench-lat", "vmmbench-ctx", "vmmbench-mem", "vmmbench-file", "vmmbench-linpack"] as const;
+export type ProbeName = (typeof PROBE_NAMES)[number];
+
+export const INSTALL_HINT = "apt-get install -y gcc libc6-dev libopenblas-dev";
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Flags every probe is compiled with. `-static`: the binary must run in a guest without libraries. */
+export const BASE_CFLAGS = ["-O2", "-std=gnu11", "-static", "-Wall", "-Wextra", "-Wno-unused-parameter"];
+
+interface ProbeSpec {
+  source: string;
+  /** Extra flags placed before the source. */
+  cflags: string[];
+  /** Libraries placed after the source. */
+  libs: string[];
+}
+
+const SPECS: Record<ProbeName, ProbeSpec> = {
+  "vmmbench-lat": {source: "lat.c", cflags: [], libs: ["-lm"]},
+  "vmmbench-ctx": {source: "ctx.c", cflags: [], libs: ["-lm"]},
+  // Keeps gcc from turning the hand-unrolled copy loop into a memcpy call.
+  "vmmbench-mem": {source: "mem.c", cflags: ["-fno-tree-loop-distribute-patterns"], libs: ["-lm"]},
+  "vmmbench-file": {source: "file.c", cflags: [], libs: ["-lm"]},
+  "vmmbench-linpack": {source: "linpack.c", cflags: [], libs: ["-lpthread", "-lm"]}
+};
+
+/** Where Debian and others put OpenBLAS's static archive; the first that exists is used. */
+export const OPENBLAS_CANDIDATES = [
+  "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.a",
+  "/usr/lib/x86_64-linux-gnu/libopenblas.a",
+  "/usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.a",
+  "/usr/lib/x86_64-linux-gnu/openblas-serial/libopenblas.a",
+  "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.a",
+  "/usr/lib64/libopenblas.a",
+  "/usr/local/lib/libopenblas.a",
+  "/opt/OpenBLAS/lib/libopenblas.a"
+];
+
+export interface BuildOptions {
+  /** Repository root holding probes/ (default: this checkout). */
+  root?: string;
+  /** Cache root (default `<root>/.cache/probes`). */
+  cacheDir?: string;
+  /** Compiler (default `$CC` or "gcc"). */
+  gcc?: string;
+  /** Probes to build (default all). A probe named here that cannot be built throws. */
+  probes?: readonly ProbeName[];
+  /** Static OpenBLAS archive (default: `$VMMBENCH_OPENBLAS` or the first of OPENBLAS_CANDIDATES). */
+  openblas?: string;
+  /** Progress and warnings (default: silent). */
+  log?: (message: string) => void;
+}
+
+export interface ProbeBuild {
+  /** Binary name → absolute path of the static binary. */
+  binaries: Partial<Record<ProbeName, string>>;
+  /** Binary name → why it could not be built (only for probes not asked for explicitly). */
+  unavailable: Partial<Record<ProbeName, MissingDependencyError | ProcessFailedError>>;
+  /** The cache directory used. */
+  dir: string;
+  hash: string;
+}
+
+/**
+ * Builds (or finds in the cache) the probe binaries. Resolves to binary name → absolute path.
+ * Missing gcc or static libc throws MissingDependencyError; a missing OpenBLAS only leaves
+ * vmmbench-linpack out (unless it was asked for in `probes`): see buildProbesDetailed for why.
+ */
+export async function buildProbes(opts: BuildOptions = {}): Promise<Record<string, string>> {
+  const result = await buildProbesDetailed(opts);
+  return result.binaries as Record<string, string>;
+}
+
+const inFlight = new Map<string, Promise<string>>();
+
+export async function buildProbesDetailed(opts: BuildOptions = {}): Promise<ProbeBuild> {
+  const root = resolve(opts.root ?? REPO_ROOT);
+  const cacheRoot = resolve(opts.cacheDir ?? join(root, ".cache", "probes"));
+  const gcc = opts.gcc ?? process.env.CC ?? "gcc";
+  const log = opts.log ?? (() => {});
+  const explicit = opts.probes !== undefined;
+  const wanted = opts.probes ?? PROBE_NAMES;
+  for (const name of wanted) {
+    if (!(name in SPECS)) throw new TypeError(`unknown probe ${JSON.stringify(name)} (known: ${PROBE_NAMES.join(", ")})`);
+  }
+
+  const gccVersion = await gccIdentity(gcc);
+  await checkStaticLibc(gcc);
+  const openblas = opts.openblas ?? findOpenblas();
+
+  // The hash covers everything that can change a binary.
+  const h = createHash("sha256");
+  h.update(`vmmbench-probes-v1\0${gccVersion}\0${BASE_CFLAGS.join(" ")}\0`);
+  const probeDir = join(root, "probes");
+  const common = await readFile(join(probeDir, "common.h"));
+  h.update(common);
+  for (const name of PROBE_NAMES) {
+    const spec = SPECS[name];
+    const file = join(probeDir, spec.source);
+    h.update(`\0${name}\0${spec.cflags.join(" ")}\0${spec.libs.join(" ")}\0`);
+    if (existsSync(file)) h.update(await readFile(file));
+  }
+  if (openblas) {
+    const st = await stat(openblas);
+    h.update(`\0openblas\0${openblas}\0${st.size}\0${st.mtimeMs}`);
+  } else {
+    h.update("\0openblas\0none");
+  }
+  const hash = h.digest("hex").slice(0, 16);
+  const dir = join(cacheRoot, hash);
+  await mkdir(dir, {recursive: true});
+
+  const result: ProbeBuild = {binaries: {}, unavailable: {}, dir, hash};
+  for (const name of wanted) {
+    const spec = SPECS[name];
+    const out = join(dir, name);
+    try {
+      if (!existsSync(join(probeDir, spec.source))) {
+        throw new ProcessFailedError(`${gcc} probes/${spec.source}`, undefined, undefined, false, `probes/${spec.source} does not exist`);
+      }
+      let libs = spec.libs;
+      if (name === "vmmbench-linpack") {
+        if (!openblas) {
+          throw new MissingDependencyError(
+            "OpenBLAS static library (libopenblas.a)",
+            "apt-get install -y libopenblas-dev",
+            `looked in ${OPENBLAS_CANDIDATES.slice(0, 2).join(", ")} …; set VMMBENCH_OPENBLAS to its path`
+          );
+        }
+        libs = [openblas, ...spec.libs];
+      }
+      if (!existsSync(out)) {
+        const key = out;
+        let p = inFlight.get(key);
+        if (!p) {
+          p = compile(gcc, [...BASE_CFLAGS, ...spec.cflags], join(probeDir, spec.source), libs, out, name === "vmmbench-linpack", log);
+          inFlight.set(key, p);
+          p.finally(() => inFlight.delete(key)).catch(() => {});
+        }
+        await p;
+      }
+      result.binaries[name] = out;
+    } catch (error) {
+      const sourceMissing = error instanceof ProcessFailedError && error.stderr.endsWith("does not exist");
+      const optional = name === "vmmbench-linpack" && (error instanceof MissingDependencyError || error instanceof ProcessFailedError);
+      if (explicit || !(optional || sourceMissing)) throw error;
+      result.unavailable[name] = error;
+      log(`${name} is unavailable: ${error.message}`);
+    }
+  }
+  return result;
+}
+
+async function compile(
+  gcc: string,
+  cflags: string[],
+  source: string,
+  libs: string[],
+  out: string,
+  tryGfortran: boolean,
+  log: (m: string) => void
+): Promise<string> {
+  const tmp = `${out}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const args = [...cflags, "-o", tmp, source, ...libs];
+  log(`building ${out}`);
+  try {
+    try {
+      await run(gcc, args);
+    } catch (error) {
+      // Some OpenBLAS builds pull Fortran LAPACK objects that need libgfortran.
+      if (!tryGfortran || !(error instanceof ProcessFailedError) || !/gfortran|_gfortran_|quadmath/.test(error.stderr)) throw error;
+      await run(gcc, [...args, "-lgfortran", "-lquadmath"]).catch((e2) => {
+        if (e2 instanceof ProcessFailedError && /cannot find -lgfortran|cannot find -lquadmath/.test(e2.stderr)) {
+          throw new MissingDependencyError("static libgfortran", "apt-get install -y libgfortran-12-dev", "needed by this OpenBLAS build");
+        }
+        throw e2;
+      });
+    }
+    await rename(tmp, out);
+  } catch (error) {
+    await rm(tmp, {force: true});
+    if (error instanceof ProcessFailedError && /cannot find -lc\b|cannot find -lm\b|cannot find -lpthread/.test(error.stderr)) {
+      throw new MissingDependencyError("static C library (libc.a)", "apt-get install -y libc6-dev", error.stderr.trim().split("\n")[0]);
+    }
+    throw error;
+  }
+  return out;
+}
+
+function run(cmd: string, args: string[]): Promise<{stdout: string; stderr: string}> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(cmd, args, {maxBuffer: 16 << 20, timeout: 300_000}, (error, stdout, stderr) => {
+      if (!error) return resolvePromise({stdout, stderr});
+      const e = error as NodeJS.ErrnoException & {code?: string | number; signal?: string; killed?: boolean};
+      if (e.code === "ENOENT") {
+        reject(new MissingDependencyError(cmd, INSTALL_HINT, `${cmd} is not on PATH`));
+        return;
+      }
+      reject(
+        new ProcessFailedError(
+          `${cmd} ${args.join(" ")}`,
+          typeof e.code === "number" ? e.code : undefined,
+          e.signal ?? undefined,
+          Boolean(e.killed && e.signal === "SIGTERM"),
+          String(stderr)
+        )
+      );
+    });
+  });
+}
+
+const gccCache = new Map<string, Promise<string>>();
+
+async function gccIdentity(gcc: string): Promise<string> {
+  let p = gccCache.get(gcc);
+  if (!p) {
+    p = Promise.all([run(gcc, ["--version"]), run(gcc, ["-dumpmachine"])]).then(
+      ([v, m]) => `${v.stdout.split("\n")[0]} ${m.stdout.trim()}`
+    );
+    gccCache.set(gcc, p);
+    p.catch(() => gccCache.delete(gcc));
+  }
+  return p;
+}
+
+async function checkStaticLibc(gcc: string): Promise<void> {
+  const {stdout} = await run(gcc, ["-print-file-name=libc.a"]);
+  const path = stdout.trim();
+  if (!path.startsWith("/") || !existsSync(path)) {
+    throw new MissingDependencyError("static C library (libc.a)", "apt-get install -y libc6-dev", `${gcc} -print-file-name=libc.a gave ${JSON.stringify(path)}`);
+  }
+}
+
+/** The static OpenBLAS archive to link LINPACK with, or null. */
+export function findOpenblas(): string | null {
+  const env = process.env.VMMBENCH_OPENBLAS;
+  if (env) return existsSync(env) ? env : null;
+  return OPENBLAS_CANDIDATES.find((p) => existsSync(p)) ?? null;
+}
+
+/** Reads an ELF file's program headers and says whether it has a PT_INTERP (i.e. is dynamic). */
+export async function elfHasInterpreter(path: string): Promise<boolean> {
+  const buf = await readFile(path);
+  if (buf.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${path} is not an ELF file`);
+  const is64 = buf[4] === 2;
+  const le = buf[5] === 1;
+  const u16 = (o: number) => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
+  const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+  const u64 = (o: number) => Number(le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o));
+  const phoff = is64 ? u64(0x20) : u32(0x1c);
+  const phentsize = u16(is64 ? 0x36 : 0x2a);
+  const phnum = u16(is64 ? 0x38 : 0x2c);
+  for (let i = 0; i < phnum; i++) {
+    if (u32(phoff + i * phentsize) === 3 /* PT_INTERP */) return true;
+  }
+  return false;
+}

@@ -1,0 +1,91 @@
+/** Summary statistics used by the stop rule, the report loaders and the benches. Pure functions. */
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function mean(values: readonly number[]): number {
+  return values.length === 0 ? NaN : values.reduce((s, v) => s + v, 0) / values.length;
+}
+
+/** Sample standard deviation (n − 1); 0 for a single value. */
+export function stddev(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const m = mean(values);
+  return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1));
+}
+
+/** Relative standard deviation (coefficient of variation). */
+export function rsd(values: readonly number[]): number {
+  const m = mean(values);
+  return m === 0 ? 0 : stddev(values) / Math.abs(m);
+}
+
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** Deterministic PRNG (mulberry32) so a bootstrap interval is the same on every rebuild of the report. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface RatioInterval {
+  ratio: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * Ratio of medians (candidate / baseline) with a 95% percentile-bootstrap interval: both samples
+ * are resampled independently with replacement. With a single value on either side the interval
+ * collapses to the point, which the report shows as "no CI (n=1)".
+ */
+export function bootstrapRatio(candidate: readonly number[], baseline: readonly number[], iterations = 2000, seed = 1): RatioInterval {
+  const ratio = median(candidate) / median(baseline);
+  if (candidate.length < 2 && baseline.length < 2) return {ratio, low: ratio, high: ratio};
+  const random = seededRandom(seed);
+  const resample = (xs: readonly number[]) => {
+    const out = new Array<number>(xs.length);
+    for (let i = 0; i < xs.length; i++) out[i] = xs[Math.floor(random() * xs.length)];
+    return out;
+  };
+  const ratios: number[] = [];
+  for (let i = 0; i < iterations; i++) ratios.push(median(resample(candidate)) / median(resample(baseline)));
+  return {ratio, low: quantile(ratios, 0.025), high: quantile(ratios, 0.975)};
+}
+
+/**
+ * Flags a sample set as bimodal when its largest gap between sorted neighbours is both large
+ * against the spread inside the two sides and splits off at least 20% of the values:
+ * the shape a noisy neighbour or a frequency change leaves in benchmark repetitions.
+ */
+export function looksBimodal(values: readonly number[]): boolean {
+  if (values.length < 6) return false;
+  const sorted = [...values].sort((a, b) => a - b);
+  let best = -1;
+  let at = 0;
+  for (let i = 1; i < sorted.length; i++) {
+    const gap = sorted[i] - sorted[i - 1];
+    if (gap > best) [best, at] = [gap, i];
+  }
+  const minSide = Math.min(at, sorted.length - at);
+  if (minSide < Math.ceil(sorted.length * 0.2)) return false;
+  const spread = Math.max(sorted[at - 1] - sorted[0], sorted[sorted.length - 1] - sorted[at]);
+  return best > 2 * spread && best > 0.1 * Math.abs(median(sorted));
+}

@@ -1,0 +1,287 @@
+/*
+ * vmmbench-ctx - LMbench lat_ctx-style context switch time (paper Table 2).
+ *
+ * For each cell (procs, size_kb): `procs` processes form a ring of pipes and
+ * pass a 4-byte token around; on each turn a process sums its own working set
+ * of size_kb KiB (LMbench's bread-style summing).  One trip around the ring is
+ * `procs` context switches.  The cost of the token passing itself (a write and a
+ * read on a pipe plus the sum of the working set, done within one process) is
+ * measured with the same working set and subtracted, as lat_ctx does:
+ *
+ *   lat_ctx = time_per_trip / procs - overhead_per_hop
+ *
+ * Samples: metric lat_ctx, unit us, params {"procs":P,"size_kb":S}.
+ */
+#include "common.h"
+
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+static const char USAGE[] =
+    "usage: vmmbench-ctx [--cells P:KB,...] [--budget-ms MS] [--reps N]\n"
+    "  --cells      procs:size_kb list (default the paper's 2:0,2:16,2:64,8:16,8:64,16:16,16:64;\n"
+    "               procs 2..1024, size_kb 0..65536)\n"
+    "  --budget-ms  target duration of one timed repetition (default 100; 1..600000)\n"
+    "  --reps       timed repetitions per cell (default 5; 1..1000)\n";
+
+#define SUITE "lmbench"
+#define METRIC "lat_ctx"
+#define MAXCELLS 64
+
+struct cell {
+  int procs;
+  int size_kb;
+};
+
+struct ring {
+  int procs;
+  size_t bytes;
+  int (*p)[2];    /* p[i]: pipe from process i to process i+1 (mod procs) */
+  pid_t *pids;
+  int *data;      /* the parent's working set */
+};
+
+/* Sums the working set, as LMbench's bread(): read every int. */
+static inline uint64_t sumit(const int *data, size_t bytes) {
+  const int *p = data, *end = data + bytes / sizeof(int);
+  uint64_t s = 0;
+  while (p + 8 <= end) {
+    s += (uint64_t)(p[0] + p[1] + p[2] + p[3] + p[4] + p[5] + p[6] + p[7]);
+    p += 8;
+  }
+  while (p < end) s += (uint64_t)*p++;
+  return s;
+}
+
+static int *alloc_ws(size_t bytes) {
+  if (bytes == 0) return NULL;
+  int *d = malloc(bytes);
+  if (d) memset(d, 0, bytes);
+  return d;
+}
+
+/* Overhead: one process writes to a pipe, reads it back, sums its working set. */
+static int b_overhead(uint64_t n, void *vc, char *e, size_t el) {
+  struct ring *r = vc;
+  int msg = 1, i = 0;
+  uint64_t s = 0;
+  while (n--) {
+    if (write(r->p[i][1], &msg, sizeof msg) != sizeof msg || read(r->p[i][0], &msg, sizeof msg) != sizeof msg) {
+      snprintf(e, el, "pipe write/read: %s", strerror(errno));
+      return -1;
+    }
+    if (++i == r->procs) i = 0;
+    if (r->data) s += sumit(r->data, r->bytes);
+  }
+  vmmb_use(s);
+  return 0;
+}
+
+/* One iteration: the token goes once around the ring (procs switches). */
+static int b_ring(uint64_t n, void *vc, char *e, size_t el) {
+  struct ring *r = vc;
+  int msg = 1;
+  uint64_t s = 0;
+  errno = 0;
+  while (n--) {
+    if (write(r->p[0][1], &msg, sizeof msg) != sizeof msg ||
+        read(r->p[r->procs - 1][0], &msg, sizeof msg) != sizeof msg) {
+      snprintf(e, el, "token lost in the ring: %s", errno ? strerror(errno) : "a ring process exited");
+      return -1;
+    }
+    if (r->data) s += sumit(r->data, r->bytes);
+  }
+  vmmb_use(s);
+  return 0;
+}
+
+static void child_loop(struct ring *r, int idx) {
+  int *data = alloc_ws(r->bytes); /* its own pages, touched after fork */
+  int msg;
+  uint64_t s = 0;
+  for (;;) {
+    if (read(r->p[idx - 1][0], &msg, sizeof msg) != sizeof msg) break;
+    if (data) s += sumit(data, r->bytes);
+    if (write(r->p[idx][1], &msg, sizeof msg) != sizeof msg) break;
+  }
+  vmmb_use(s);
+  _exit(0);
+}
+
+static int ring_pipes(struct ring *r, char *e, size_t el) {
+  r->p = calloc((size_t)r->procs, sizeof *r->p);
+  if (!r->p) {
+    snprintf(e, el, "out of memory");
+    return -1;
+  }
+  for (int i = 0; i < r->procs; i++) r->p[i][0] = r->p[i][1] = -1;
+  for (int i = 0; i < r->procs; i++)
+    if (pipe(r->p[i]) != 0) {
+      snprintf(e, el, "pipe #%d: %s (raise the open-file limit for more processes)", i, strerror(errno));
+      return -1;
+    }
+  return 0;
+}
+
+static void ring_close(struct ring *r) {
+  if (r->pids) {
+    for (int i = 1; i < r->procs; i++)
+      if (r->pids[i] > 0) kill(r->pids[i], SIGKILL);
+    for (int i = 1; i < r->procs; i++)
+      if (r->pids[i] > 0) waitpid(r->pids[i], NULL, 0);
+    free(r->pids);
+    r->pids = NULL;
+  }
+  if (r->p) {
+    for (int i = 0; i < r->procs; i++) {
+      if (r->p[i][0] >= 0) close(r->p[i][0]);
+      if (r->p[i][1] >= 0) close(r->p[i][1]);
+    }
+    free(r->p);
+    r->p = NULL;
+  }
+}
+
+static int ring_start(struct ring *r, char *e, size_t el) {
+  r->pids = calloc((size_t)r->procs, sizeof *r->pids);
+  if (!r->pids) {
+    snprintf(e, el, "out of memory");
+    return -1;
+  }
+  fflush(stdout);
+  for (int i = 1; i < r->procs; i++) {
+    pid_t pid = fork();
+    if (pid < 0) {
+      snprintf(e, el, "fork of ring process %d of %d: %s", i + 1, r->procs, strerror(errno));
+      return -1;
+    }
+    if (pid == 0) child_loop(r, i);
+    r->pids[i] = pid;
+  }
+  /* Once around so everyone is running and the token is in the pipeline. */
+  char err[256];
+  if (b_ring(1, r, err, sizeof err) != 0) {
+    snprintf(e, el, "%s", err);
+    return -1;
+  }
+  return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void measure_cell(struct cell c, double budget_us, int reps) {
+  char params[96], err[512] = "";
+  snprintf(params, sizeof params, "{\"procs\":%d,\"size_kb\":%d}", c.procs, c.size_kb);
+  struct ring r;
+  memset(&r, 0, sizeof r);
+  r.procs = c.procs;
+  r.bytes = (size_t)c.size_kb * 1024;
+  if (r.bytes) {
+    r.data = alloc_ws(r.bytes);
+    if (!r.data) {
+      vmmb_error(SUITE, METRIC, params, "cannot allocate %d KiB working set", c.size_kb);
+      return;
+    }
+  }
+  if (ring_pipes(&r, err, sizeof err) != 0) {
+    vmmb_error(SUITE, METRIC, params, "%s", err);
+    ring_close(&r);
+    free(r.data);
+    return;
+  }
+
+  /* Token-passing overhead, within one process (median of `reps` runs). */
+  double ovh[1000];
+  uint64_t no = vmmb_calibrate(b_overhead, &r, budget_us / 2, err, sizeof err);
+  if (no == 0) {
+    vmmb_error(SUITE, METRIC, params, "overhead run: %s", err);
+    goto out;
+  }
+  for (int i = 0; i < reps; i++) {
+    double t = vmmb_time(b_overhead, no, &r, err, sizeof err);
+    if (t < 0) {
+      vmmb_error(SUITE, METRIC, params, "overhead run: %s", err);
+      goto out;
+    }
+    ovh[i] = t / (double)no;
+  }
+  qsort(ovh, (size_t)reps, sizeof ovh[0], cmp_double);
+  double overhead = reps % 2 ? ovh[reps / 2] : (ovh[reps / 2 - 1] + ovh[reps / 2]) / 2;
+  fprintf(stderr, "vmmbench-ctx: %dp/%dk: overhead %.3f us per hop\n", c.procs, c.size_kb, overhead);
+
+  if (ring_start(&r, err, sizeof err) != 0) {
+    vmmb_error(SUITE, METRIC, params, "%s", err);
+    goto out;
+  }
+  uint64_t n = vmmb_calibrate(b_ring, &r, budget_us, err, sizeof err);
+  if (n == 0) {
+    vmmb_error(SUITE, METRIC, params, "%s", err);
+    goto out;
+  }
+  for (int i = 0; i < reps; i++) {
+    double t = vmmb_time(b_ring, n, &r, err, sizeof err);
+    if (t < 0) {
+      vmmb_error(SUITE, METRIC, params, "repetition %d: %s", i, err);
+      goto out;
+    }
+    double per_switch = t / (double)n / c.procs;
+    double v = per_switch - overhead;
+    if (v <= 0) {
+      vmmb_error(SUITE, METRIC, params,
+                 "repetition %d: %.3f us per switch is not above the token-passing overhead %.3f us", i, per_switch,
+                 overhead);
+      continue;
+    }
+    vmmb_sample(SUITE, METRIC, "us", v, params, i, n, NULL);
+  }
+out:
+  ring_close(&r);
+  free(r.data);
+}
+
+int main(int argc, char **argv) {
+  vmmb_probe = "vmmbench-ctx";
+  vmmb_usage = USAGE;
+  double budget_ms = 100;
+  int reps = 5;
+  struct cell cells[MAXCELLS] = {{2, 0}, {2, 16}, {2, 64}, {8, 16}, {8, 64}, {16, 16}, {16, 64}};
+  int ncells = 7;
+
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    if (vmmb_flag(argv[i], "--help") || vmmb_flag(argv[i], "-h")) {
+      fputs(USAGE, stderr);
+      return 0;
+    } else if (vmmb_opt(argc, argv, &i, "--cells", &v)) {
+      char *s = strdup(v), *items[MAXCELLS];
+      ncells = vmmb_split("--cells", s, items, MAXCELLS);
+      for (int k = 0; k < ncells; k++) {
+        char *colon = strchr(items[k], ':');
+        if (!colon) vmmb_usage_fail("--cells: '%s' is not procs:size_kb (e.g. 2:16)", items[k]);
+        *colon = 0;
+        cells[k].procs = (int)vmmb_parse_int("--cells procs", items[k], 2, 1024);
+        cells[k].size_kb = (int)vmmb_parse_int("--cells size_kb", colon + 1, 0, 65536);
+      }
+    } else if (vmmb_opt(argc, argv, &i, "--budget-ms", &v)) {
+      budget_ms = vmmb_parse_double("--budget-ms", v, 1, 600000);
+    } else if (vmmb_opt(argc, argv, &i, "--reps", &v)) {
+      reps = (int)vmmb_parse_int("--reps", v, 1, 1000);
+    } else {
+      vmmb_usage_fail("unknown argument '%s' (accepted: --cells, --budget-ms, --reps, --help)", argv[i]);
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  printf("{\"type\":\"info\",\"probe\":\"vmmbench-ctx\",\"version\":\"" VMMB_VERSION
+         "\",\"budget_ms\":%g,\"reps\":%d,\"clock\":\"CLOCK_MONOTONIC\",\"online_cpus\":%ld,"
+         "\"overhead\":\"pipe write+read and working-set sum in one process, subtracted\"}\n",
+         budget_ms, reps, ncpu);
+  fflush(stdout);
+  for (int k = 0; k < ncells; k++) measure_cell(cells[k], budget_ms * 1000.0, reps);
+  return vmmb_exit_status();
+}

@@ -1,0 +1,11 @@
+import {defineConfig} from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    // Site and CLI tests share data/ and dist/ builds; running files in parallel on 2 cores only adds noise.
+    fileParallelism: false
+  }
+});
