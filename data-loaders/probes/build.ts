@@ -29,7 +29,7 @@ export const INSTALL_HINT = "apt-get install -y gcc libc6-dev libopenblas-dev";
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Flags every probe is compiled with. `-static`: the binary must run in a guest without libraries. */
-export const BASE_CFLAGS = ["-O2", "-std=gnu11", "-static", "-Wall", "-Wextra", "-Wno-unused-parameter"];
+export const BASE_CFLAGS = ["-O2", "-std=gnu11", "-static", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-format-truncation"];
 
 interface ProbeSpec {
   source: string;

@@ -211,17 +211,15 @@ export class SshTarget implements Target {
   /** One ssh invocation; `command` words are joined into the remote command line (already quoted). */
   async #ssh(command: string[], opts: {input?: string; inputFile?: string; timeoutMs: number}): Promise<SshResult> {
     const started = performance.now();
-    const execaOptions: ExecaOptions = {
+    const execaOptions = {
       reject: false,
       stripFinalNewline: false,
       maxBuffer: 256 * 1024 * 1024,
       timeout: opts.timeoutMs,
       forceKillAfterDelay: 2000,
-      killSignal: "SIGTERM"
-    };
-    if (opts.input !== undefined) execaOptions.input = opts.input;
-    else if (opts.inputFile !== undefined) execaOptions.inputFile = opts.inputFile;
-    else execaOptions.stdin = "ignore";
+      killSignal: "SIGTERM",
+      ...(opts.input !== undefined ? {input: opts.input} : opts.inputFile !== undefined ? {inputFile: opts.inputFile} : {stdin: "ignore"})
+    } satisfies ExecaOptions;
     let result;
     try {
       result = await execa("ssh", [...this.#baseArgs(), "--", this.destination, command.join(" ")], execaOptions);
@@ -231,7 +229,7 @@ export class SshTarget implements Target {
     if (result.failed && result.exitCode === undefined && result.signal === undefined && !result.timedOut) {
       const code = (result.cause as NodeJS.ErrnoException | undefined)?.code;
       if (code === "ENOENT") throw new MissingDependencyError("ssh (OpenSSH client)", "apt-get install -y openssh-client");
-      throw new ProcessFailedError("ssh", undefined, undefined, false, result.shortMessage ?? result.message);
+      throw new ProcessFailedError("ssh", undefined, undefined, false, result.shortMessage ?? result.message ?? "could not start ssh");
     }
     return {
       stdout: String(result.stdout ?? ""),

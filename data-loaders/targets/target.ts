@@ -15,8 +15,9 @@ export interface Fingerprint {
   guestOs: string;
   kernel: string;
   cpuModel: string;
-  vcpus: number;
-  memoryMb: number;
+  /** null where the source does not say (the paper's guests). */
+  vcpus: number | null;
+  memoryMb: number | null;
   passthrough: boolean;
   host: string;
   /** How the environment was launched: the QEMU command line, the xl config, "local", "ssh user@host". */

@@ -8,7 +8,7 @@
  * install them with `apt-get install -y openssh-server openssh-client`.
  */
 import {spawn, type ChildProcess} from "node:child_process";
-import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync} from "node:fs";
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {createServer, connect} from "node:net";
 import {tmpdir, userInfo} from "node:os";
 import {join} from "node:path";
@@ -77,6 +77,30 @@ async function bannerOnce(port: number): Promise<boolean> {
     socket.on("error", () => done(false));
     socket.on("close", () => done(data.startsWith("SSH-")));
   });
+}
+
+/** Every process below pid, from /proc (Linux), deepest first. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      walk(c);
+      out.push(c);
+    }
+  };
+  walk(pid);
+  return out;
 }
 
 async function keygen(path: string, comment: string): Promise<void> {
@@ -162,6 +186,14 @@ export async function startSshd(): Promise<Sshd> {
         dir,
         log: () => log,
         async stop() {
+          // Per-connection sshd processes outlive the listener (they setsid): end them first.
+          for (const pid of descendants(child.pid!)) {
+            try {
+              process.kill(pid, "SIGKILL");
+            } catch {
+              // Already gone.
+            }
+          }
           if (!exited) {
             child.kill("SIGTERM");
             const timer = setTimeout(() => child.kill("SIGKILL"), 3000);

@@ -1,4 +1,5 @@
-import {mkdtempSync, rmSync} from "node:fs";
+import {execFileSync} from "node:child_process";
+import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {hostname, tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
@@ -54,12 +55,26 @@ describe("LocalTarget", () => {
     expect(outputs[0]!.signal).toMatch(/^SIG(TERM|KILL)$/);
     expect(outputs[0]!.durationMs).toBeGreaterThanOrEqual(950);
     expect(outputs[1]).toMatchObject({id: "after", exitCode: 0, timedOut: false});
+    // The forked sleeper went with its process group (zombies awaiting a reaper do not count).
+    const alive = execFileSync("ps", ["-eo", "stat=,args="], {encoding: "utf8"})
+      .split("\n")
+      .filter((line) => line.includes("fork-sleep 30") && !line.trim().startsWith("Z"));
+    expect(alive).toEqual([]);
   });
 
   it("reports death by signal", async () => {
     const target = new LocalTarget({probes: {fake: probe}});
     const [output] = await runAll(target, [{id: "segv", probe: "fake", args: ["signal", "11"], timeoutS: 10}]);
     expect(output).toMatchObject({exitCode: null, signal: "SIGSEGV", timedOut: false});
+  });
+
+  it("reports a binary that cannot be executed as exit code 126, like a shell", async () => {
+    const notExecutable = join(dir, "not-executable");
+    writeFileSync(notExecutable, "#!/bin/sh\n", {mode: 0o644});
+    const target = new LocalTarget({probes: {bad: notExecutable}});
+    const [output] = await runAll(target, [{id: "bad", probe: "bad", args: [], timeoutS: 5}]);
+    expect(output).toMatchObject({exitCode: 126, signal: null, timedOut: false});
+    expect(output!.stderr).toMatch(/EACCES/);
   });
 
   it("rejects unknown probes, missing binaries and bad timeouts before running anything", async () => {

@@ -122,8 +122,12 @@ describe.skipIf(SSHD_SKIP_REASON !== null)("SshTarget against a real sshd", () =
       const inode = execFileSync("stat", ["-c", "%i %Y", remoteProbe], {encoding: "utf8"});
       await runAll(target, [step("b"), step("c")]);
       expect(execFileSync("stat", ["-c", "%i %Y", remoteProbe], {encoding: "utf8"})).toBe(inode);
+      const masters = () => execFileSync("ps", ["-eo", "args"], {encoding: "utf8"}).split("\n").filter((line) => /^ssh: \/.*vmmbench-ssh-.*\[mux\]/.test(line));
+      expect(masters().length).toBeGreaterThan(0);
       await target.close();
       expect(existsSync(join("/tmp", created[0]!))).toBe(false);
+      // The control master is gone with its socket dir.
+      for (const line of masters()) expect(existsSync(/^ssh: (\S+) /.exec(line)![1]!)).toBe(true);
     } finally {
       await target.close();
     }
@@ -167,8 +171,13 @@ describe.skipIf(SSHD_SKIP_REASON !== null)("SshTarget against a real sshd", () =
       expect(fingerprint.memoryMb).toBeGreaterThan(0);
       expect(["none", "kvm", "xen", "qemu-tcg"]).toContain(fingerprint.hypervisor);
       expect(fingerprint.extra.host_virtualized).toMatch(/\S/);
-      const overridden = await new SshTarget(options({hypervisor: "kvm", mode: "kvm", passthrough: true})).fingerprint();
-      expect(overridden).toMatchObject({hypervisor: "kvm", mode: "kvm", passthrough: true});
+      const second = new SshTarget(options({hypervisor: "kvm", mode: "kvm", passthrough: true}));
+      expect(await second.fingerprint().finally(() => second.close())).toMatchObject({hypervisor: "kvm", mode: "kvm", passthrough: true});
+      // One connection: sshd logged a single login for the fingerprint of `target`, none for a second call.
+      const logins = () => (sshd.log().match(/Accepted publickey/g) ?? []).length;
+      const before = logins();
+      await target.fingerprint();
+      expect(logins()).toBe(before);
     } finally {
       await target.close();
     }

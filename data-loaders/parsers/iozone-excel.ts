@@ -1,0 +1,87 @@
+/**
+ * IOzone Excel report (`-R`, also the text of `-b file.xls`), alone or after an auto-mode table:
+ *
+ *   "Writer report"
+ *           "4"  "8"  "16"  "32"  "64"  "128"
+ *   "64"   581273  743988  743988  771797  752329
+ *   "128"   757430  805138  877518  883293  887675  985435
+ *
+ * One block per test; the quoted header row holds record sizes (kB), each row starts with the
+ * file size (kB) and lists KiB/s for the record sizes that ran for that file, smallest first.
+ */
+import {ParseError} from "../errors.ts";
+import type {ParsedOutput, Sample} from "../samples.ts";
+import {REPORT_METRICS, readIozoneBanner} from "./iozone-common.ts";
+import {fields, kibPerSecToMBps, numberRepetitions, splitLines} from "./text.ts";
+
+export const FORMAT = "iozone-excel";
+
+export const REPORT_TITLE = /^"([A-Za-z -]+ report)"\s*$/;
+const QUOTED_INTEGER = /^"(\d+)"$/;
+const INTEGER = /^\d+$/;
+
+export function parseIozoneExcel(text: string, file: string): ParsedOutput {
+  const lines = splitLines(text);
+  const firstTitle = lines.findIndex((line) => REPORT_TITLE.test(line.trim()));
+  if (firstTitle < 0) throw new ParseError(file, 1, 'an IOzone Excel report title such as "Writer report"', lines[0]);
+  const banner = readIozoneBanner(lines.slice(0, firstTitle), file);
+  const samples: Sample[] = [];
+  const skipped: string[] = [];
+
+  let i = firstTitle;
+  while (i < lines.length) {
+    const title = REPORT_TITLE.exec(lines[i]!.trim());
+    if (!title) {
+      if (lines[i]!.trim() !== "" && !/^iozone test complete\.?$/.test(lines[i]!.trim())) {
+        throw new ParseError(file, i + 1, 'an IOzone report title ("Reader report") or a blank line', lines[i]);
+      }
+      i++;
+      continue;
+    }
+    const metric = REPORT_METRICS[title[1]!];
+    const recordSizes = readRecordSizes(lines[i + 1], file, i + 1);
+    i += 2;
+    for (; i < lines.length && lines[i]!.trim() !== ""; i++) {
+      if (REPORT_TITLE.test(lines[i]!.trim())) break;
+      const row = readRow(lines[i]!, recordSizes, file, i);
+      if (!metric) continue;
+      for (const [recordKb, kib] of row.cells) {
+        samples.push({suite: "iozone", metric, params: {file_kb: row.fileKb, record_kb: recordKb}, unit: "MB/s", value: kibPerSecToMBps(kib), repetition: 0});
+      }
+    }
+    if (!metric) skipped.push(title[1]!);
+  }
+  const meta = {...banner.meta};
+  if (skipped.length > 0) meta.skipped_reports = skipped.join(", ");
+  return {format: FORMAT, tool: "iozone", toolVersion: banner.version, samples: numberRepetitions(samples), meta};
+}
+
+function readRecordSizes(line: string | undefined, file: string, index: number): number[] {
+  const parts = fields(line ?? "");
+  const sizes = parts.map((part) => QUOTED_INTEGER.exec(part)?.[1]);
+  if (parts.length === 0 || sizes.some((size) => size === undefined)) {
+    throw new ParseError(file, index + 1, 'the report\'s record-size header ("4"  "8"  "16" ...)', line);
+  }
+  return sizes.map(Number);
+}
+
+/**
+ * A row lists results for the record sizes that ran for its file size. Auto mode skips record
+ * sizes larger than the file, and small ones for files over 32 MB, so a short row belongs to the
+ * largest record sizes that fit the file.
+ */
+function readRow(line: string, recordSizes: number[], file: string, index: number): {fileKb: number; cells: Array<[number, number]>} {
+  const parts = fields(line);
+  const fileKb = QUOTED_INTEGER.exec(parts[0] ?? "")?.[1];
+  const values = parts.slice(1);
+  if (fileKb === undefined || values.length === 0 || !values.every((value) => INTEGER.test(value))) {
+    throw new ParseError(file, index + 1, 'a report row "<file kB>" followed by KiB/s values', line);
+  }
+  const fitting = recordSizes.filter((size) => size <= Number(fileKb));
+  const candidates = fitting.length >= values.length ? fitting : recordSizes;
+  if (values.length > candidates.length) {
+    throw new ParseError(file, index + 1, `at most ${candidates.length} values for file size ${fileKb} kB`, line);
+  }
+  const columns = candidates.slice(candidates.length - values.length);
+  return {fileKb: Number(fileKb), cells: values.map((value, k) => [columns[k]!, Number(value)])};
+}

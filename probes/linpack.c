@@ -1,0 +1,249 @@
+/*
+ * vmmbench-linpack - LINPACK-style dense solve (paper Fig. 1).
+ *
+ * For each order N: a random matrix A (uniform in [-0.5, 0.5), as HPL) and
+ * right-hand side b; solve Ax = b by LU factorisation with partial pivoting
+ * through OpenBLAS's LAPACK dgesv_ (linked statically).  Only dgesv_ is timed.
+ *
+ *   linpack_gflops   (2/3·N³ + 2·N²) / time / 1e9
+ *   linpack_time     seconds of the solve
+ *   linpack_residual HPL's scaled residual ‖Ax−b‖∞ / (ε·(‖A‖∞·‖x‖∞ + ‖b‖∞)·N),
+ *                    ε = 2^-53 (LAPACK dlamch('E')); it must be < 16, else the
+ *                    three metrics of that solve are error lines.
+ * Params: {"n":N,"threads":T}.
+ */
+#include "common.h"
+
+#include <float.h>
+
+extern void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b, const int *ldb,
+                   int *info);
+extern void openblas_set_num_threads(int);
+extern int openblas_get_num_threads(void);
+extern char *openblas_get_config(void);
+extern char *openblas_get_corename(void);
+
+static const char USAGE[] =
+    "usage: vmmbench-linpack [--n LIST | --sweep] [--threads T] [--reps R] [--max-n N] [--max-seconds S] [--seed X]\n"
+    "  --n            matrix orders (default 500,1000,2000; 2..100000)\n"
+    "  --sweep        grow N (500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, ...) until GFLOPS stop rising,\n"
+    "                 --max-n or --max-seconds is reached (HPL's search for N_max)\n"
+    "  --threads      OpenBLAS threads (default 1, the paper's setting; 1..1024)\n"
+    "  --reps         solves per N (default 1; 1..100)\n"
+    "  --max-n        largest N for --sweep (default: what fits in a quarter of available memory)\n"
+    "  --max-seconds  --sweep stops before a solve predicted to take longer (default 60)\n"
+    "  --seed         random seed (default 42)\n";
+
+#define SUITE "linpack"
+
+static uint64_t rng_state;
+static inline double rnd(void) {
+  /* xorshift64*: uniform in [-0.5, 0.5) */
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  uint64_t r = rng_state * 2685821657736338717ULL;
+  return (double)(r >> 11) * (1.0 / 9007199254740992.0) - 0.5;
+}
+
+static long long mem_available_kb(void) {
+  FILE *f = fopen("/proc/meminfo", "r");
+  long long kb = -1, total = -1;
+  if (f) {
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+      sscanf(line, "MemAvailable: %lld kB", &kb);
+      sscanf(line, "MemTotal: %lld kB", &total);
+    }
+    fclose(f);
+  }
+  if (kb <= 0) kb = total;
+  if (kb <= 0) {
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && psz > 0) kb = (long long)pages * psz / 1024;
+  }
+  return kb;
+}
+
+/* Solves one system of order n; returns GFLOPS (or -1 when it failed; an error line was written). */
+static double solve(int n, int threads, int rep, int *ok_out) {
+  char params[96];
+  snprintf(params, sizeof params, "{\"n\":%d,\"threads\":%d}", n, threads);
+  *ok_out = 0;
+  size_t nn = (size_t)n * (size_t)n;
+  double *a = malloc(nn * sizeof(double));
+  double *lu = malloc(nn * sizeof(double));
+  double *b = malloc((size_t)n * sizeof(double));
+  double *x = malloc((size_t)n * sizeof(double));
+  int *ipiv = malloc((size_t)n * sizeof(int));
+  if (!a || !lu || !b || !x || !ipiv) {
+    vmmb_error(SUITE, "linpack_gflops", params, "cannot allocate %.1f MiB for N=%d", 2.0 * nn * 8 / 1048576.0, n);
+    free(a), free(lu), free(b), free(x), free(ipiv);
+    return -1;
+  }
+  for (size_t i = 0; i < nn; i++) a[i] = rnd();
+  for (int i = 0; i < n; i++) b[i] = rnd();
+  memcpy(lu, a, nn * sizeof(double));
+  memcpy(x, b, (size_t)n * sizeof(double));
+
+  int nrhs = 1, info = 0;
+  double t0 = vmmb_now_us();
+  dgesv_(&n, &nrhs, lu, &n, ipiv, x, &n, &info);
+  double secs = (vmmb_now_us() - t0) / 1e6;
+
+  double gflops = -1;
+  if (info != 0) {
+    const char *m[3] = {"linpack_gflops", "linpack_time", "linpack_residual"};
+    for (int k = 0; k < 3; k++)
+      vmmb_error(SUITE, m[k], params, "dgesv failed for N=%d: info=%d (%s)", n, info,
+                 info < 0 ? "illegal argument" : "singular matrix");
+  } else {
+    /* r = A x - b (A column-major), norms in the infinity norm. */
+    double *r = calloc((size_t)n, sizeof(double));
+    double *rowsum = calloc((size_t)n, sizeof(double));
+    double xnorm = 0, bnorm = 0, anorm = 0, rnorm = 0;
+    for (int j = 0; j < n; j++) {
+      const double *col = a + (size_t)j * n;
+      double xj = x[j];
+      for (int i = 0; i < n; i++) {
+        r[i] += col[i] * xj;
+        rowsum[i] += fabs(col[i]);
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      double ri = fabs(r[i] - b[i]);
+      if (!(ri <= rnorm)) rnorm = ri; /* NaN propagates */
+      if (fabs(x[i]) > xnorm || isnan(x[i])) xnorm = fabs(x[i]);
+      if (fabs(b[i]) > bnorm) bnorm = fabs(b[i]);
+      if (rowsum[i] > anorm) anorm = rowsum[i];
+    }
+    free(r);
+    free(rowsum);
+    const double eps = DBL_EPSILON / 2; /* 2^-53, LAPACK's dlamch('E') */
+    double resid = rnorm / (eps * (anorm * xnorm + bnorm) * n);
+    double flops = 2.0 / 3.0 * (double)n * n * n + 2.0 * (double)n * n;
+    gflops = flops / secs / 1e9;
+    if (isfinite(resid) && resid < 16.0) {
+      vmmb_sample(SUITE, "linpack_gflops", "GFLOPS", gflops, params, rep, 1, NULL);
+      vmmb_sample(SUITE, "linpack_time", "s", secs, params, rep, 1, NULL);
+      vmmb_sample(SUITE, "linpack_residual", "1", resid, params, rep, 1, NULL);
+      *ok_out = 1;
+    } else {
+      const char *m[3] = {"linpack_gflops", "linpack_time", "linpack_residual"};
+      for (int k = 0; k < 3; k++)
+        vmmb_error(SUITE, m[k], params,
+                   "residual check failed for N=%d: scaled residual %g is not < 16 (%.3f GFLOPS in %.4f s discarded)", n,
+                   resid, gflops, secs);
+    }
+  }
+  free(a), free(lu), free(b), free(x), free(ipiv);
+  return gflops;
+}
+
+int main(int argc, char **argv) {
+  vmmb_probe = "vmmbench-linpack";
+  vmmb_usage = USAGE;
+  int ns[64] = {500, 1000, 2000};
+  int nn = 3, sweep = 0, threads = 1, reps = 1, have_n = 0;
+  long long max_n = 0;
+  double max_seconds = 60;
+  uint64_t seed = 42;
+
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    if (vmmb_flag(argv[i], "--help") || vmmb_flag(argv[i], "-h")) {
+      fputs(USAGE, stderr);
+      return 0;
+    } else if (vmmb_flag(argv[i], "--sweep")) {
+      sweep = 1;
+    } else if (vmmb_opt(argc, argv, &i, "--n", &v)) {
+      char *s = strdup(v), *items[64];
+      nn = vmmb_split("--n", s, items, 64);
+      for (int j = 0; j < nn; j++) ns[j] = (int)vmmb_parse_int("--n", items[j], 2, 100000);
+      have_n = 1;
+    } else if (vmmb_opt(argc, argv, &i, "--threads", &v)) {
+      threads = (int)vmmb_parse_int("--threads", v, 1, 1024);
+    } else if (vmmb_opt(argc, argv, &i, "--reps", &v)) {
+      reps = (int)vmmb_parse_int("--reps", v, 1, 100);
+    } else if (vmmb_opt(argc, argv, &i, "--max-n", &v)) {
+      max_n = vmmb_parse_int("--max-n", v, 2, 100000);
+    } else if (vmmb_opt(argc, argv, &i, "--max-seconds", &v)) {
+      max_seconds = vmmb_parse_double("--max-seconds", v, 0.001, 86400);
+    } else if (vmmb_opt(argc, argv, &i, "--seed", &v)) {
+      seed = (uint64_t)vmmb_parse_int("--seed", v, 0, 0x7fffffffffffffffLL);
+    } else {
+      vmmb_usage_fail("unknown argument '%s' (accepted: --n, --sweep, --threads, --reps, --max-n, --max-seconds, "
+                      "--seed, --help)",
+                      argv[i]);
+    }
+  }
+  if (sweep && have_n) vmmb_usage_fail("--sweep and --n exclude each other (accepted: one of them)");
+  rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
+
+  openblas_set_num_threads(threads);
+  long long avail = mem_available_kb();
+  if (max_n == 0) {
+    /* A and its LU copy: 16·N² bytes within a quarter of available memory. */
+    double bytes = avail > 0 ? (double)avail * 1024 / 4 : 1e9;
+    max_n = (long long)sqrt(bytes / 16);
+    if (max_n > 100000) max_n = 100000;
+  }
+  printf("{\"type\":\"info\",\"probe\":\"vmmbench-linpack\",\"version\":\"" VMMB_VERSION
+         "\",\"threads\":%d,\"blas_threads\":%d,\"reps\":%d,\"sweep\":%s,\"max_n\":%lld,\"mem_available_kb\":%lld,"
+         "\"flops\":\"2/3*N^3+2*N^2\",\"blas\":",
+         threads, openblas_get_num_threads(), reps, sweep ? "true" : "false", max_n, avail);
+  vmmb_json_str(stdout, openblas_get_config());
+  printf(",\"blas_core\":");
+  vmmb_json_str(stdout, openblas_get_corename());
+  const char *ct = getenv("OPENBLAS_CORETYPE");
+  printf(",\"openblas_coretype\":");
+  vmmb_json_str(stdout, ct ? ct : "");
+  printf("}\n");
+  fflush(stdout);
+
+  if (!sweep) {
+    for (int k = 0; k < nn; k++)
+      for (int r = 0; r < reps; r++) {
+        int ok;
+        solve(ns[k], threads, r, &ok);
+      }
+    return vmmb_exit_status();
+  }
+
+  static const int steps[] = {500,   1000,  1500,  2000,  3000,  4000,  5000,  6000,  8000,  10000,
+                              12000, 14000, 16000, 20000, 24000, 28000, 32000, 40000, 48000, 64000};
+  double best = 0, last_secs = 0;
+  int last_n = 0, below = 0;
+  for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+    int n = steps[k];
+    if (n > max_n) {
+      fprintf(stderr, "vmmbench-linpack: sweep stops: N=%d exceeds --max-n %lld\n", n, max_n);
+      break;
+    }
+    if (last_n > 0) {
+      double predicted = last_secs * pow((double)n / last_n, 3);
+      if (predicted > max_seconds) {
+        fprintf(stderr, "vmmbench-linpack: sweep stops: N=%d would take ~%.1f s (> --max-seconds %g)\n", n, predicted,
+                max_seconds);
+        break;
+      }
+    }
+    double g_best_n = -1;
+    for (int r = 0; r < reps; r++) {
+      int ok;
+      double t0 = vmmb_now_us();
+      double g = solve(n, threads, r, &ok);
+      last_secs = (vmmb_now_us() - t0) / 1e6;
+      if (ok && g > g_best_n) g_best_n = g;
+    }
+    last_n = n;
+    if (g_best_n > best * 1.01) {
+      best = g_best_n;
+      below = 0;
+    } else if (++below >= 2) {
+      fprintf(stderr, "vmmbench-linpack: sweep stops: GFLOPS peaked at %.3f\n", best);
+      break;
+    }
+  }
+  return vmmb_exit_status();
+}

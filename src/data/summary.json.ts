@@ -1,0 +1,3 @@
+import {loadSummary} from "../../data-loaders/report/summary.ts";
+
+process.stdout.write(JSON.stringify(await loadSummary()));
