@@ -38,6 +38,8 @@ static const char *vmmb_probe = "vmmbench";
 static const char *vmmb_usage = "";
 static int vmmb_samples_ok = 0;
 static int vmmb_errors = 0;
+/* --dry-run: validate the arguments, write the info line, measure nothing, exit 0. */
+static int vmmb_dry_run = 0;
 
 /* ---------------------------------------------------------------- timing */
 

@@ -23,7 +23,8 @@ static const char USAGE[] =
     "  --cells      procs:size_kb list (default the paper's 2:0,2:16,2:64,8:16,8:64,16:16,16:64;\n"
     "               procs 2..1024, size_kb 0..65536)\n"
     "  --budget-ms  target duration of one timed repetition (default 100; 1..600000)\n"
-    "  --reps       timed repetitions per cell (default 5; 1..1000)\n";
+    "  --reps       timed repetitions per cell (default 5; 1..1000)\n"
+    "  --dry-run    check the arguments, write the info line, measure nothing\n";
 
 #define SUITE "lmbench"
 #define METRIC "lat_ctx"
@@ -256,6 +257,8 @@ int main(int argc, char **argv) {
     if (vmmb_flag(argv[i], "--help") || vmmb_flag(argv[i], "-h")) {
       fputs(USAGE, stderr);
       return 0;
+    } else if (vmmb_flag(argv[i], "--dry-run")) {
+      vmmb_dry_run = 1;
     } else if (vmmb_opt(argc, argv, &i, "--cells", &v)) {
       char *s = strdup(v), *items[MAXCELLS];
       ncells = vmmb_split("--cells", s, items, MAXCELLS);
@@ -271,7 +274,7 @@ int main(int argc, char **argv) {
     } else if (vmmb_opt(argc, argv, &i, "--reps", &v)) {
       reps = (int)vmmb_parse_int("--reps", v, 1, 1000);
     } else {
-      vmmb_usage_fail("unknown argument '%s' (accepted: --cells, --budget-ms, --reps, --help)", argv[i]);
+      vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --cells, --budget-ms, --reps, --help)", argv[i]);
     }
   }
   signal(SIGPIPE, SIG_IGN);
@@ -282,6 +285,7 @@ int main(int argc, char **argv) {
          "\"overhead\":\"pipe write+read and working-set sum in one process, subtracted\"}\n",
          budget_ms, reps, ncpu);
   fflush(stdout);
+  if (vmmb_dry_run) return 0;
   for (int k = 0; k < ncells; k++) measure_cell(cells[k], budget_ms * 1000.0, reps);
   return vmmb_exit_status();
 }

@@ -26,7 +26,8 @@ static const char USAGE[] =
     "  --metrics    comma-separated, default all: file_write,file_rewrite,file_read,file_reread\n"
     "  --reps       passes over each cell (default 1, as IOzone; 1..100)\n"
     "  --fsync      include fsync in the write/rewrite time (IOzone -e)\n"
-    "  --direct     O_DIRECT (IOzone -I); record sizes must be multiples of 4 KiB\n";
+    "  --direct     O_DIRECT (IOzone -I); record sizes must be multiples of 4 KiB\n"
+    "  --dry-run    check the arguments, write the info line, measure nothing\n";
 
 #define SUITE "iozone"
 
@@ -227,6 +228,8 @@ int main(int argc, char **argv) {
     if (vmmb_flag(argv[i], "--help") || vmmb_flag(argv[i], "-h")) {
       fputs(USAGE, stderr);
       return 0;
+    } else if (vmmb_flag(argv[i], "--dry-run")) {
+      vmmb_dry_run = 1;
     } else if (vmmb_flag(argv[i], "--fsync")) {
       o.fsync_ = 1;
     } else if (vmmb_flag(argv[i], "--direct")) {
@@ -257,7 +260,7 @@ int main(int argc, char **argv) {
     } else if (vmmb_opt(argc, argv, &i, "--reps", &v)) {
       o.reps = (int)vmmb_parse_int("--reps", v, 1, 100);
     } else {
-      vmmb_usage_fail("unknown argument '%s' (accepted: --dir, --file-kb, --record-kb, --metrics, --reps, --fsync, "
+      vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --dir, --file-kb, --record-kb, --metrics, --reps, --fsync, "
                       "--direct, --help)",
                       argv[i]);
     }
@@ -274,6 +277,7 @@ int main(int argc, char **argv) {
   printf(",\"mem_total_kb\":%lld,\"fsync\":%s,\"direct\":%s,\"reps\":%d,\"mb\":\"1e6 bytes\"}\n", memkb,
          o.fsync_ ? "true" : "false", o.direct ? "true" : "false", o.reps);
   fflush(stdout);
+  if (vmmb_dry_run) return 0;
 
   struct stat st;
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) != 0) {

@@ -35,7 +35,8 @@ static const char USAGE[] =
     "  --reps       timed repetitions per metric (default 5; 1..1000)\n"
     "  --tmpdir     directory for the stat/open test file (default $TMPDIR or /tmp)\n"
     "  --sh         shell for lat_sh (default /bin/sh)\n"
-    "  --noop       exit 0 at once (the program lat_exec and lat_sh run)\n";
+    "  --noop       exit 0 at once (the program lat_exec and lat_sh run)\n"
+    "  --dry-run    check the arguments, write the info line, measure nothing\n";
 
 #define SUITE "lmbench"
 
@@ -373,6 +374,8 @@ int main(int argc, char **argv) {
     if (vmmb_flag(argv[i], "--help") || vmmb_flag(argv[i], "-h")) {
       fputs(USAGE, stderr);
       return 0;
+    } else if (vmmb_flag(argv[i], "--dry-run")) {
+      vmmb_dry_run = 1;
     } else if (vmmb_flag(argv[i], "--noop")) {
       return 0;
     } else if (vmmb_opt(argc, argv, &i, "--metrics", &v)) {
@@ -386,7 +389,7 @@ int main(int argc, char **argv) {
     } else if (vmmb_opt(argc, argv, &i, "--sh", &v)) {
       sh = v;
     } else {
-      vmmb_usage_fail("unknown argument '%s' (accepted: --metrics, --budget-ms, --reps, --tmpdir, --sh, --noop, --help)",
+      vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --metrics, --budget-ms, --reps, --tmpdir, --sh, --noop, --help)",
                       argv[i]);
     }
   }
@@ -445,6 +448,7 @@ int main(int argc, char **argv) {
   vmmb_json_str(stdout, clksrc);
   printf(",\"pid\":%d}\n", (int)getpid());
   fflush(stdout);
+  if (vmmb_dry_run) return 0;
 
   double budget_us = budget_ms * 1000.0;
   char path[4096];

@@ -32,7 +32,8 @@ static const char USAGE[] =
     "  --reps         solves per N (default 1; 1..100)\n"
     "  --max-n        largest N for --sweep (default: what fits in a quarter of available memory)\n"
     "  --max-seconds  --sweep stops before a solve predicted to take longer (default 60)\n"
-    "  --seed         random seed (default 42)\n";
+    "  --seed         random seed (default 42)\n"
+    "  --dry-run    check the arguments, write the info line, measure nothing\n";
 
 #define SUITE "linpack"
 
@@ -154,6 +155,8 @@ int main(int argc, char **argv) {
     if (vmmb_flag(argv[i], "--help") || vmmb_flag(argv[i], "-h")) {
       fputs(USAGE, stderr);
       return 0;
+    } else if (vmmb_flag(argv[i], "--dry-run")) {
+      vmmb_dry_run = 1;
     } else if (vmmb_flag(argv[i], "--sweep")) {
       sweep = 1;
     } else if (vmmb_opt(argc, argv, &i, "--n", &v)) {
@@ -172,7 +175,7 @@ int main(int argc, char **argv) {
     } else if (vmmb_opt(argc, argv, &i, "--seed", &v)) {
       seed = (uint64_t)vmmb_parse_int("--seed", v, 0, 0x7fffffffffffffffLL);
     } else {
-      vmmb_usage_fail("unknown argument '%s' (accepted: --n, --sweep, --threads, --reps, --max-n, --max-seconds, "
+      vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --n, --sweep, --threads, --reps, --max-n, --max-seconds, "
                       "--seed, --help)",
                       argv[i]);
     }
@@ -200,6 +203,7 @@ int main(int argc, char **argv) {
   vmmb_json_str(stdout, ct ? ct : "");
   printf("}\n");
   fflush(stdout);
+  if (vmmb_dry_run) return 0;
 
   if (!sweep) {
     for (int k = 0; k < nn; k++)

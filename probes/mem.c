@@ -21,7 +21,8 @@ static const char USAGE[] =
     "  --sizes-mb      buffer sizes in MiB, decimals allowed (default 1,8,64; 0.001..65536)\n"
     "  --copy-methods  for bw_mem_copy: libc,unrolled (default both)\n"
     "  --budget-ms     target duration of one timed repetition (default 100; 1..600000)\n"
-    "  --reps          timed repetitions per size (default 5; 1..1000)\n";
+    "  --reps          timed repetitions per size (default 5; 1..1000)\n"
+    "  --dry-run    check the arguments, write the info line, measure nothing\n";
 
 #define SUITE "lmbench"
 #define BARRIER(p) __asm__ volatile("" : : "r"(p) : "memory")
@@ -135,6 +136,8 @@ int main(int argc, char **argv) {
     if (vmmb_flag(argv[i], "--help") || vmmb_flag(argv[i], "-h")) {
       fputs(USAGE, stderr);
       return 0;
+    } else if (vmmb_flag(argv[i], "--dry-run")) {
+      vmmb_dry_run = 1;
     } else if (vmmb_opt(argc, argv, &i, "--metrics", &v)) {
       char *s = strdup(v), *items[16];
       int k = vmmb_split("--metrics", s, items, 16);
@@ -163,7 +166,7 @@ int main(int argc, char **argv) {
     } else if (vmmb_opt(argc, argv, &i, "--reps", &v)) {
       reps = (int)vmmb_parse_int("--reps", v, 1, 1000);
     } else {
-      vmmb_usage_fail("unknown argument '%s' (accepted: --metrics, --sizes-mb, --copy-methods, --budget-ms, --reps, --help)",
+      vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --metrics, --sizes-mb, --copy-methods, --budget-ms, --reps, --help)",
                       argv[i]);
     }
   }
@@ -172,6 +175,7 @@ int main(int argc, char **argv) {
          "\",\"budget_ms\":%g,\"reps\":%d,\"clock\":\"CLOCK_MONOTONIC\",\"mb\":\"1e6 bytes\",\"size_unit\":\"MiB\"}\n",
          budget_ms, reps);
   fflush(stdout);
+  if (vmmb_dry_run) return 0;
   double budget_us = budget_ms * 1000.0;
 
   for (int s = 0; s < nsizes; s++) {

@@ -41,7 +41,7 @@ export function cpioArchive(input: CpioEntry[], options: {inodeBase?: number} = 
 
 function record(entry: CpioEntry, ino: number, trailer = false): Buffer[] {
   let mode: number;
-  let data = Buffer.alloc(0);
+  let data: Buffer = Buffer.alloc(0);
   let nlink = 1;
   let rdevMajor = 0;
   let rdevMinor = 0;

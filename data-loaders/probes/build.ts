@@ -69,8 +69,8 @@ export interface BuildOptions {
   gcc?: string;
   /** Probes to build (default all). A probe named here that cannot be built throws. */
   probes?: readonly ProbeName[];
-  /** Static OpenBLAS archive (default: `$VMMBENCH_OPENBLAS` or the first of OPENBLAS_CANDIDATES). */
-  openblas?: string;
+  /** Static OpenBLAS archive (default: `$VMMBENCH_OPENBLAS` or the first of OPENBLAS_CANDIDATES; null: none). */
+  openblas?: string | null;
   /** Progress and warnings (default: silent). */
   log?: (message: string) => void;
 }
@@ -110,7 +110,7 @@ export async function buildProbesDetailed(opts: BuildOptions = {}): Promise<Prob
 
   const gccVersion = await gccIdentity(gcc);
   await checkStaticLibc(gcc);
-  const openblas = opts.openblas ?? findOpenblas();
+  const openblas = opts.openblas === undefined ? findOpenblas() : opts.openblas && existsSync(opts.openblas) ? opts.openblas : null;
 
   // The hash covers everything that can change a binary.
   const h = createHash("sha256");

@@ -334,7 +334,8 @@ export class SshTarget implements Target {
     const result = await this.#ssh(["exec /bin/sh -c", shellQuote(script)], {timeoutMs: watchdogMs});
 
     const markerAt = result.stderr.lastIndexOf(this.#marker);
-    const markerMatch = markerAt >= 0 ? new RegExp(`^(\\d+)\\n?$`).exec(result.stderr.slice(markerAt + this.#marker.length)) : null;
+    const afterMarker = markerAt >= 0 ? result.stderr.slice(markerAt + this.#marker.length) : "";
+    const markerMatch = markerAt >= 0 ? /^(\d+)(?:\n|$)/.exec(afterMarker) : null;
     if (!markerMatch) {
       if (result.timedOut) {
         return {id: step.id, stdout: result.stdout, stderr: result.stderr, exitCode: null, signal: "SIGKILL", timedOut: true, durationMs: result.durationMs};
@@ -342,7 +343,8 @@ export class SshTarget implements Target {
       // No status from the remote shell: the connection (or the remote machine) failed mid-step.
       throw this.#failure(`step ${step.id}`, result);
     }
-    const stderr = result.stderr.slice(0, markerAt);
+    // Anything ssh itself printed after the marker is kept.
+    const stderr = result.stderr.slice(0, markerAt) + afterMarker.slice(markerMatch[0].length);
     const status = Number(markerMatch[1]);
     let exitCode: number | null = status;
     let signal: string | null = null;

@@ -1,10 +1,10 @@
-// Number formatting shared by the tables and charts: three significant digits, as the paper prints.
+// Number formatting shared by the tables and charts: up to four significant digits, as the paper prints.
 
 export function formatValue(v) {
   if (v == null || !Number.isFinite(v)) return "–";
   const abs = Math.abs(v);
   if (abs >= 1000) return Math.round(v).toLocaleString("en-US");
-  return Number(v.toPrecision(abs >= 100 ? 4 : 3)).toString();
+  return Number(v.toPrecision(4)).toString();
 }
 
 export function formatRatio(r) {

@@ -53,7 +53,7 @@ const arrowTable = await FileAttachment("data/runs.arrow").arrow();
 const db = await DuckDBClient.of({t: arrowTable});
 const counts = await db.query("SELECT count(*)::INTEGER AS n FROM t");
 const dt = aq.fromArrow(arrowTable).groupby("host").count();
-display(html\`<p id="duck-count">duckdb rows: \${counts[0].n}; arquero groups: \${dt.numRows()}</p>\`);
+display(html\`<p id="duck-count">duckdb rows: \${counts.get(0).n}; arquero groups: \${dt.numRows()}</p>\`);
 \`\`\`
 
 \`\`\`js
@@ -79,7 +79,9 @@ export async function writeProbeSite(dir: string, options: {extraPages?: Record<
     host: Array.from({length: n}, (_, i) => hosts[i % hosts.length]),
     value: Float64Array.from({length: n}, (_, i) => 100 + (i % 17) + (i % hosts.length) * 10)
   });
-  await writeFile(join(src, "data", "runs.arrow"), tableToIPC(table, "file"));
+  // IPC *stream* format: Framework's DuckDB client inserts .arrow files with insertArrowFromIPCStream,
+  // which silently creates no table from the IPC *file* format.
+  await writeFile(join(src, "data", "runs.arrow"), tableToIPC(table, "stream"));
   const config = offlineFrameworkConfig({
     title: "vmmbench offline probe",
     root: "src",

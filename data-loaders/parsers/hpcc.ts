@@ -1,0 +1,171 @@
+/**
+ * HPC Challenge hpccoutf.txt (1.4.x, 1.5.x). HPCC appends each run to the same file, so a file may
+ * hold several runs, each opening with
+ *
+ *   This is the DARPA/DOE HPC Challenge Benchmark version 1.5.0 October 2012
+ *
+ * and made of "Begin of X section." … "End of X section." blocks. From each run this reads:
+ * - the HPL section, as HPL.out (linpack_gflops/time/residual per test);
+ * - the Summary section's key=value results (StarDGEMM_Gflops=10.3432, StarSTREAM_Triad=5.92076, ...),
+ *   mapped by SUMMARY_METRICS below. HPL_Tflops repeats the HPL section and is used only when that
+ *   section has no result line.
+ */
+import {ParseError} from "../errors.ts";
+import type {ParsedOutput, Params, Sample, Suite} from "../samples.ts";
+import {readHplSection} from "./hpl.ts";
+import {firstSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+
+export const FORMAT = "hpcc";
+
+export const HPCC_BANNER = /^This is the DARPA\/DOE HPC Challenge Benchmark version (\S+)/;
+
+interface SummaryMetric {
+  suite: Suite;
+  metric: string;
+  unit: string;
+  /** Factor from the summary's unit to `unit` (GB/s → MB/s). */
+  scale: number;
+  params: Params;
+}
+
+const gflops = (metric: string, scope: string): SummaryMetric => ({suite: "linpack", metric, unit: "GFLOPS", scale: 1, params: {scope}});
+const gups = (scope: string, lcg: boolean): SummaryMetric => ({
+  suite: "linpack",
+  metric: "hpcc_random_access",
+  unit: "GUP/s",
+  scale: 1,
+  params: lcg ? {scope, lcg: true} : {scope}
+});
+const stream = (kernel: string, scope: string): SummaryMetric => ({suite: "stream", metric: `stream_${kernel}`, unit: "MB/s", scale: 1000, params: {scope}});
+const network = (metric: string, unit: "us" | "MB/s", params: Params): SummaryMetric => ({
+  suite: "linpack",
+  metric,
+  unit,
+  scale: unit === "MB/s" ? 1000 : 1,
+  params
+});
+
+/** Summary keys that are results; every other key (sizes, sizeof_*, machine constants) is not a measurement. */
+const SUMMARY_METRICS: Record<string, SummaryMetric> = {
+  StarDGEMM_Gflops: gflops("hpcc_dgemm", "star"),
+  SingleDGEMM_Gflops: gflops("hpcc_dgemm", "single"),
+  MPIFFT_Gflops: gflops("hpcc_fft", "mpi"),
+  StarFFT_Gflops: gflops("hpcc_fft", "star"),
+  SingleFFT_Gflops: gflops("hpcc_fft", "single"),
+  PTRANS_GBs: {suite: "linpack", metric: "hpcc_ptrans", unit: "MB/s", scale: 1000, params: {}},
+  MPIRandomAccess_GUPs: gups("mpi", false),
+  StarRandomAccess_GUPs: gups("star", false),
+  SingleRandomAccess_GUPs: gups("single", false),
+  MPIRandomAccess_LCG_GUPs: gups("mpi", true),
+  StarRandomAccess_LCG_GUPs: gups("star", true),
+  SingleRandomAccess_LCG_GUPs: gups("single", true),
+  StarSTREAM_Copy: stream("copy", "star"),
+  StarSTREAM_Scale: stream("scale", "star"),
+  StarSTREAM_Add: stream("add", "star"),
+  StarSTREAM_Triad: stream("triad", "star"),
+  SingleSTREAM_Copy: stream("copy", "single"),
+  SingleSTREAM_Scale: stream("scale", "single"),
+  SingleSTREAM_Add: stream("add", "single"),
+  SingleSTREAM_Triad: stream("triad", "single"),
+  MinPingPongLatency_usec: network("hpcc_pingpong_latency", "us", {stat: "min"}),
+  AvgPingPongLatency_usec: network("hpcc_pingpong_latency", "us", {stat: "avg"}),
+  MaxPingPongLatency_usec: network("hpcc_pingpong_latency", "us", {stat: "max"}),
+  NaturallyOrderedRingLatency_usec: network("hpcc_ring_latency", "us", {order: "natural"}),
+  RandomlyOrderedRingLatency_usec: network("hpcc_ring_latency", "us", {order: "random"}),
+  MinPingPongBandwidth_GBytes: network("hpcc_pingpong_bw", "MB/s", {stat: "min"}),
+  AvgPingPongBandwidth_GBytes: network("hpcc_pingpong_bw", "MB/s", {stat: "avg"}),
+  MaxPingPongBandwidth_GBytes: network("hpcc_pingpong_bw", "MB/s", {stat: "max"}),
+  NaturallyOrderedRingBandwidth_GBytes: network("hpcc_ring_bw", "MB/s", {order: "natural"}),
+  RandomlyOrderedRingBandwidth_GBytes: network("hpcc_ring_bw", "MB/s", {order: "random"})
+};
+
+const SECTION_EDGE = /^(Begin|End) of (\S+) section\.\s*$/;
+const SUMMARY_PAIR = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+
+export function parseHpcc(text: string, file: string): ParsedOutput {
+  const lines = splitLines(text);
+  const starts = lines.flatMap((line, index) => (HPCC_BANNER.test(line.trim()) ? [index] : []));
+  if (starts.length === 0) {
+    const first = Math.max(firstSignificantLine(lines), 0);
+    throw new ParseError(file, first + 1, 'an HPCC banner "This is the DARPA/DOE HPC Challenge Benchmark version ..."', lines[first]);
+  }
+  const samples: Sample[] = [];
+  const meta: Record<string, string> = {};
+  let version: string | null = null;
+  starts.forEach((start, run) => {
+    const end = starts[run + 1] ?? lines.length;
+    version = HPCC_BANNER.exec(lines[start]!.trim())![1]!;
+    samples.push(...readRun(lines, start, end, file, run, meta));
+  });
+  meta.runs = String(starts.length);
+  return {format: FORMAT, tool: "hpcc", toolVersion: version, samples: numberRepetitions(samples), meta};
+}
+
+function readRun(lines: readonly string[], start: number, end: number, file: string, run: number, meta: Record<string, string>): Sample[] {
+  const sections = new Map<string, {begin: number; end?: number}>();
+  for (let i = start; i < end; i++) {
+    const edge = SECTION_EDGE.exec(lines[i]!.trim());
+    if (!edge) continue;
+    if (edge[1] === "Begin") sections.set(edge[2]!, {begin: i});
+    else {
+      const section = sections.get(edge[2]!);
+      if (!section) throw new ParseError(file, i + 1, `"Begin of ${edge[2]} section." before its end`, lines[i]);
+      section.end = i;
+    }
+  }
+  for (const [name, section] of sections) {
+    if (section.end === undefined) {
+      throw new ParseError(file, end, `"End of ${name} section." (the HPCC run that starts at line ${start + 1} ends early)`, lines[end - 1]);
+    }
+  }
+  const hostname = /^Hostname: '(.*)'\s*$/.exec(lines.slice(start, end).find((line) => line.startsWith("Hostname:")) ?? "");
+  if (hostname) meta[run === 0 ? "hostname" : `hostname.${run}`] = hostname[1]!;
+
+  const summary = sections.get("Summary");
+  const values = summary ? readSummary(lines, summary.begin + 1, summary.end!) : new Map<string, string>();
+  const procs = readNumber(values.get("CommWorldProcs"));
+  const withProcs = (params: Params): Params => (procs === undefined ? params : {...params, procs});
+
+  const samples: Sample[] = [];
+  const hpl = sections.get("HPL");
+  if (hpl) samples.push(...readHplSection(lines, hpl.begin + 1, hpl.end!, file).samples);
+  if (!samples.some((sample) => sample.metric === "linpack_gflops")) samples.push(...hplFromSummary(values));
+
+  const streamParams: Params = {};
+  const vectorSize = readNumber(values.get("STREAM_VectorSize"));
+  const streamThreads = readNumber(values.get("STREAM_Threads"));
+  if (vectorSize !== undefined) streamParams.array_elements = vectorSize;
+  if (streamThreads !== undefined) streamParams.threads = streamThreads;
+
+  for (const [key, spec] of Object.entries(SUMMARY_METRICS)) {
+    const value = readNumber(values.get(key));
+    // HPCC writes 0 or -1 for tests it skipped (e.g. ping-pong on one process).
+    if (value === undefined || value <= 0) continue;
+    const params = spec.suite === "stream" ? {...spec.params, ...streamParams} : spec.params;
+    samples.push({suite: spec.suite, metric: spec.metric, params: withProcs(params), unit: spec.unit, value: roundSignificant(value * spec.scale), repetition: 0});
+  }
+  return samples;
+}
+
+function readSummary(lines: readonly string[], from: number, to: number): Map<string, string> {
+  const values = new Map<string, string>();
+  for (let i = from; i < to; i++) {
+    const pair = SUMMARY_PAIR.exec(lines[i]!.trim());
+    if (pair) values.set(pair[1]!, pair[2]!.trim());
+  }
+  return values;
+}
+
+function hplFromSummary(values: Map<string, string>): Sample[] {
+  const tflops = readNumber(values.get("HPL_Tflops"));
+  if (tflops === undefined || tflops <= 0) return [];
+  const params: Params = {};
+  for (const [key, name] of [["HPL_N", "n"], ["HPL_NB", "nb"], ["HPL_nprow", "p"], ["HPL_npcol", "q"]] as const) {
+    const value = readNumber(values.get(key));
+    if (value !== undefined) params[name] = value;
+  }
+  const samples: Sample[] = [{suite: "linpack", metric: "linpack_gflops", params, unit: "GFLOPS", value: roundSignificant(tflops * 1000), repetition: 0}];
+  const time = readNumber(values.get("HPL_time"));
+  if (time !== undefined) samples.push({suite: "linpack", metric: "linpack_time", params: {...params}, unit: "s", value: time, repetition: 0});
+  return samples;
+}

@@ -1,0 +1,65 @@
+/**
+ * McCalpin STREAM (stream.c 5.x, serial or OpenMP):
+ *
+ *   STREAM version $Revision: 5.10 $
+ *   Array size = 268435456 (elements), Offset = 0 (elements)
+ *   Number of Threads counted = 4
+ *   Function    Best Rate MB/s  Avg time     Min time     Max time
+ *   Copy:           18514.5     0.242368     0.231979     0.317779
+ *   Triad:          23314.0     0.291828     0.276334     0.337149
+ *   Solution Validates: avg error less than 1.000000e-13 on all three arrays
+ *
+ * Older builds print "Rate (MB/s)"; HPCC's copy prints "Rate (GB/s)" (×1000 to MB/s).
+ */
+import {ParseError} from "../errors.ts";
+import type {ParsedOutput, Params, Sample} from "../samples.ts";
+import {fields, firstSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+
+export const FORMAT = "stream";
+
+export const STREAM_TABLE_HEADER = /^Function\s+(Best Rate MB\/s|Rate \(MB\/s\)|Rate \(GB\/s\))\s+Avg time\s+Min time\s+Max time\s*$/;
+const KERNELS = ["Copy", "Scale", "Add", "Triad"] as const;
+
+export function parseStream(text: string, file: string): ParsedOutput {
+  const lines = splitLines(text);
+  const headerIndex = lines.findIndex((line) => STREAM_TABLE_HEADER.test(line.trim()));
+  if (headerIndex < 0) {
+    const first = Math.max(firstSignificantLine(lines), 0);
+    throw new ParseError(file, first + 1, 'a STREAM results table "Function    Best Rate MB/s  Avg time ..."', lines[first]);
+  }
+  const scale = STREAM_TABLE_HEADER.exec(lines[headerIndex]!.trim())![1] === "Rate (GB/s)" ? 1000 : 1;
+  const meta: Record<string, string> = {};
+  const params: Params = {};
+  let version: string | null = null;
+  for (const raw of lines.slice(0, headerIndex)) {
+    const line = raw.trim();
+    const revision = /^STREAM version \$Revision: (\S+) \$$/.exec(line);
+    if (revision) version = revision[1]!;
+    const array = /^Array size = (\d+)/.exec(line);
+    if (array) params.array_elements = Number(array[1]);
+    const counted = /^Number of Threads counted = (\d+)/.exec(line);
+    const requested = /^Number of Threads requested = (\d+)/.exec(line);
+    if (counted) params.threads = Number(counted[1]);
+    else if (requested && params.threads === undefined) params.threads = Number(requested[1]);
+  }
+
+  const validation = lines.slice(headerIndex).find((line) => /^(Solution Validates|Failed Validation)/.test(line.trim()));
+  if (validation) meta.validation = validation.trim();
+  const failed = validation !== undefined && validation.trim().startsWith("Failed");
+  const samples: Sample[] = [];
+  KERNELS.forEach((kernel, k) => {
+    const index = headerIndex + 1 + k;
+    const parts = fields(lines[index] ?? "");
+    const rate = readNumber(parts[1]);
+    if (parts[0] !== `${kernel}:` || parts.length !== 5 || rate === undefined) {
+      throw new ParseError(file, index + 1, `the STREAM "${kernel}:" row "<rate> <avg> <min> <max>"`, lines[index]);
+    }
+    const metric = `stream_${kernel.toLowerCase()}`;
+    samples.push(
+      failed
+        ? {suite: "stream", metric, params: {...params}, unit: "MB/s", value: Number.NaN, repetition: 0, status: "failed", note: `${validation!.trim()} (reported ${rate * scale} MB/s)`}
+        : {suite: "stream", metric, params: {...params}, unit: "MB/s", value: roundSignificant(rate * scale), repetition: 0}
+    );
+  });
+  return {format: FORMAT, tool: "stream", toolVersion: version, samples: numberRepetitions(samples), meta};
+}

@@ -1,0 +1,51 @@
+import {describe, expect, it} from "vitest";
+import {loadPlan, parsePlanText} from "../../data-loaders/plan/load.ts";
+import {ConfigError} from "../../data-loaders/errors.ts";
+
+describe("plans", () => {
+  it("validates the presets into strict types", () => {
+    const quick = loadPlan("quick");
+    expect(quick.environments).toEqual([{target: "local", label: "native"}]);
+    expect(quick.suites.lmbench?.ctx).toEqual([[2, 0], [2, 16], [2, 64], [8, 16], [8, 64], [16, 16], [16, 64]]);
+    expect(quick.suites.lmbench?.table1).toContain("lat_sig_handler");
+    expect(quick.repetitions.max).toBeGreaterThanOrEqual(quick.repetitions.min);
+  });
+
+  it("reads YAML with defaults and the paper's cell notation", () => {
+    const plan = parsePlanText(
+      `name: study
+environments:
+  - target: local
+  - target: qemu
+    label: tcg-1vcpu
+    vcpus: 1
+suites:
+  lmbench:
+    ctx: [2p16k, [4, 32]]
+repetitions: {min: 3, max: 5, rsd: 0.02}
+`,
+      "study.yaml"
+    );
+    expect(plan.environments[0]).toEqual({target: "local", label: "native"});
+    expect(plan.environments[1]).toMatchObject({target: "qemu", label: "tcg-1vcpu", vcpus: 1, accel: "auto"});
+    expect(plan.suites.lmbench?.ctx).toEqual([[2, 16], [4, 32]]);
+    expect(plan.repetitions).toEqual({min: 3, max: 5, rsd: 0.02, budgetS: 3600});
+  });
+
+  it.each([
+    ["environments:\n  - target: local\n  - target: vmware\nsuites: {lmbench: {}}\n", /plan\.yaml:3: environments\.1\.target: expected one of local, qemu, ssh, found "vmware"/],
+    ["environments:\n  - target: local\nsuites:\n  lmbench:\n    reps: -1\n", /plan\.yaml:5: suites\.lmbench\.reps: expected an integer from 1 to 1000, found -1/],
+    ["environments: []\nsuites: {lmbench: {}}\n", /plan\.yaml:1: environments: expected at least one environment/],
+    ["environments:\n  - target: local\nsuites: {lmbench: {}}\nrepetitions: {min: 5, max: 2}\n", /plan\.yaml:4: repetitions\.max: expected at least min \(5\), found 2/],
+    ["environments:\n  - target: local\nsuites:\n  lmbench:\n    ctx: [2x16]\n", /plan\.yaml:5: suites\.lmbench\.ctx\.0: expected a context-switch cell like "2p16k"/],
+    ["environments: [\n", /plan\.yaml:\d+: expected valid YAML/],
+    ["environments:\n  - target: local\nsuits: {}\n", /plan\.yaml:3: suits: expected one of the keys/]
+  ])("points at the line of a mistake: %#", (text, message) => {
+    expect(() => parsePlanText(text, "plan.yaml")).toThrow(ConfigError);
+    expect(() => parsePlanText(text, "plan.yaml")).toThrow(message);
+  });
+
+  it("says what presets exist when the plan is neither a preset nor a file", () => {
+    expect(() => loadPlan("no-such-plan")).toThrow(/not a preset \(quick, full.*\) and not a readable file \(ENOENT\)/);
+  });
+});

@@ -1,0 +1,77 @@
+import {execa} from "execa";
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {HAVE_CHROMIUM, openBrowser, serveDist, type BrowserSession, type StaticServer, type TrackedPage} from "../helpers/browser.ts";
+import {ROOT} from "../helpers/shared.ts";
+
+const BIN = join(ROOT, "bin", "vmmbench.js");
+const ARTIFACTS = join(ROOT, "test-artifacts");
+
+const PLAN = `name: site-test
+environments: [{target: local}]
+suites:
+  lmbench: {ctx: [2p0k], mem_size_mb: [4], budget_ms: 10, reps: 3}
+repetitions: {min: 1, max: 1}
+`;
+
+if (!HAVE_CHROMIUM) console.warn("[vmmbench tests] /usr/bin/chromium is absent (apt-get install chromium): the report's browser tests are skipped.");
+
+describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => {
+  let dir: string;
+  let server: StaticServer;
+  let browser: BrowserSession;
+  let tracked: TrackedPage;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "vmmbench-site-"));
+    const db = join(dir, "site.duckdb");
+    writeFileSync(join(dir, "plan.yaml"), PLAN);
+    await execa("node", [BIN, "run", "--plan", join(dir, "plan.yaml"), "--db", db], {cwd: ROOT});
+    await execa("node", [BIN, "site", "build", "--db", db], {cwd: ROOT});
+    server = await serveDist(join(ROOT, "dist"));
+    browser = await openBrowser();
+    tracked = await browser.newPage();
+    await tracked.gotoAndWait(`${server.origin}/`, ".paper-table table tbody tr");
+  }, 600_000);
+
+  afterAll(async () => {
+    if (tracked) {
+      mkdirSync(ARTIFACTS, {recursive: true});
+      await tracked.page.screenshot({path: join(ARTIFACTS, "overview.png"), fullPage: true}).catch(() => undefined);
+    }
+    await browser?.close();
+    await server?.close();
+    rmSync(dir, {recursive: true, force: true});
+  });
+
+  const headers = () => tracked.page.$$eval(".paper-table thead th[data-column]", (ths) => ths.map((th) => th.getAttribute("data-column")));
+
+  it("shows Table 1 with our native run beside the paper's three environments", async () => {
+    expect(await headers()).toEqual(["paper native F8", "paper F8 on Xen 3.1", "paper F8 on KVM-60", "native"]);
+    const rows = await tracked.page.$$eval(".paper-table tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-metric")));
+    expect(rows).toEqual(["lat_syscall", "lat_stat", "lat_fstat", "lat_open_close", "lat_fork", "lat_exec", "lat_sh", "lat_sig_handler", "lat_pipe"]);
+    const forkRow = await tracked.page.$$eval('.paper-table tr[data-metric="lat_fork"] td .value', (tds) => tds.map((td) => td.textContent));
+    expect(forkRow.slice(0, 3)).toEqual(["88.73", "1,512", "2,200"]);
+    expect(Number(forkRow[3]?.replace(/,/g, ""))).toBeGreaterThan(0);
+    // Each value carries its ratio to its own study's native column.
+    const kvmFork = await tracked.page.$eval('.paper-table tr[data-metric="lat_fork"] td:nth-child(4) .ratio', (el) => el.textContent);
+    expect(kvmFork).toBe("24.79×");
+  });
+
+  it("renders with no error cell and no request leaving 127.0.0.1", async () => {
+    expect(await tracked.cellErrors()).toEqual([]);
+    expect(tracked.consoleErrors).toEqual([]);
+    expect(tracked.externalRequests()).toEqual([]);
+    expect(tracked.requests.length).toBeGreaterThan(5);
+  });
+
+  it("changes the table when an environment is unticked", async () => {
+    await tracked.page.getByLabel("paper F8 on Xen 3.1").uncheck();
+    await tracked.page.waitForFunction(() => document.querySelectorAll(".paper-table thead th[data-column]").length === 3);
+    expect(await headers()).toEqual(["paper native F8", "paper F8 on KVM-60", "native"]);
+    await tracked.page.getByLabel("paper F8 on Xen 3.1").check();
+    await tracked.page.waitForFunction(() => document.querySelectorAll(".paper-table thead th[data-column]").length === 4);
+  });
+});
