@@ -15,6 +15,7 @@
 #include "common.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -278,6 +279,12 @@ int main(int argc, char **argv) {
     }
   }
   signal(SIGPIPE, SIG_IGN);
+  /* Two descriptors per ring process: raise the soft limit to the hard one, as LMbench's morefds(). */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
 
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   printf("{\"type\":\"info\",\"probe\":\"vmmbench-ctx\",\"version\":\"" VMMB_VERSION

@@ -98,7 +98,8 @@ export function readCpio(archive: Buffer): Array<{path: string; mode: number; da
       }
       throw new Error(`cpio: bad magic at ${at}`);
     }
-    const field = (i: number) => parseInt(archive.toString("ascii", at + 6 + i * 8, at + 14 + i * 8), 16);
+    const start = at;
+    const field = (i: number) => parseInt(archive.toString("ascii", start + 6 + i * 8, start + 14 + i * 8), 16);
     const mode = field(1);
     const size = field(6);
     const nameSize = field(11);

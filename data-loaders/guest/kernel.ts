@@ -177,10 +177,11 @@ async function runTool(command: string, args: string[], debianPackage: string) {
   return {stdout: Buffer.from(result.stdout as Uint8Array)};
 }
 
-const MAGICS: Array<{name: string; magic: Buffer; tool?: {command: string; args: string[]; pkg: string}}> = [
+const MAGICS: Array<{name: string; magic: Buffer; tool: {command: string; args: string[]; pkg: string}}> = [
   {name: "xz", magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), tool: {command: "xz", args: ["-dc", "--single-stream"], pkg: "xz-utils"}},
   {name: "zstd", magic: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), tool: {command: "zstd", args: ["-dcq"], pkg: "zstd"}},
-  {name: "gzip", magic: Buffer.from([0x1f, 0x8b, 0x08])}
+  // gzip(1) decompresses and warns about the bytes after the stream (exit 2), as extract-vmlinux expects.
+  {name: "gzip", magic: Buffer.from([0x1f, 0x8b, 0x08]), tool: {command: "gzip", args: ["-dcq"], pkg: "gzip"}}
 ];
 
 /** `scripts/extract-vmlinux` in TypeScript: the first payload that decompresses to an ELF wins. */
@@ -191,27 +192,31 @@ export async function extractVmlinux(vmlinuz: Buffer): Promise<Buffer> {
     for (let at = vmlinuz.indexOf(magic); at >= 0; at = vmlinuz.indexOf(magic, at + 1)) {
       tried.push(`${name}@${at}`);
       let out: Buffer | undefined;
-      if (tool) {
-        const result = await execa(tool.command, tool.args, {
-          input: vmlinuz.subarray(at),
-          encoding: "buffer",
-          reject: false,
-          maxBuffer: 1 << 30
-        });
-        if ((result as {code?: string}).code === "ENOENT") throw new MissingDependencyError(tool.command, `apt-get install ${tool.pkg}`);
-        out = Buffer.from(result.stdout as Uint8Array);
+      const result = await execa(tool.command, tool.args, {
+        input: vmlinuz.subarray(at),
+        encoding: "buffer",
+        reject: false,
+        maxBuffer: 1 << 30
+      });
+      if ((result as {code?: string}).code === "ENOENT") {
+        if (name !== "gzip") throw new MissingDependencyError(tool.command, `apt-get install ${tool.pkg}`);
+        out = gunzipLenient(vmlinuz.subarray(at));
       } else {
-        try {
-          out = gunzipSync(vmlinuz.subarray(at), {finishFlush: 2 /* Z_SYNC_FLUSH: tolerate trailing bytes */});
-        } catch {
-          out = undefined;
-        }
+        out = Buffer.from(result.stdout as Uint8Array);
       }
       if (out && isElf(out)) return out;
       if (tried.length > 32) break;
     }
   }
   throw new ConfigError(`no compressed ELF kernel found inside vmlinuz (tried ${tried.join(", ") || "nothing"})`);
+}
+
+function gunzipLenient(data: Buffer): Buffer | undefined {
+  try {
+    return gunzipSync(data, {finishFlush: 2 /* Z_SYNC_FLUSH */});
+  } catch {
+    return undefined;
+  }
 }
 
 function isElf(data: Buffer): boolean {

@@ -15,7 +15,7 @@
 import {execFile} from "node:child_process";
 import {createHash, randomBytes} from "node:crypto";
 import {existsSync} from "node:fs";
-import {mkdir, readFile, rename, rm, stat} from "node:fs/promises";
+import {mkdir, readdir, readFile, rename, rm, stat} from "node:fs/promises";
 import {join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {MissingDependencyError, ProcessFailedError} from "../errors.ts";
@@ -278,4 +278,23 @@ export async function elfHasInterpreter(path: string): Promise<boolean> {
     if (u32(phoff + i * phentsize) === 3 /* PT_INTERP */) return true;
   }
   return false;
+}
+
+/**
+ * Removes cached probe builds other than the newest `keep` (by modification time). Not called
+ * automatically: another checkout or a running harness may still use an older build.
+ * Returns the removed directories.
+ */
+export async function pruneProbeCache(opts: {root?: string; cacheDir?: string; keep?: number} = {}): Promise<string[]> {
+  const cacheRoot = resolve(opts.cacheDir ?? join(resolve(opts.root ?? REPO_ROOT), ".cache", "probes"));
+  if (!existsSync(cacheRoot)) return [];
+  const entries = await Promise.all(
+    (await readdir(cacheRoot, {withFileTypes: true}))
+      .filter((e) => e.isDirectory() && /^[0-9a-f]{16}$/.test(e.name))
+      .map(async (e) => ({dir: join(cacheRoot, e.name), mtime: (await stat(join(cacheRoot, e.name))).mtimeMs}))
+  );
+  entries.sort((a, b) => b.mtime - a.mtime);
+  const removed = entries.slice(opts.keep ?? 2).map((e) => e.dir);
+  for (const dir of removed) await rm(dir, {recursive: true, force: true});
+  return removed;
 }

@@ -18,7 +18,7 @@ export interface Fingerprint {
   /** null where the source does not say (the paper's guests). */
   vcpus: number | null;
   memoryMb: number | null;
-  passthrough: boolean;
+  passthrough: boolean | null;
   host: string;
   /** How the environment was launched: the QEMU command line, the xl config, "local", "ssh user@host". */
   launch: string;

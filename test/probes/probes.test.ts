@@ -8,7 +8,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {MissingDependencyError} from "../../data-loaders/errors.ts";
-import {buildProbesDetailed, elfHasInterpreter, PROBE_NAMES, type ProbeBuild, type ProbeName} from "../../data-loaders/probes/build.ts";
+import {buildProbesDetailed, elfHasInterpreter, PROBE_NAMES, pruneProbeCache, type ProbeBuild, type ProbeName} from "../../data-loaders/probes/build.ts";
 import {PROBE_CATALOG, planSteps, TABLE1_METRICS} from "../../data-loaders/probes/catalog.ts";
 import {parseProbeOutput, type ProbeOutput} from "../../data-loaders/probes/parse-output.ts";
 import {ROOT} from "../helpers/shared.ts";
@@ -97,6 +97,9 @@ describe("buildProbes", () => {
     writeFileSync(join(root, "probes", "lat.c"), `${execFileSync("cat", [join(root, "probes", "lat.c")], {encoding: "utf8"})}\n/* changed */\n`);
     const changed = await buildProbesDetailed(opts);
     expect(changed.hash).not.toBe(a.hash);
+    expect(existsSync(changed.binaries["vmmbench-lat"]!)).toBe(true);
+
+    expect(await pruneProbeCache({cacheDir, keep: 1})).toEqual([join(cacheDir, a.hash)]);
     expect(existsSync(changed.binaries["vmmbench-lat"]!)).toBe(true);
   });
 

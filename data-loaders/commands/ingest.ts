@@ -1,0 +1,43 @@
+import type {ParseArgsConfig} from "node:util";
+import {ConfigError} from "../errors.ts";
+import {ingestEnvironment, readManifest, walk, type IngestInput} from "../ingest/collect.ts";
+import {ingest} from "../ingest/ingest.ts";
+import {ensureReference} from "../reference.ts";
+import {Store} from "../store/store.ts";
+
+export const INGEST_OPTIONS = {
+  env: {type: "string"},
+  hypervisor: {type: "string"},
+  mode: {type: "string"},
+  "guest-os": {type: "string"},
+  vcpus: {type: "string"},
+  passthrough: {type: "string"},
+  tag: {type: "string", multiple: true},
+  manifest: {type: "string"}
+} satisfies NonNullable<ParseArgsConfig["options"]>;
+
+/** `vmmbench ingest`: flags or a manifest → validated inputs → one all-or-nothing ingest run. */
+export async function ingestCommand(opts: {values: Record<string, unknown>; paths: string[]; log: (line: string) => void}): Promise<void> {
+  const {values, paths} = opts;
+  const inputs: IngestInput[] = [];
+  if (values.manifest !== undefined) inputs.push(...readManifest(String(values.manifest)));
+  if (paths.length > 0) {
+    const environment = ingestEnvironment({...values, guest_os: values["guest-os"]}, (key) => `--${key === "guest_os" ? "guest-os" : key}`);
+    for (const path of paths) inputs.push(...walk(path).map((file) => ({path: file, environment})));
+  }
+  if (inputs.length === 0) throw new ConfigError("ingest: expected files or folders to read, or --manifest FILE");
+  const store = await Store.open(String(values.db));
+  try {
+    await ensureReference(store);
+    const summary = await ingest(store, inputs, {command: {paths, ...values}});
+    for (const path of summary.skipped) opts.log(`skipped ${path}: already stored`);
+    if (summary.runId) {
+      const formats = Object.entries(summary.formats).map(([f, n]) => `${n} ${f}`).join(", ");
+      opts.log(`ingested ${summary.files} file(s) (${formats}): ${summary.samples} samples as run ${summary.runId}`);
+    } else {
+      opts.log("nothing new to ingest");
+    }
+  } finally {
+    store.close();
+  }
+}

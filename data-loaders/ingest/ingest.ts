@@ -1,0 +1,139 @@
+import {readFileSync, rmSync} from "node:fs";
+import {basename, join, relative} from "node:path";
+import {newRunId} from "../campaign/run.ts";
+import {parseAny} from "../parsers/detect.ts";
+import type {ParsedOutput, Sample} from "../samples.ts";
+import {keepRaw, safeName, sha256} from "../store/raw.ts";
+import type {RawOutput, Store} from "../store/store.ts";
+import type {Fingerprint} from "../targets/target.ts";
+import {VERSION} from "../version.ts";
+import type {IngestEnvironment, IngestInput} from "./collect.ts";
+
+export interface IngestSummary {
+  runId: string | null;
+  files: number;
+  skipped: string[];
+  samples: number;
+  formats: Record<string, number>;
+}
+
+interface Parsed {
+  input: IngestInput;
+  bytes: Buffer;
+  sha256: string;
+  output: ParsedOutput;
+}
+
+/**
+ * Stores outputs others produced as one ingest run. All files are parsed before anything is
+ * written, and the writes share one transaction: any bad file leaves the database and data/runs
+ * as they were. A file whose bytes are already stored (by any earlier ingest) is skipped.
+ */
+export async function ingest(store: Store, inputs: IngestInput[], options: {command: unknown}): Promise<IngestSummary> {
+  const parsed: Parsed[] = [];
+  const skipped: string[] = [];
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    const bytes = readFileSync(input.path);
+    const hash = sha256(bytes);
+    if (seen.has(hash) || (await store.hasRawOutput(hash))) {
+      skipped.push(input.path);
+      continue;
+    }
+    seen.add(hash);
+    // Parsers read text; latin1 keeps every byte of a non-UTF-8 file one character, so line numbers stay true.
+    const text = bytes.toString(isUtf8(bytes) ? "utf8" : "latin1");
+    parsed.push({input, bytes, sha256: hash, output: parseAny(text, displayPath(input.path))});
+  }
+  const summary: IngestSummary = {runId: null, files: parsed.length, skipped, samples: 0, formats: {}};
+  if (parsed.length === 0) return summary;
+
+  const runId = `ingest-${newRunId()}`;
+  summary.runId = runId;
+  const environments = new Map<string, Fingerprint>();
+  try {
+    await store.transaction(async () => {
+      await store.beginRun({runId, source: "ingest", plan: options.command, vmmbenchVersion: VERSION, tags: mergedTags(parsed)});
+      for (const [index, file] of parsed.entries()) {
+        const raw = keepRaw(store.dataDir, runId, `${String(index).padStart(4, "0")}-${safeName(basename(file.input.path))}`, file.bytes, file.output.format);
+        for (const [label, samples] of byEnvironment(file)) {
+          if (!environments.has(label)) {
+            const fp = fingerprint(label, file.input.environment, file.output, samples[0]?.host);
+            environments.set(label, fp);
+            await store.recordEnvironment(runId, fp);
+          }
+          await store.writeStep({
+            runId,
+            stepId: `${String(index).padStart(4, "0")}:${label}:${basename(file.input.path)}`,
+            environment: label,
+            status: "done",
+            startedAt: new Date(),
+            durationMs: 0,
+            raw: [raw as RawOutput],
+            samples,
+            provenance: {tool: file.output.tool, toolVersion: file.output.toolVersion, engine: "ingest"}
+          });
+          summary.samples += samples.length;
+        }
+        summary.formats[file.output.format] = (summary.formats[file.output.format] ?? 0) + 1;
+      }
+      await store.finishRun(runId, "complete");
+    });
+  } catch (error) {
+    rmSync(join(store.dataDir, "runs", safeName(runId)), {recursive: true, force: true});
+    throw error;
+  }
+  return summary;
+}
+
+/** A summary table can hold several machines; each becomes its own environment ("label:host"). */
+function byEnvironment(file: Parsed): Map<string, Sample[]> {
+  const hosts = new Set(file.output.samples.map((s) => s.host ?? ""));
+  const out = new Map<string, Sample[]>();
+  // A file with no samples (an empty summary) is still kept, so ingesting it again is recognised.
+  if (file.output.samples.length === 0) out.set(file.input.environment.label, []);
+  for (const s of file.output.samples) {
+    const label = hosts.size > 1 ? `${file.input.environment.label}:${s.host ?? "?"}` : file.input.environment.label;
+    const list = out.get(label) ?? [];
+    list.push(s);
+    out.set(label, list);
+  }
+  return out;
+}
+
+function fingerprint(label: string, env: IngestEnvironment, output: ParsedOutput, host: string | undefined): Fingerprint {
+  const meta = output.meta;
+  return {
+    environment: label,
+    hypervisor: env.hypervisor as Fingerprint["hypervisor"],
+    hypervisorVersion: null,
+    mode: env.mode as Fingerprint["mode"],
+    guestOs: env.guestOs ?? meta.os ?? "",
+    kernel: meta.kernel ?? "",
+    cpuModel: meta.cpu ?? "",
+    vcpus: env.vcpus,
+    memoryMb: meta.memory_mb ? Number(meta.memory_mb) : null,
+    passthrough: env.passthrough,
+    host: host ?? meta.host ?? "",
+    launch: `ingested ${output.tool}${output.toolVersion ? ` ${output.toolVersion}` : ""} output`,
+    extra: {...env.tags, ...Object.fromEntries(Object.entries(meta).map(([k, v]) => [`source_${k}`, v]))}
+  };
+}
+
+function mergedTags(parsed: Parsed[]): Record<string, string> {
+  return Object.assign({}, ...parsed.map((p) => p.input.environment.tags));
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder("utf-8", {fatal: true}).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith("..") ? path : rel;
+}
