@@ -6,11 +6,14 @@
  */
 
 import {existsSync} from "node:fs";
-import {copyFile, link, readFile, writeFile} from "node:fs/promises";
+import {copyFile, link, readFile, readdir, rm, stat, utimes, writeFile} from "node:fs/promises";
 import {join} from "node:path";
 import {buildInitramfs, type Compression} from "./initramfs.ts";
 import {obtainKernel} from "./kernel.ts";
 import {atomicDir, cacheRoot, sha256} from "./paths.ts";
+
+/** Images kept in the cache besides the one in use; older ones, unused for a day, are removed. */
+export const KEEP_IMAGES = 8;
 
 /** Bumped whenever the image layout or /init protocol changes, so old cache entries are not reused. */
 export const IMAGE_FORMAT = 1;
@@ -83,8 +86,27 @@ export async function buildImage(options: ImageOptions): Promise<GuestImage & {c
       await writeFile(join(tmp, initramfsName), initramfs.bytes);
       await writeFile(join(tmp, "image.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     });
+  } else {
+    const now = new Date();
+    await utimes(dir, now, now).catch(() => {}); // marks it as recently used for pruning
   }
+  await pruneImages(join(cache, "images"), hash);
   return {kernel: join(dir, "vmlinux"), initramfs: join(dir, initramfsName), hash, kver: kernel.kver, dir, manifest, cached};
+}
+
+async function pruneImages(root: string, current: string): Promise<void> {
+  const entries = await readdir(root).catch(() => [] as string[]);
+  const dated: Array<{name: string; mtimeMs: number}> = [];
+  for (const name of entries) {
+    if (name === current || !/^[0-9a-f]{64}$/.test(name)) continue;
+    const st = await stat(join(root, name)).catch(() => undefined);
+    if (st) dated.push({name, mtimeMs: st.mtimeMs});
+  }
+  dated.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const {name, mtimeMs} of dated.slice(KEEP_IMAGES)) {
+    if (mtimeMs < dayAgo) await rm(join(root, name), {recursive: true, force: true});
+  }
 }
 
 /** Reads an image back from its cache directory. */

@@ -4,7 +4,7 @@ import {newRunId} from "../campaign/run.ts";
 import {parseAny} from "../parsers/detect.ts";
 import type {ParsedOutput, Sample} from "../samples.ts";
 import {keepRaw, safeName, sha256} from "../store/raw.ts";
-import type {RawOutput, Store} from "../store/store.ts";
+import type {RawOutput, StepRecord, Store} from "../store/store.ts";
 import type {Fingerprint} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
 import type {IngestEnvironment, IngestInput} from "./collect.ts";
@@ -54,6 +54,7 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
   try {
     await store.transaction(async () => {
       await store.beginRun({runId, source: "ingest", plan: options.command, vmmbenchVersion: VERSION, tags: mergedTags(parsed)});
+      const steps: StepRecord[] = [];
       for (const [index, file] of parsed.entries()) {
         const raw = keepRaw(store.dataDir, runId, `${String(index).padStart(4, "0")}-${safeName(basename(file.input.path))}`, file.bytes, file.output.format);
         for (const [label, samples] of byEnvironment(file)) {
@@ -62,7 +63,7 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
             environments.set(label, fp);
             await store.recordEnvironment(runId, fp);
           }
-          await store.writeStep({
+          steps.push({
             runId,
             stepId: `${String(index).padStart(4, "0")}:${label}:${basename(file.input.path)}`,
             environment: label,
@@ -77,6 +78,7 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
         }
         summary.formats[file.output.format] = (summary.formats[file.output.format] ?? 0) + 1;
       }
+      await store.writeSteps(steps);
       await store.finishRun(runId, "complete");
     });
   } catch (error) {

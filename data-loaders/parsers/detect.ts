@@ -20,7 +20,7 @@ import {STRIDE_TITLE, parseLatMemRd} from "./lmbench-lat-mem-rd.ts";
 import {RESULTS_BANNER, parseLmbenchResults} from "./lmbench-results.ts";
 import {SUMMARY_BANNER, parseLmbenchSummary} from "./lmbench-summary.ts";
 import {STREAM_TABLE_HEADER, parseStream} from "./stream.ts";
-import {firstSignificantLine, splitLines} from "./text.ts";
+import {firstSignificantLine, lastSignificantLine, splitLines} from "./text.ts";
 
 export type Parser = (text: string, file: string) => ParsedOutput;
 
@@ -127,7 +127,7 @@ export function detectFormat(text: string, file: string): string {
       if (formats.has("iozone-auto")) return "iozone-auto";
       if (formats.has("iozone-throughput")) return "iozone-throughput";
       if (formats.has("iozone-excel")) return "iozone-excel";
-      throw new ParseError(file, lines.length, "IOzone results (an auto-mode table, a throughput report or an Excel report; the output ends early)", lines[lines.length - 1]);
+      throw new ParseError(file, lastSignificantLine(lines) + 1, "IOzone results (an auto-mode table, a throughput report or an Excel report; the output ends early)", lines[lastSignificantLine(lines)]);
     case "fio":
       if (formats.has("fio-json") && jsonStartLine(lines) >= 0) return "fio-json";
       if (formats.has("fio-terse")) return "fio-terse";

@@ -64,7 +64,8 @@ export function readJobDescriptions(lines: readonly string[]): Map<string, Recor
     const rw = /(?:^|, )rw=([^,\s]+)/.exec(match[2]!);
     if (rw) options.rw = rw[1]!;
     // bs=(R) 4096B-4096B, (W) ...: keep the read size when min equals max.
-    const bs = /bs=\(R\) (\S+?)-(\S+?),/.exec(match[2]!);
+    // 3.x: "bs=(R) 4096B-4096B, (W) ..."; 2.x: "bs=128K-128K/128K-128K/...".
+    const bs = /bs=\(R\) ([^\s,-]+)-([^\s,]+),/.exec(match[2]!) ?? /bs=([^\s,/-]+)-([^\s,/]+)[/,]/.exec(match[2]!);
     if (bs) options.bs = bs[1] === bs[2] ? bs[1]! : `${bs[1]}-${bs[2]}`;
     const engine = /ioengine=([^,\s]+)/.exec(match[2]!);
     if (engine) options.ioengine = engine[1]!;

@@ -14,7 +14,7 @@
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Sample} from "../samples.ts";
 import {FIO_VERSION, directionSamples, jobParams, readJobDescriptions, type Direction} from "./fio-common.ts";
-import {numberRepetitions, readNumber, splitLines} from "./text.ts";
+import {lastSignificantLine, numberRepetitions, readNumber, splitLines} from "./text.ts";
 
 export const FORMAT = "fio-normal";
 
@@ -94,7 +94,8 @@ export function parseFioNormal(text: string, file: string): ParsedOutput {
   });
   flush();
   if (samples.length === 0) {
-    throw new ParseError(file, lines.length, 'fio job results ("<job>: (groupid=0, jobs=1): err= 0" followed by "read: IOPS=..., BW=...")', lines[lines.length - 1]);
+    const end = lastSignificantLine(lines);
+    throw new ParseError(file, end + 1, 'fio job results ("<job>: (groupid=0, jobs=1): err= 0" followed by "read: IOPS=..., BW=...")', lines[end]);
   }
   return {format: FORMAT, tool: "fio", toolVersion: version, samples: numberRepetitions(samples), meta: {}};
 }

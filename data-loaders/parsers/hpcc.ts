@@ -13,7 +13,7 @@
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Params, Sample, Suite} from "../samples.ts";
 import {readHplSection} from "./hpl.ts";
-import {firstSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {firstSignificantLine, lastSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "hpcc";
 
@@ -115,7 +115,8 @@ function readRun(lines: readonly string[], start: number, end: number, file: str
   }
   for (const [name, section] of sections) {
     if (section.end === undefined) {
-      throw new ParseError(file, end, `"End of ${name} section." (the HPCC run that starts at line ${start + 1} ends early)`, lines[end - 1]);
+      const last = lastSignificantLine(lines, end);
+      throw new ParseError(file, last + 1, `"End of ${name} section." (the HPCC run that starts at line ${start + 1} ends early)`, lines[last]);
     }
   }
   const hostname = /^Hostname: '(.*)'\s*$/.exec(lines.slice(start, end).find((line) => line.startsWith("Hostname:")) ?? "");

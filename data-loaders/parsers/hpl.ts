@@ -13,7 +13,7 @@
  */
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {firstSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {firstSignificantLine, lastSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "hpl";
 
@@ -106,12 +106,13 @@ export function readHplSection(lines: readonly string[], from: number, to: numbe
   }
 
   if (!finished) {
+    const end = lastSignificantLine(lines, to);
     if (awaitingResult >= 0) {
-      throw new ParseError(file, Math.min(to, lines.length), "an HPL result line after the \"T/V  N  NB ...\" header (the output ends early)", lines[to - 1]);
+      throw new ParseError(file, end + 1, "an HPL result line after the \"T/V  N  NB ...\" header (the output ends early)", lines[end]);
     }
     const last = tests[tests.length - 1];
     if (last && last.residual === undefined && (threshold === undefined || threshold > 0)) {
-      throw new ParseError(file, Math.min(to, lines.length), "the residual check line of the last HPL test (the output ends early)", lines[to - 1]);
+      throw new ParseError(file, end + 1, "the residual check line of the last HPL test (the output ends early)", lines[end]);
     }
   }
   return {version, samples: tests.flatMap((test) => testSamples(test, threshold)), meta};
@@ -145,7 +146,8 @@ export function parseHpl(text: string, file: string): ParsedOutput {
   }
   const section = readHplSection(lines, 0, lines.length, file);
   if (section.samples.length === 0 && section.meta.tests_reported === undefined) {
-    throw new ParseError(file, lines.length, "at least one HPL result line (the output ends before any test finished)", lines[lines.length - 1]);
+    const end = lastSignificantLine(lines);
+    throw new ParseError(file, end + 1, "at least one HPL result line (the output ends before any test finished)", lines[end]);
   }
   return {format: FORMAT, tool: "hpl", toolVersion: section.version, samples: numberRepetitions(section.samples), meta: section.meta};
 }

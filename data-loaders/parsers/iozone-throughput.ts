@@ -19,7 +19,7 @@ import {kibPerSecToMBps, numberRepetitions, readNumber, splitLines} from "./text
 export const FORMAT = "iozone-throughput";
 
 export const THROUGHPUT_LINE = /^\s*(Children see|Parent sees) throughput for\s+(\d+)\s+([^=]*)=\s*(\S+)\s+(\S+)\s*$/;
-const EACH_PROCESS = /^\s*Each (?:process|thread) writes a (\d+) [kK]byte file in (\d+) [kK]byte records/;
+const EACH_PROCESS = /^\s*Each (?:process|thread) writes a (\d+) [kK][bB]yte file in (\d+) [kK][bB]yte records/;
 
 export function parseIozoneThroughput(text: string, file: string): ParsedOutput {
   const lines = splitLines(text);

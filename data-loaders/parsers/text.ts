@@ -74,3 +74,9 @@ export function excerpt(line: string | undefined, max = 80): string {
   if (line === undefined) return "end of file";
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
+
+/** Index of the last non-blank line before `end` (0-based), or 0; "ends early" errors point there. */
+export function lastSignificantLine(lines: readonly string[], end = lines.length): number {
+  for (let i = Math.min(end, lines.length) - 1; i >= 0; i--) if (lines[i]!.trim() !== "") return i;
+  return 0;
+}

@@ -165,7 +165,7 @@ class Validator {
     const o = this.object(x, path, ["file_kb", "record_kb", "fsync", "direct", "reps"]);
     return {
       fileKb: o.file_kb === undefined ? [65536] : this.integers(o.file_kb, [...path, "file_kb"], 4, 1 << 30),
-      recordKb: o.record_kb === undefined ? [4, 64, 1024] : this.integers(o.record_kb, [...path, "record_kb"], 4, 1 << 24),
+      recordKb: o.record_kb === undefined ? [4, 64, 1024] : this.integers(o.record_kb, [...path, "record_kb"], 4, 1 << 20),
       fsync: this.boolean(o.fsync ?? true, [...path, "fsync"]),
       direct: this.boolean(o.direct ?? false, [...path, "direct"]),
       reps: this.number(o.reps ?? 3, [...path, "reps"], 1, 1000, true)

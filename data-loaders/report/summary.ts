@@ -1,12 +1,34 @@
+/**
+ * The report's statistics, computed once per database state:
+ *  - per run × environment × metric × params (a "group"): n, median, min, max, quartiles, RSD,
+ *    noisy/bimodal flags, computed in DuckDB SQL;
+ *  - the ratio of its median to the same run's native environment (hypervisor 'none'), with a 95%
+ *    percentile-bootstrap interval of the ratio of medians (2000 resamples, seeded per group;
+ *    bootstrap.ts explains how a resample costs O(1) whatever n is);
+ *  - per run × environment × suite, the geometric mean of slowdowns against native, with the
+ *    bootstrap interval from the same replicates;
+ *  - per run × environment, LINPACK's peak GFLOPS and its ratio to native's peak (the paper's measure).
+ */
 import {resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {ensureReference} from "../reference.ts";
-import {bootstrapRatio, looksBimodal, median, quantile, rsd} from "../stats.ts";
+import {looksBimodal} from "../stats.ts";
 import {DEFAULT_DB, Store} from "../store/store.ts";
 import {LOWER_IS_BETTER_UNITS} from "../samples.ts";
+import {BOOTSTRAP_ITERATIONS, GRID, groupReplicates, percentileInterval} from "./bootstrap.ts";
 
 /** Above this relative standard deviation a value is flagged noisy in the report. */
 export const NOISY_RSD = 0.05;
+
+export const METHOD = {
+  statistic: "median",
+  interval: "95% percentile bootstrap of the ratio of medians",
+  iterations: BOOTSTRAP_ITERATIONS,
+  seeded: true,
+  noisy_rsd: NOISY_RSD,
+  bimodal: "largest gap between sorted values > 2× the spread on either side and > 10% of the median, splitting off ≥ 20% of values",
+  baseline: "the native environment (hypervisor none) of the same run"
+};
 
 /** One cell of the report: a metric in one environment of one run, with its spread and overhead. */
 export interface SummaryRow {
@@ -24,12 +46,12 @@ export interface SummaryRow {
   unit: string;
   lower_is_better: boolean;
   n: number;
-  median: number;
-  min: number;
-  max: number;
-  q1: number;
-  q3: number;
-  rsd: number;
+  median: number | null;
+  min: number | null;
+  max: number | null;
+  q1: number | null;
+  q3: number | null;
+  rsd: number | null;
   noisy: boolean;
   bimodal: boolean;
   /** The environment this row is compared with (hypervisor 'none' in the same run), or null. */
@@ -41,6 +63,48 @@ export interface SummaryRow {
   failed: number;
 }
 
+/** Geometric mean over a suite's metrics of the slowdown against native (>1: slower than native). */
+export interface OverheadRow {
+  source: string;
+  run_id: string;
+  environment: string;
+  hypervisor: string;
+  mode: string;
+  guest_os: string | null;
+  vcpus: number | null;
+  passthrough: boolean | null;
+  suite: string;
+  /** how many metric × params groups the mean is over */
+  groups: number;
+  slowdown: number;
+  low: number;
+  high: number;
+}
+
+/** LINPACK's peak (best median GFLOPS over the N sweep) and its ratio to native's peak. */
+export interface PeakRow {
+  source: string;
+  run_id: string;
+  environment: string;
+  hypervisor: string;
+  guest_os: string | null;
+  vcpus: number | null;
+  passthrough: boolean | null;
+  peak_gflops: number;
+  peak_n: number | null;
+  baseline: string | null;
+  ratio: number | null;
+  ratio_low: number | null;
+  ratio_high: number | null;
+}
+
+export interface Report {
+  method: typeof METHOD;
+  rows: SummaryRow[];
+  overhead: OverheadRow[];
+  peaks: PeakRow[];
+}
+
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The database the report reads: $VMMBENCH_DB (set by `vmmbench site build --db`) or the project's default. */
@@ -48,86 +112,293 @@ export function databasePath(): string {
   return resolve(PROJECT_ROOT, process.env.VMMBENCH_DB ?? DEFAULT_DB);
 }
 
-interface Group {
-  key: Omit<SummaryRow, "lower_is_better" | "n" | "median" | "min" | "max" | "q1" | "q3" | "rsd" | "noisy" | "bimodal" | "baseline" | "ratio" | "ratio_low" | "ratio_high" | "failed">;
-  values: number[];
-  failed: number;
+/** Metrics that take part in the per-suite geometric mean: performance measures only, each counted once. */
+export function countsForOverhead(row: Pick<SummaryRow, "metric" | "unit">): boolean {
+  return row.unit !== "1" && row.unit !== "ratio" && row.metric !== "linpack_time";
 }
 
-/** Reads every sample once and summarises it per run × environment × metric × params. */
-export async function loadSummary(dbPath = databasePath()): Promise<SummaryRow[]> {
+export interface Group {
+  key: Omit<SummaryRow, "lower_is_better" | "n" | "median" | "min" | "max" | "q1" | "q3" | "rsd" | "noisy" | "bimodal" | "baseline" | "ratio" | "ratio_low" | "ratio_high" | "failed">;
+  n: number;
+  failed: number;
+  median: number | null;
+  min: number | null;
+  max: number | null;
+  q1: number | null;
+  q3: number | null;
+  rsd: number | null;
+  /** sorted values, or GRID + 1 order statistics when n > GRID + 1 */
+  sorted: number[];
+}
+
+/** One SQL pass over `results`: statistics per group, and its sorted values bounded to GRID + 1. */
+export const GROUPS_SQL = `
+WITH g AS (
+  SELECT source, run_id, environment, hypervisor, mode, guest_os, vcpus, passthrough, suite, metric, params, unit,
+         count(value) FILTER (WHERE ok) AS n,
+         count(*) FILTER (WHERE NOT ok) AS failed,
+         median(value) FILTER (WHERE ok) AS median,
+         min(value) FILTER (WHERE ok) AS min,
+         max(value) FILTER (WHERE ok) AS max,
+         quantile_cont(value, 0.25) FILTER (WHERE ok) AS q1,
+         quantile_cont(value, 0.75) FILTER (WHERE ok) AS q3,
+         CASE WHEN count(value) FILTER (WHERE ok) < 2 OR avg(value) FILTER (WHERE ok) = 0 THEN 0
+              ELSE stddev_samp(value) FILTER (WHERE ok) / abs(avg(value) FILTER (WHERE ok)) END AS rsd,
+         list(value ORDER BY value) FILTER (WHERE ok) AS vals
+  FROM (SELECT *, status = 'ok' AND value IS NOT NULL AND isfinite(value) AS ok FROM results)
+  GROUP BY ALL
+)
+SELECT * EXCLUDE (vals),
+       CASE WHEN len(vals) <= ${GRID + 1} THEN vals
+            ELSE list_transform(range(0, ${GRID + 1}), i -> vals[1 + round(i * (len(vals) - 1) / ${GRID})::BIGINT]) END AS sorted
+FROM g
+ORDER BY source, run_id, environment, suite, metric, params`;
+
+export async function loadGroups(store: Store): Promise<Group[]> {
+  const rows = await store.query(GROUPS_SQL);
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return rows.map((r) => ({
+    key: {
+      source: String(r.source),
+      run_id: String(r.run_id),
+      environment: String(r.environment),
+      hypervisor: String(r.hypervisor),
+      mode: String(r.mode),
+      guest_os: (r.guest_os as string | null) ?? null,
+      vcpus: num(r.vcpus),
+      passthrough: (r.passthrough as boolean | null) ?? null,
+      suite: String(r.suite),
+      metric: String(r.metric),
+      params: String(r.params),
+      unit: String(r.unit)
+    },
+    n: Number(r.n),
+    failed: Number(r.failed),
+    median: num(r.median),
+    min: num(r.min),
+    max: num(r.max),
+    q1: num(r.q1),
+    q3: num(r.q3),
+    rsd: num(r.rsd),
+    sorted: ((r.sorted as number[] | null) ?? []).map(Number)
+  }));
+}
+
+/** Reads the database once and computes the whole report. */
+export async function loadReport(dbPath = databasePath()): Promise<Report> {
   const store = await Store.open(dbPath);
   try {
     await ensureReference(store);
-    const rows = await store.query(`
-      SELECT source, run_id, environment, hypervisor, mode, guest_os, vcpus, passthrough, suite, metric, params, unit,
-             list(value ORDER BY repetition) FILTER (WHERE status = 'ok' AND value IS NOT NULL) AS vals,
-             count(*) FILTER (WHERE status <> 'ok') AS failed
-      FROM results
-      GROUP BY ALL
-      ORDER BY source, run_id, environment, suite, metric, params`);
-    const groups: Group[] = rows.map((r) => ({
-      key: {
-        source: String(r.source),
-        run_id: String(r.run_id),
-        environment: String(r.environment),
-        hypervisor: String(r.hypervisor),
-        mode: String(r.mode),
-        guest_os: (r.guest_os as string | null) ?? null,
-        vcpus: (r.vcpus as number | null) ?? null,
-        passthrough: (r.passthrough as boolean | null) ?? null,
-        suite: String(r.suite),
-        metric: String(r.metric),
-        params: String(r.params),
-        unit: String(r.unit)
-      },
-      values: ((r.vals as number[] | null) ?? []).map(Number),
-      failed: Number(r.failed)
-    }));
-    return summarise(groups);
+    return computeReport(await loadGroups(store));
   } finally {
     store.close();
   }
 }
 
-/** Pure: statistics per group and the ratio to the same run's native environment. */
-export function summarise(groups: Group[]): SummaryRow[] {
+/** Summary rows only (kept for callers of the first version of this module). */
+export async function loadSummary(dbPath = databasePath()): Promise<SummaryRow[]> {
+  return (await loadReport(dbPath)).rows;
+}
+
+const groupKey = (k: Group["key"], environment = k.environment) => `${k.run_id}\0${environment}\0${k.metric}\0${k.params}`;
+
+/** Pure: statistics per group, ratios to the same run's native environment, suite means and LINPACK peaks. */
+export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS): Report {
   const baselineOf = new Map<string, string>();
   for (const g of groups) if (g.key.hypervisor === "none" && !baselineOf.has(g.key.run_id)) baselineOf.set(g.key.run_id, g.key.environment);
   const index = new Map<string, Group>();
-  for (const g of groups) index.set(`${g.key.run_id}\0${g.key.environment}\0${g.key.metric}\0${g.key.params}`, g);
-  const out: SummaryRow[] = [];
+  for (const g of groups) index.set(groupKey(g.key), g);
+  const replicates = new Map<Group, Float64Array>();
+  const reps = (g: Group) => {
+    let r = replicates.get(g);
+    if (!r) replicates.set(g, (r = groupReplicates(groupKey(g.key), g.sorted, g.n, iterations)));
+    return r;
+  };
+
+  const rows: SummaryRow[] = [];
+  const ratioReps = new Map<SummaryRow, Float64Array>();
   for (const g of groups) {
-    if (g.values.length === 0 && g.failed === 0) continue;
+    if (g.n === 0 && g.failed === 0) continue;
     const baseline = baselineOf.get(g.key.run_id) ?? null;
-    const base = baseline === null ? undefined : index.get(`${g.key.run_id}\0${baseline}\0${g.key.metric}\0${g.key.params}`);
-    const ci = base && base.values.length && g.values.length ? bootstrapRatio(g.values, base.values) : null;
-    const spread = rsd(g.values);
-    out.push({
+    const base = baseline === null ? undefined : index.get(groupKey(g.key, baseline));
+    let ratio: number | null = null;
+    let low: number | null = null;
+    let high: number | null = null;
+    let rr: Float64Array | undefined;
+    if (base && base.n > 0 && g.n > 0 && base.median) {
+      ratio = g.median! / base.median;
+      if (base === g) {
+        low = high = 1;
+      } else {
+        const a = reps(g);
+        const b = reps(base);
+        rr = new Float64Array(a.length);
+        for (let i = 0; i < a.length; i++) rr[i] = a[i] / b[i];
+        ({low, high} = percentileInterval(rr));
+      }
+    }
+    const row: SummaryRow = {
       ...g.key,
       lower_is_better: LOWER_IS_BETTER_UNITS.has(g.key.unit),
-      n: g.values.length,
-      median: median(g.values),
-      min: Math.min(...g.values),
-      max: Math.max(...g.values),
-      q1: quantile(g.values, 0.25),
-      q3: quantile(g.values, 0.75),
-      rsd: spread,
-      noisy: spread > NOISY_RSD,
-      bimodal: looksBimodal(g.values),
-      baseline: base ? baseline : null,
-      ratio: ci?.ratio ?? null,
-      ratio_low: ci?.low ?? null,
-      ratio_high: ci?.high ?? null,
+      n: g.n,
+      median: g.median,
+      min: g.min,
+      max: g.max,
+      q1: g.q1,
+      q3: g.q3,
+      rsd: g.rsd,
+      noisy: (g.rsd ?? 0) > NOISY_RSD,
+      bimodal: looksBimodal(g.sorted),
+      baseline: base && base.n > 0 ? baseline : null,
+      ratio,
+      ratio_low: low,
+      ratio_high: high,
       failed: g.failed
+    };
+    rows.push(row);
+    if (rr) ratioReps.set(row, rr);
+  }
+
+  // Per run × environment × suite: geometric mean of slowdowns (time ratio for lower-is-better
+  // metrics, its inverse for higher-is-better), replicate by replicate for the interval.
+  const bySuite = new Map<string, SummaryRow[]>();
+  for (const row of rows) {
+    if (!ratioReps.has(row) || !countsForOverhead(row)) continue;
+    const k = `${row.run_id}\0${row.environment}\0${row.suite}`;
+    if (!bySuite.has(k)) bySuite.set(k, []);
+    bySuite.get(k)!.push(row);
+  }
+  const overhead: OverheadRow[] = [];
+  for (const list of bySuite.values()) {
+    const first = list[0];
+    const geo = new Float64Array(iterations);
+    let point = 0;
+    for (const row of list) {
+      const sign = row.lower_is_better ? 1 : -1;
+      point += sign * Math.log(row.ratio!);
+      const rr = ratioReps.get(row)!;
+      for (let i = 0; i < iterations; i++) geo[i] += sign * Math.log(rr[i]);
+    }
+    for (let i = 0; i < iterations; i++) geo[i] = Math.exp(geo[i] / list.length);
+    const {low, high} = percentileInterval(geo);
+    overhead.push({
+      source: first.source,
+      run_id: first.run_id,
+      environment: first.environment,
+      hypervisor: first.hypervisor,
+      mode: first.mode,
+      guest_os: first.guest_os,
+      vcpus: first.vcpus,
+      passthrough: first.passthrough,
+      suite: first.suite,
+      groups: list.length,
+      slowdown: Math.exp(point / list.length),
+      low,
+      high
     });
   }
-  return out.map(finite);
+
+  // LINPACK peaks: the best median over the N sweep, per replicate for the interval.
+  const sweeps = new Map<string, Group[]>();
+  for (const g of groups) {
+    if (g.key.metric !== "linpack_gflops" || g.n === 0) continue;
+    const k = `${g.key.run_id}\0${g.key.environment}`;
+    if (!sweeps.has(k)) sweeps.set(k, []);
+    sweeps.get(k)!.push(g);
+  }
+  const peakReps = (list: Group[]) => {
+    const out = new Float64Array(iterations).fill(-Infinity);
+    for (const g of list) {
+      const r = reps(g);
+      for (let i = 0; i < iterations; i++) if (r[i] > out[i]) out[i] = r[i];
+    }
+    return out;
+  };
+  const peaks: PeakRow[] = [];
+  for (const list of sweeps.values()) {
+    const best = list.reduce((a, b) => (b.median! > a.median! ? b : a));
+    const k = best.key;
+    const baseline = baselineOf.get(k.run_id) ?? null;
+    const baseList = baseline === null ? undefined : sweeps.get(`${k.run_id}\0${baseline}`);
+    let ratio: number | null = null;
+    let low: number | null = null;
+    let high: number | null = null;
+    if (baseList) {
+      const baseBest = baseList.reduce((a, b) => (b.median! > a.median! ? b : a));
+      ratio = best.median! / baseBest.median!;
+      if (baseList === list) low = high = 1;
+      else {
+        const a = peakReps(list);
+        const b = peakReps(baseList);
+        const rr = new Float64Array(iterations);
+        for (let i = 0; i < iterations; i++) rr[i] = a[i] / b[i];
+        ({low, high} = percentileInterval(rr));
+      }
+    }
+    let peakN: number | null = null;
+    try {
+      peakN = Number(JSON.parse(k.params).n ?? NaN);
+    } catch {
+      peakN = null;
+    }
+    peaks.push({
+      source: k.source,
+      run_id: k.run_id,
+      environment: k.environment,
+      hypervisor: k.hypervisor,
+      guest_os: k.guest_os,
+      vcpus: k.vcpus,
+      passthrough: k.passthrough,
+      peak_gflops: best.median!,
+      peak_n: Number.isFinite(peakN) ? peakN : null,
+      baseline: baseList ? baseline : null,
+      ratio,
+      ratio_low: low,
+      ratio_high: high
+    });
+  }
+  return {method: METHOD, rows: rows.map(finite), overhead: overhead.map(finite), peaks: peaks.map(finite)};
 }
 
-/** JSON has no NaN or Infinity; an empty group's statistics become null. */
-function finite(row: SummaryRow): SummaryRow {
+/**
+ * Compat with the first version (tests and callers that pass raw values): groups given as
+ * {key, values, failed} are turned into sorted groups and summarised.
+ */
+export function summarise(groups: {key: Group["key"]; values: number[]; failed: number}[]): SummaryRow[] {
+  return computeReport(groups.map(({key, values, failed}) => groupFromValues(key, values, failed))).rows;
+}
+
+export function groupFromValues(key: Group["key"], values: number[], failed = 0): Group {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const q = (p: number) => {
+    if (n === 0) return null;
+    const pos = (n - 1) * p;
+    const lo = Math.floor(pos);
+    const hi = Math.ceil(pos);
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  };
+  const mean = n ? sorted.reduce((s, v) => s + v, 0) / n : 0;
+  const sd = n > 1 ? Math.sqrt(sorted.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  return {
+    key,
+    n,
+    failed,
+    median: q(0.5),
+    min: n ? sorted[0] : null,
+    max: n ? sorted[n - 1] : null,
+    q1: q(0.25),
+    q3: q(0.75),
+    rsd: n < 2 || mean === 0 ? 0 : sd / Math.abs(mean),
+    sorted
+  };
+}
+
+/** JSON has no NaN or Infinity; numbers are kept to 6 significant digits (the report shows 4). */
+function finite<T extends object>(row: T): T {
   const copy: Record<string, unknown> = {...row};
-  for (const [k, v] of Object.entries(copy)) if (typeof v === "number" && !Number.isFinite(v)) copy[k] = null;
-  return copy as unknown as SummaryRow;
+  for (const [k, v] of Object.entries(copy)) {
+    if (typeof v === "number") copy[k] = Number.isFinite(v) ? Number(v.toPrecision(6)) : null;
+  }
+  return copy as T;
 }

@@ -1,9 +1,9 @@
-import {DuckDBInstance, type DuckDBConnection, type DuckDBAppender} from "@duckdb/node-api";
+import {BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
 import {mkdirSync} from "node:fs";
 import {dirname, resolve} from "node:path";
 import {VmmbenchError} from "../errors.ts";
 import type {Fingerprint} from "../targets/target.ts";
-import type {Sample} from "../samples.ts";
+import type {Params, Sample} from "../samples.ts";
 import {SCHEMA_SQL, SCHEMA_VERSION} from "./schema.ts";
 
 export const DEFAULT_DB = "data/vmmbench.duckdb";
@@ -52,6 +52,8 @@ export class StoreError extends VmmbenchError {}
 
 /** The DuckDB database of runs, environments, steps, raw outputs and samples. */
 export class Store {
+  private series: Map<string, number> | undefined;
+
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
@@ -73,10 +75,14 @@ export class Store {
       throw new StoreError(`cannot open database ${full}: ${(error as Error).message}`, {cause: error});
     }
     const store = new Store(full, instance, await instance.connect());
+    await store.connection.run("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)");
+    const version = (await store.query("SELECT value FROM meta WHERE key = 'schema_version'"))[0]?.value;
+    if (version !== undefined && Number(version) !== SCHEMA_VERSION) {
+      store.close();
+      throw new StoreError(`${full} holds schema version ${version}; this vmmbench writes version ${SCHEMA_VERSION}. Keep the old file aside and start a new database (--db), or re-ingest its raw outputs.`);
+    }
     await store.connection.run(SCHEMA_SQL);
-    await store.connection.run(
-      `INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT DO NOTHING`
-    );
+    await store.connection.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT DO NOTHING`);
     return store;
   }
 
@@ -105,6 +111,8 @@ export class Store {
       return result;
     } catch (error) {
       await this.connection.run("ROLLBACK");
+      // Series appended in the rolled-back transaction are gone; re-read the index next time.
+      this.series = undefined;
       throw error;
     }
   }
@@ -156,51 +164,109 @@ export class Store {
 
   /** Stores one step's raw outputs, samples and status together, so a crash never leaves half a step. */
   async recordStep(step: StepRecord): Promise<void> {
-    await this.transaction(async () => {
-      await this.writeStep(step);
-    });
+    await this.transaction(() => this.writeSteps([step]));
   }
 
-  /** Like recordStep but for callers that already hold a transaction (ingest stores many steps at once). */
+  /** One step inside a caller's transaction. */
   async writeStep(step: StepRecord): Promise<void> {
-    await this.connection.run(`INSERT INTO steps VALUES ($1,$2,$3,$4,$5,$6,$7)`, [
-      step.runId,
-      step.stepId,
-      step.environment,
-      step.status,
-      step.startedAt.toISOString(),
-      step.durationMs,
-      step.message ?? null
-    ] as never);
-    for (const raw of step.raw) {
-      await this.connection.run(`INSERT INTO raw_outputs VALUES ($1,$2,$3,$4,$5,$6)`, [
-        raw.sha256,
-        step.runId,
-        step.stepId,
-        raw.path,
-        raw.bytes,
-        raw.format
-      ] as never);
-    }
-    await this.appendSamples(step.runId, step.environment, step.stepId, step.samples, step.provenance, step.raw[0]?.sha256 ?? null);
+    await this.writeSteps([step]);
   }
 
-  async appendSamples(
-    runId: string,
-    environment: string,
-    stepId: string,
-    samples: readonly Sample[],
-    provenance: StepProvenance,
-    rawSha256: string | null
-  ): Promise<void> {
-    if (samples.length === 0) return;
+  /**
+   * Appends steps with their raw-output records and samples in bulk (callers hold the transaction:
+   * an ingest writes all its files at once). Step numbers and series ids are assigned here.
+   */
+  async writeSteps(steps: readonly StepRecord[]): Promise<void> {
+    if (steps.length === 0) return;
+    let stepNo = Number((await this.query("SELECT coalesce(max(step_no), 0) AS n FROM steps"))[0].n);
+    const series = await this.seriesIndex();
+    const newSeries: Array<[number, Sample]> = [];
+    const stepNos: number[] = [];
+    const stepAppender = await this.connection.createAppender("steps");
+    const rawAppender = await this.connection.createAppender("raw_outputs");
+    try {
+      for (const step of steps) {
+        stepNos.push(++stepNo);
+        appendRow(stepAppender, [
+          ["integer", stepNo], ["varchar", step.runId], ["varchar", step.stepId], ["varchar", step.environment], ["varchar", step.status],
+          ["timestamp", step.startedAt], ["double", step.durationMs], ["varchar", step.message], ["varchar", step.provenance.tool],
+          ["varchar", step.provenance.toolVersion], ["varchar", step.provenance.engine], ["varchar", step.raw[0]?.sha256]
+        ]);
+        for (const raw of step.raw) {
+          appendRow(rawAppender, [["varchar", raw.sha256], ["varchar", step.runId], ["varchar", step.stepId], ["varchar", raw.path], ["bigint", raw.bytes], ["varchar", raw.format]]);
+        }
+      }
+      stepAppender.flushSync();
+      rawAppender.flushSync();
+    } finally {
+      stepAppender.closeSync();
+      rawAppender.closeSync();
+    }
+    await this.appendSamples(steps, stepNos, series, newSeries);
+  }
+
+  private async appendSamples(steps: readonly StepRecord[], stepNos: number[], series: Map<string, number>, newSeries: Array<[number, Sample]>): Promise<void> {
+    const total = steps.reduce((n, s) => n + s.samples.length, 0);
+    const stepCol = new Int32Array(total);
+    const seriesCol = new Int32Array(total);
+    let i = 0;
+    steps.forEach((step, k) => {
+      for (const sample of step.samples) {
+        const key = seriesKey(sample);
+        let id = series.get(key);
+        if (id === undefined) {
+          id = series.size + 1;
+          series.set(key, id);
+          newSeries.push([id, sample]);
+        }
+        stepCol[i] = stepNos[k];
+        seriesCol[i++] = id;
+      }
+    });
+    if (newSeries.length) {
+      const appender = await this.connection.createAppender("series");
+      try {
+        for (const [id, s] of newSeries) appendRow(appender, [["integer", id], ["varchar", s.suite], ["varchar", s.metric], ["varchar", canonicalParams(s.params)], ["varchar", s.unit]]);
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    }
     const appender = await this.connection.createAppender("samples");
     try {
-      for (const s of samples) appendSample(appender, runId, environment, stepId, s, provenance, rawSha256);
+      const all = steps.flatMap((s) => s.samples);
+      for (let off = 0; off < total; off += CHUNK) {
+        const n = Math.min(CHUNK, total - off);
+        const chunk = DuckDBDataChunk.create(SAMPLE_TYPES, n);
+        const value = new Array<number | null>(n);
+        const repetition = new Array<number>(n);
+        const failed = new Array<boolean>(n);
+        const note = new Array<string | null>(n);
+        for (let j = 0; j < n; j++) {
+          const s = all[off + j];
+          value[j] = Number.isFinite(s.value) ? s.value : null;
+          repetition[j] = s.repetition;
+          failed[j] = s.status === "failed";
+          note[j] = s.note ?? null;
+        }
+        chunk.setColumns([Array.from(stepCol.subarray(off, off + n)), Array.from(seriesCol.subarray(off, off + n)), value, repetition, failed, note]);
+        appender.appendDataChunk(chunk);
+      }
       appender.flushSync();
     } finally {
       appender.closeSync();
     }
+  }
+
+  /** suite/metric/params/unit → series_id, read once per store and kept in step with what it appends. */
+  private async seriesIndex(): Promise<Map<string, number>> {
+    if (!this.series) {
+      this.series = new Map();
+      for (const r of await this.query("SELECT series_id, suite, metric, params, unit FROM series")) {
+        this.series.set(`${r.suite}\0${r.metric}\0${r.params}\0${r.unit}`, Number(r.series_id));
+      }
+    }
+    return this.series;
   }
 
   async completedStepIds(runId: string): Promise<Set<string>> {
@@ -224,44 +290,47 @@ export class Store {
   }
 
   async deleteRun(runId: string): Promise<void> {
-    for (const table of ["samples", "raw_outputs", "steps", "environments", "runs"]) {
+    await this.connection.run(`DELETE FROM samples WHERE step_no IN (SELECT step_no FROM steps WHERE run_id = $1)`, [runId] as never);
+    for (const table of ["raw_outputs", "steps", "environments", "runs"]) {
       await this.connection.run(`DELETE FROM ${table} WHERE run_id = $1`, [runId] as never);
     }
   }
 }
 
-function appendSample(
-  a: DuckDBAppender,
-  runId: string,
-  environment: string,
-  stepId: string,
-  s: Sample,
-  p: StepProvenance,
-  rawSha256: string | null
-): void {
-  a.appendVarchar(runId);
-  a.appendVarchar(environment);
-  a.appendVarchar(stepId);
-  a.appendVarchar(s.suite);
-  a.appendVarchar(s.metric);
-  a.appendVarchar(JSON.stringify(s.params));
-  a.appendVarchar(s.unit);
-  if (Number.isFinite(s.value)) a.appendDouble(s.value);
-  else a.appendNull();
-  a.appendInteger(s.repetition);
-  a.appendVarchar(s.status ?? "ok");
-  appendNullable(a, s.note);
-  appendNullable(a, s.host);
-  a.appendVarchar(p.tool);
-  appendNullable(a, p.toolVersion ?? undefined);
-  a.appendVarchar(p.engine);
-  appendNullable(a, rawSha256 ?? undefined);
+const CHUNK = 2048;
+const SAMPLE_TYPES = [INTEGER, INTEGER, DOUBLE, INTEGER, BOOLEAN, VARCHAR];
+
+type Cell = ["integer" | "bigint" | "double", number] | ["varchar", string | null | undefined] | ["timestamp", Date];
+
+function appendRow(a: DuckDBAppender, cells: Cell[]): void {
+  for (const [type, value] of cells) {
+    if (value === null || value === undefined) a.appendNull();
+    else if (type === "integer") a.appendInteger(value as number);
+    else if (type === "bigint") a.appendBigInt(BigInt(value as number));
+    else if (type === "double") a.appendDouble(value as number);
+    else if (type === "timestamp") a.appendTimestamp(new DuckDBTimestampValue(BigInt((value as Date).getTime()) * 1000n));
+    else a.appendVarchar(value as string);
+  }
   a.endRow();
 }
 
-function appendNullable(a: DuckDBAppender, value: string | undefined): void {
-  if (value === undefined) a.appendNull();
-  else a.appendVarchar(value);
+/** Params as JSON with sorted keys, so {"size_kb":16,"procs":2} and {"procs":2,"size_kb":16} are one series. */
+export function canonicalParams(params: Params): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+}
+
+// Parsers build params with keys in a fixed order, so the plain JSON text is a good cache key for
+// its canonical (sorted) form: sorting once per distinct shape instead of once per sample.
+const canonicalCache = new Map<string, string>();
+
+function seriesKey(s: Sample): string {
+  const plain = JSON.stringify(s.params);
+  let canonical = canonicalCache.get(plain);
+  if (canonical === undefined) {
+    canonical = canonicalParams(s.params);
+    if (canonicalCache.size < 100_000) canonicalCache.set(plain, canonical);
+  }
+  return `${s.suite}\0${s.metric}\0${canonical}\0${s.unit}`;
 }
 
 function plainRow(row: Record<string, unknown>): Row {

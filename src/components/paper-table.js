@@ -12,11 +12,13 @@ import {formatRatio, formatValue, UNIT_LABEL} from "./format.js";
 export function paperTable(data, {width, rows, columns, caption} = {}) {
   const cells = new Map();
   for (const d of data) cells.set(`${columnId(d)}\u0000${d.metric}\u0000${canonical(d.params)}`, d);
-  const unit = data.find((d) => rows.some((r) => r.metric === d.metric))?.unit;
+  const first = data.find((d) => rows.some((r) => r.metric === d.metric));
+  const unit = first?.unit;
+  const better = first ? (first.lower_is_better ? "lower is better" : "higher is better") : "";
   return html`<div class="paper-table" style="max-width:${width}px; overflow-x:auto">
     <table>
       ${caption ? html`<caption>${caption}</caption>` : ""}
-      <thead><tr><th>${unit ? `${UNIT_LABEL[unit] ?? unit}, lower is better` : ""}</th>${columns.map(
+      <thead><tr><th>${unit ? `${UNIT_LABEL[unit] ?? unit}, ${better}` : ""}</th>${columns.map(
         (c) => html`<th title=${`${c.environment} — hypervisor ${c.hypervisor}, mode ${c.mode}${c.vcpus ? `, ${c.vcpus} vCPU` : ""}`} data-column=${c.label}>${c.label}<br><small>${sourceLabel(c.source)}</small></th>`
       )}</tr></thead>
       <tbody>${rows.map(

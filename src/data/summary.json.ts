@@ -1,3 +1,4 @@
-import {loadSummary} from "../../data-loaders/report/summary.ts";
+import {cachedReport} from "../../data-loaders/report/cache.ts";
+import {pageData} from "../../data-loaders/report/pages.ts";
 
-process.stdout.write(JSON.stringify(await loadSummary()));
+process.stdout.write(JSON.stringify(pageData(await cachedReport(), "summary")));

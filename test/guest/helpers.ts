@@ -76,6 +76,7 @@ export async function buildGuestProbe(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "vmmbench-guestprobe-"));
   writeFileSync(join(dir, "guestprobe.c"), SOURCE);
   const out = join(dir, "guestprobe");
-  await execa("gcc", ["-O1", "-static", "-o", out, join(dir, "guestprobe.c")]);
+  // Relative names and cwd: no temporary path ends up in the binary, so the image hash is stable.
+  await execa("gcc", ["-O1", "-static", "-s", "-o", "guestprobe", "guestprobe.c"], {cwd: dir});
   return out;
 }

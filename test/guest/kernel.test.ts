@@ -4,8 +4,8 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {gzipSync} from "node:zlib";
 import {afterAll, describe, expect, it} from "vitest";
-import {collectModules, extractVmlinux, modulesDep, parseModinfoDepends} from "../../data-loaders/guest/kernel.ts";
-import {ConfigError} from "../../data-loaders/errors.ts";
+import {collectModules, extractVmlinux, modulesDep, obtainKernel, parseModinfoDepends} from "../../data-loaders/guest/kernel.ts";
+import {ConfigError, MissingDependencyError} from "../../data-loaders/errors.ts";
 
 const fakeElf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(4000, 7)]);
 const dirs: string[] = [];
@@ -55,5 +55,20 @@ describe("modules", () => {
     expect(modules.map((m) => m.name)).toEqual(["crc16", "jbd2", "mbcache", "ext4"]);
     expect(modulesDep(modules)).toContain("kernel/fs/ext4/ext4.ko: kernel/lib/crc16.ko kernel/fs/jbd2/jbd2.ko kernel/fs/mbcache.ko\n");
     await expect(collectModules(root, ["nope"])).rejects.toThrow(/neither a module nor built in/);
+  });
+});
+
+describe("obtainKernel", () => {
+  it("names the package and the apt-get line when the download fails", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "vmmbench-kcache-"));
+    dirs.push(cacheDir);
+    const error = await obtainKernel({package: "linux-image-0.0.0-0-nonexistent-amd64", cacheDir}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingDependencyError);
+    expect((error as MissingDependencyError).message).toMatch(/linux-image-0\.0\.0-0-nonexistent-amd64.*apt-get download|apt-get/);
+    expect((error as MissingDependencyError).install).toContain("apt-get download linux-image-0.0.0-0-nonexistent-amd64");
+  });
+
+  it("refuses a package name that is not a kernel image", async () => {
+    await expect(obtainKernel({package: "bash; rm -rf /"})).rejects.toThrow(ConfigError);
   });
 });

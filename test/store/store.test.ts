@@ -69,11 +69,12 @@ describe("Store on a fresh DuckDB", () => {
     await store.beginRun({runId: "r2", source: "ingest", plan: {}, vmmbenchVersion: "0"});
     await expect(
       store.transaction(async () => {
-        await store.appendSamples("r2", "native", "s", [{suite: "lmbench", metric: "lat_syscall", params: {}, unit: "us", value: 1, repetition: 0}], {tool: "t", toolVersion: null, engine: "ingest"}, null);
+        await store.writeStep({runId: "r2", stepId: "s", environment: "native", status: "done", startedAt: new Date(), durationMs: 0, raw: [], samples: [{suite: "lmbench", metric: "lat_syscall", params: {}, unit: "us", value: 1, repetition: 0}], provenance: {tool: "t", toolVersion: null, engine: "ingest"}});
         throw new Error("half way");
       })
     ).rejects.toThrow("half way");
-    expect(await store.query("SELECT count(*) AS n FROM samples WHERE run_id = 'r2'")).toEqual([{n: 0}]);
+    expect(await store.query("SELECT count(*) AS n FROM results WHERE run_id = 'r2'")).toEqual([{n: 0}]);
+    expect(await store.query("SELECT count(*) AS n FROM steps WHERE run_id = 'r2'")).toEqual([{n: 0}]);
   });
 
   it("refuses a second step with the same id (no duplicate rows on resume)", async () => {
@@ -81,7 +82,7 @@ describe("Store on a fresh DuckDB", () => {
     const step = {runId: "r3", stepId: "s", environment: "native", status: "done" as const, startedAt: new Date(), durationMs: 1, raw: [], samples: [{suite: "lmbench" as const, metric: "lat_syscall", params: {}, unit: "us", value: 1, repetition: 0}], provenance: {tool: "t", toolVersion: null, engine: "builtin" as const}};
     await store.recordStep(step);
     await expect(store.recordStep(step)).rejects.toThrow();
-    expect(await store.query("SELECT count(*) AS n FROM samples WHERE run_id = 'r3'")).toEqual([{n: 1}]);
+    expect(await store.query("SELECT count(*) AS n FROM samples JOIN steps USING (step_no) WHERE run_id = 'r3'")).toEqual([{n: 1}]);
   });
 
   it("loads the paper's tables once, in µs, and replaces them when the files change", async () => {

@@ -35,10 +35,11 @@ async function runAll(t: QemuTarget, steps: Step[]): Promise<Array<StepOutput & 
 const step = (id: string, args: string[], timeoutS = 30): Step => ({id, probe: "guestprobe", args, timeoutS});
 
 describe("QemuTarget (TCG)", () => {
-  const shared = target();
+  let shared: QemuTarget;
   let outputs: Array<StepOutput & {at: number}>;
 
   it("runs a batch in one boot; a hung step is killed at its timeout and the next still runs", async () => {
+    shared = target();
     const tricky = ["two words", "it's", "$HOME", "*", "", "new\nline"];
     outputs = await runAll(shared, [
       step("args", ["args", ...tricky]),
@@ -125,7 +126,7 @@ describe("QemuTarget (TCG)", () => {
     const outputs = await runAll(t, [step("long", ["sleep", "600"], 600), step("after", ["exit", "0"])]);
     expect(performance.now() - started).toBeLessThan(20_000);
     expect(outputs.map((o) => [o.id, o.timedOut])).toEqual([["long", true], ["after", true]]);
-    expect(outputs[0]!.stdout).toBe("sleeping\n");
+    expect(outputs[0]!.stdout).toBe(""); // the step's output is sent when it ends: a killed step's is lost
     expect(outputs[0]!.stderr).toMatch(/batch timeout \(8 s\)/);
   });
 });
