@@ -122,8 +122,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       case "image": {
         const {positionals} = args(rest, {});
         if (positionals[0] !== "build") throw new ConfigError(`image: expected the subcommand "build"`);
-        const {imageBuildCommand} = await import("./commands/image.ts");
-        await imageBuildCommand({log});
+        const {imageBuildCommand} = await import("./guest/image.ts");
+        await imageBuildCommand({print: (line) => out.write(`${line}\n`), log});
         return 0;
       }
       case "site": {

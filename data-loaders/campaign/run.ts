@@ -51,7 +51,8 @@ export function newRunId(now = new Date()): string {
 export async function runCampaign(options: CampaignOptions): Promise<CampaignSummary> {
   const {store, progress} = options;
   const {runId, plan, resumed} = await startOrResume(options);
-  const templates = stepTemplates(plan);
+  const templatesOf = new Map(plan.environments.map((e) => [e.label, stepTemplates(e.suites ?? plan.suites)]));
+  const perRound = [...templatesOf.values()].reduce((n, t) => n + t.length, 0);
   const done = await store.completedStepIds(runId);
   const tracker = new StopRuleTracker(plan.repetitions);
   if (resumed) await replayFinishedRounds(store, runId, tracker);
@@ -59,8 +60,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
   const targets = new Map<string, Target>();
   const started = Date.now();
   const summary: CampaignSummary = {runId, rounds: 0, stepsRun: 0, stepsSkipped: 0, stepsFailed: 0, stopReason: ""};
-  progress.note(`${resumed ? "resuming" : "starting"} campaign ${runId} (plan "${plan.name}", ${plan.environments.length} environment(s), ${templates.length} step(s) per round)`);
-  progress.start(plan.environments.length * templates.length * plan.repetitions.min);
+  progress.note(`${resumed ? "resuming" : "starting"} campaign ${runId} (plan "${plan.name}", ${plan.environments.length} environment(s), ${perRound} step(s) per round)`);
+  progress.start(perRound * plan.repetitions.min);
   try {
     for (let round = 0; ; round++) {
       const reason = tracker.stopReason(round, (Date.now() - started) / 1000);
@@ -68,9 +69,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
         summary.stopReason = reason;
         break;
       }
-      if (round >= plan.repetitions.min) progress.grow(plan.environments.length * templates.length);
+      if (round >= plan.repetitions.min) progress.grow(perRound);
       const order = rotate(plan.environments, round);
       for (const spec of order) {
+        const templates = templatesOf.get(spec.label)!;
         const pending = templates.filter((t) => !done.has(stepId(spec.label, round, t)));
         summary.stepsSkipped += templates.length - pending.length;
         if (pending.length === 0) continue;

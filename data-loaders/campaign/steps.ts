@@ -11,10 +11,10 @@ export interface StepTemplate {
   reps: number;
 }
 
-/** The probe invocations one round of the plan makes in every environment. */
-export function stepTemplates(plan: Plan): StepTemplate[] {
+/** The probe invocations one round makes in an environment, from the suites it runs. */
+export function stepTemplates(suites: Plan["suites"]): StepTemplate[] {
   const steps: StepTemplate[] = [];
-  const {lmbench, linpack, iozone} = plan.suites;
+  const {lmbench, linpack, iozone} = suites;
   if (lmbench) {
     const common = ["--budget-ms", String(lmbench.budgetMs), "--reps", String(lmbench.reps)];
     if (lmbench.table1.length) {

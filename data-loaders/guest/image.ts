@@ -5,6 +5,7 @@
  * inputs give the same hash and the same files, and a changed probe gives a new image.
  */
 
+import {buildProbes} from "../probes/build.ts";
 import {existsSync} from "node:fs";
 import {copyFile, link, readFile, readdir, rm, stat, utimes, writeFile} from "node:fs/promises";
 import {join} from "node:path";
@@ -130,8 +131,7 @@ export async function imageBuildCommand(options: ImageBuildCommandOptions = {}):
   const started = Date.now();
   let probes = options.probes;
   if (!probes) {
-    const module = (await import(["..", "probes", "build.ts"].join("/"))) as {buildProbes: () => Promise<Record<string, string>>};
-    probes = await module.buildProbes();
+    probes = await buildProbes();
   }
   const image = await buildImage({...options, probes, log: options.log ?? ((line) => print(line))});
   const m = image.manifest;

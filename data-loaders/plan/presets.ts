@@ -1,11 +1,16 @@
 /**
  * Built-in plans, written as a user would write them in YAML so they pass the same validation.
- * `quick` is the README's first command: every built-in probe, native only, short budgets.
+ * `quick` is the README's first command: every built-in probe natively and in a QEMU guest (KVM
+ * where /dev/kvm works, TCG otherwise), short budgets. Under TCG, LINPACK runs 100–200× slower,
+ * so the guest stops its N sweep early.
  */
 export const PRESETS: Record<string, unknown> = {
   quick: {
     name: "quick",
-    environments: [{target: "local", label: "native"}],
+    environments: [
+      {target: "local", label: "native"},
+      {target: "qemu", label: "qemu", accel: "auto", vcpus: 1, memory_mb: 1024, disk_cache: "none", suites: {linpack: {n: [200, 500]}}}
+    ],
     suites: {
       lmbench: {budget_ms: 50, reps: 5, mem_size_mb: [32]},
       linpack: {n: [200, 500, 1000, 2000], threads: 1, reps: 2},

@@ -12,7 +12,12 @@ export interface StopRule {
   budgetS: number;
 }
 
-export type EnvironmentSpec =
+/** Suite options an environment overrides (`null` in YAML drops a suite for it); absent: the plan's. */
+export interface EnvironmentSuites {
+  suites?: Plan["suites"];
+}
+
+export type EnvironmentSpec = EnvironmentSuites & (
   | {target: "local"; label: string}
   | {
       target: "qemu";
@@ -33,7 +38,7 @@ export type EnvironmentSpec =
       /** What the remote machine is, when detection from inside cannot tell (a KVM guest with VT-d pass-through). */
       hypervisor: Hypervisor | null;
       passthrough: boolean;
-    };
+    });
 
 export interface LmbenchOptions {
   /** Table 1 metrics to measure (lat_syscall, lat_fork, …). */

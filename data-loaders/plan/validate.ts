@@ -25,11 +25,23 @@ export function validatePlan(raw: unknown, locate: Locate = (p) => p.join(".") |
     labels.add(e.label);
   });
   const suitesRaw = v.object(root.suites ?? {}, ["suites"], ["lmbench", "linpack", "iozone"]);
-  const suites: Plan["suites"] = {};
-  if (suitesRaw.lmbench !== undefined) suites.lmbench = v.lmbench(suitesRaw.lmbench, ["suites", "lmbench"]);
-  if (suitesRaw.linpack !== undefined) suites.linpack = v.linpack(suitesRaw.linpack, ["suites", "linpack"]);
-  if (suitesRaw.iozone !== undefined) suites.iozone = v.iozone(suitesRaw.iozone, ["suites", "iozone"]);
-  if (Object.keys(suites).length === 0) v.fail(["suites"], "at least one of lmbench, linpack, iozone");
+  const suites = v.suites(suitesRaw, ["suites"]);
+  // An environment may adjust suite options (a TCG guest needs smaller LINPACK sizes); its keys win.
+  (root.environments as unknown[]).forEach((raw, i) => {
+    const own = (raw as Obj).suites;
+    if (own === undefined) return;
+    const path = ["environments", i, "suites"];
+    const ownRaw = v.object(own, path, ["lmbench", "linpack", "iozone"]);
+    const merged: Obj = {};
+    for (const name of ["lmbench", "linpack", "iozone"]) {
+      if (suitesRaw[name] === undefined) {
+        if (ownRaw[name] !== undefined) v.fail([...path, name], `only suites the plan runs (${Object.keys(suitesRaw).join(", ")})`, name);
+        continue;
+      }
+      merged[name] = ownRaw[name] === null ? undefined : {...(suitesRaw[name] as Obj), ...((ownRaw[name] as Obj | undefined) ?? {})};
+    }
+    environments[i].suites = v.suites(merged, path, true);
+  });
   return {
     name: v.string(root.name ?? "plan", ["name"]),
     engine: v.oneOf(root.engine ?? "builtin", ["engine"], ["builtin", "reference"] as const),
@@ -92,7 +104,7 @@ class Validator {
   environment(x: unknown, path: (string | number)[]): EnvironmentSpec {
     const e = this.object(x, path, [
       "label", "target", "accel", "vcpus", "memory_mb", "disk_cache", "guest_os", "destination", "port", "identity_file",
-      "strict_host_key_checking", "hypervisor", "passthrough"
+      "strict_host_key_checking", "hypervisor", "passthrough", "suites"
     ]);
     const target = this.oneOf(e.target, [...path, "target"], ["local", "qemu", "ssh"] as const);
     const label = this.string(e.label ?? (target === "local" ? "native" : undefined), [...path, "label"]);
@@ -123,6 +135,15 @@ class Validator {
           passthrough: this.boolean(e.passthrough ?? false, [...path, "passthrough"])
         };
     }
+  }
+
+  suites(raw: Obj, path: (string | number)[], allowEmpty = false): Plan["suites"] {
+    const suites: Plan["suites"] = {};
+    if (raw.lmbench !== undefined) suites.lmbench = this.lmbench(raw.lmbench, [...path, "lmbench"]);
+    if (raw.linpack !== undefined) suites.linpack = this.linpack(raw.linpack, [...path, "linpack"]);
+    if (raw.iozone !== undefined) suites.iozone = this.iozone(raw.iozone, [...path, "iozone"]);
+    if (!allowEmpty && Object.keys(suites).length === 0) this.fail(path, "at least one of lmbench, linpack, iozone");
+    return suites;
   }
 
   lmbench(x: unknown, path: (string | number)[]): LmbenchOptions {
