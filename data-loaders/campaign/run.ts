@@ -141,7 +141,7 @@ export function planToStored(plan: Plan): unknown {
 
 async function replayFinishedRounds(store: Store, runId: string, tracker: StopRuleTracker): Promise<void> {
   const rows = await store.query(
-    `SELECT environment, step_id, metric, params, value, status FROM samples WHERE run_id = $1 AND status = 'ok'`,
+    `SELECT environment, step_id, metric, params, value FROM results WHERE run_id = $1 AND status = 'ok' AND value IS NOT NULL`,
     [runId]
   );
   for (const row of rows) {

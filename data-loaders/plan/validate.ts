@@ -95,9 +95,9 @@ class Validator {
     return x as T;
   }
 
-  integers(x: unknown, path: (string | number)[], min: number, max: number): number[] {
+  integers(x: unknown, path: (string | number)[], min: number, max: number, allowEmpty = false): number[] {
     const list = this.array(x, path).map((n, i) => this.number(n, [...path, i], min, max, true));
-    if (list.length === 0) this.fail(path, "a non-empty list");
+    if (list.length === 0 && !allowEmpty) this.fail(path, "a non-empty list");
     return list;
   }
 
@@ -155,7 +155,7 @@ class Validator {
     return {
       table1,
       ctx,
-      memSizesMb: o.mem_size_mb === undefined ? [64] : this.integers(o.mem_size_mb, [...path, "mem_size_mb"], 1, 1 << 16),
+      memSizesMb: o.mem_size_mb === undefined ? [64] : this.integers(o.mem_size_mb, [...path, "mem_size_mb"], 1, 1 << 16, true),
       budgetMs: this.number(o.budget_ms ?? 200, [...path, "budget_ms"], 1, 600_000, true),
       reps: this.number(o.reps ?? 5, [...path, "reps"], 1, 1000, true)
     };
