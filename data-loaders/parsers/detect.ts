@@ -20,9 +20,9 @@ import {STRIDE_TITLE, parseLatMemRd} from "./lmbench-lat-mem-rd.ts";
 import {RESULTS_BANNER, parseLmbenchResults} from "./lmbench-results.ts";
 import {SUMMARY_BANNER, parseLmbenchSummary} from "./lmbench-summary.ts";
 import {STREAM_TABLE_HEADER, parseStream} from "./stream.ts";
-import {firstSignificantLine, lastSignificantLine, splitLines} from "./text.ts";
+import {firstNonBlank, firstSignificantLine, lastSignificantLine, splitLines} from "./text.ts";
 
-export type Parser = (text: string, file: string) => ParsedOutput;
+export type Parser = (text: string, file: string, lines?: readonly string[]) => ParsedOutput;
 
 export interface FormatInfo {
   id: string;
@@ -67,33 +67,45 @@ interface Evidence {
   line: number;
 }
 
-/** Signatures checked on every line; each names the format the line proves. */
-const LINE_SIGNATURES: Array<{pattern: RegExp; format: string; family: Family}> = [
-  {pattern: HPCC_BANNER, format: "hpcc", family: "linpack"},
-  {pattern: HPL_BANNER, format: "hpl", family: "linpack"},
-  {pattern: TRIALS_HEADER, format: "intel-linpack", family: "linpack"},
-  {pattern: /^Intel\(R\) Optimized LINPACK Benchmark data/, format: "intel-linpack", family: "linpack"},
-  {pattern: RESULTS_BANNER, format: "lmbench-results", family: "lmbench"},
-  {pattern: SUMMARY_BANNER, format: "lmbench-summary", family: "lmbench"},
-  {pattern: AUTO_HEADER, format: "iozone-auto", family: "iozone"},
-  {pattern: THROUGHPUT_LINE, format: "iozone-throughput", family: "iozone"},
-  {pattern: REPORT_TITLE, format: "iozone-excel", family: "iozone"},
-  {pattern: /^Iozone: Performance Test of File I\/O/, format: "iozone", family: "iozone"},
-  {pattern: TERSE_LINE, format: "fio-terse", family: "fio"},
-  {pattern: JOB_RESULT_HEADER, format: "fio-normal", family: "fio"},
-  {pattern: /^\S.*: \(g=\d+\): rw=/, format: "fio", family: "fio"},
-  {pattern: FIO_VERSION, format: "fio", family: "fio"},
-  {pattern: /^"fio version"\s*:/, format: "fio-json", family: "fio"},
-  {pattern: STREAM_TABLE_HEADER, format: "stream", family: "stream"},
-  {pattern: /^STREAM version \$Revision/, format: "stream", family: "stream"}
+/**
+ * Signatures checked on every line; each names the format the line proves. `first` lists the
+ * characters a matching (trimmed) line can start with, so most lines are ruled out by one lookup;
+ * fio's job lines can start with anything and are tried only on lines holding their literal.
+ */
+const LINE_SIGNATURES: Array<{pattern: RegExp; format: string; family: Family; first?: string; literal?: string}> = [
+  {pattern: HPCC_BANNER, format: "hpcc", family: "linpack", first: "T"},
+  {pattern: HPL_BANNER, format: "hpl", family: "linpack", first: "H"},
+  {pattern: TRIALS_HEADER, format: "intel-linpack", family: "linpack", first: "S"},
+  {pattern: /^Intel\(R\) Optimized LINPACK Benchmark data/, format: "intel-linpack", family: "linpack", first: "I"},
+  {pattern: RESULTS_BANNER, format: "lmbench-results", family: "lmbench", first: "["},
+  {pattern: SUMMARY_BANNER, format: "lmbench-summary", family: "lmbench", first: "L"},
+  {pattern: AUTO_HEADER, format: "iozone-auto", family: "iozone", first: "kK"},
+  {pattern: THROUGHPUT_LINE, format: "iozone-throughput", family: "iozone", first: "CP"},
+  {pattern: REPORT_TITLE, format: "iozone-excel", family: "iozone", first: '"'},
+  {pattern: /^Iozone: Performance Test of File I\/O/, format: "iozone", family: "iozone", first: "I"},
+  {pattern: TERSE_LINE, format: "fio-terse", family: "fio", first: "2345"},
+  {pattern: JOB_RESULT_HEADER, format: "fio-normal", family: "fio", literal: ": (groupid="},
+  {pattern: /^\S.*: \(g=\d+\): rw=/, format: "fio", family: "fio", literal: ": (g="},
+  {pattern: FIO_VERSION, format: "fio", family: "fio", first: "f"},
+  {pattern: /^"fio version"\s*:/, format: "fio-json", family: "fio", first: '"'},
+  {pattern: STREAM_TABLE_HEADER, format: "stream", family: "stream", first: "F"},
+  {pattern: /^STREAM version \$Revision/, format: "stream", family: "stream", first: "S"}
 ];
+
+/** Per first character (ASCII code, 128 for anything else): the signatures a line starting with it may match, in order. */
+const CANDIDATES: Array<typeof LINE_SIGNATURES> = Array.from({length: 129}, (_, code) =>
+  LINE_SIGNATURES.filter((signature) => signature.literal !== undefined || (code < 128 && signature.first!.includes(String.fromCharCode(code))))
+);
 
 /** Lines longer than this are payload (minified JSON, binary junk), not signatures; skipping them keeps detection linear. */
 const MAX_SIGNATURE_LINE = 4096;
 
 export function detectFormat(text: string, file: string): string {
-  const lines = splitLines(text);
-  const evidence = collectEvidence(lines);
+  return detect(text, file, splitLines(text));
+}
+
+function detect(text: string, file: string, lines: readonly string[]): string {
+  const evidence = collectEvidence(lines, text);
   const first = firstSignificantLine(lines);
   if (first < 0) throw new ParseError(file, 1, EXPECTED_FORMATS, "an empty file");
 
@@ -144,19 +156,27 @@ export function detectFormat(text: string, file: string): string {
   }
 }
 
-function collectEvidence(lines: readonly string[]): Evidence[] {
+function collectEvidence(lines: readonly string[], text: string): Evidence[] {
   const evidence: Evidence[] = [];
-  lines.forEach((raw, line) => {
-    if (raw.length > MAX_SIGNATURE_LINE) return;
-    const trimmed = raw.trim();
-    if (trimmed === "") return;
-    for (const signature of LINE_SIGNATURES) {
+  // One scan of the whole text decides whether the literal-only signatures need a look at all.
+  const literals = new Set(LINE_SIGNATURES.flatMap((signature) => (signature.literal !== undefined && text.includes(signature.literal) ? [signature.literal] : [])));
+  for (let line = 0; line < lines.length; line++) {
+    const raw = lines[line]!;
+    if (raw.length > MAX_SIGNATURE_LINE) continue;
+    const start = firstNonBlank(raw);
+    if (start < 0) continue;
+    const code = raw.charCodeAt(start);
+    const candidates = CANDIDATES[code < 128 ? code : 128]!;
+    let trimmed: string | undefined;
+    for (const signature of candidates) {
+      if (signature.literal !== undefined && !(literals.has(signature.literal) && raw.includes(signature.literal))) continue;
+      trimmed ??= raw.trim();
       if (signature.pattern.test(trimmed)) {
         evidence.push({format: signature.format, family: signature.family, line});
         break;
       }
     }
-  });
+  }
   return evidence;
 }
 
@@ -175,9 +195,11 @@ function mixed(file: string, lines: readonly string[], evidence: Evidence[], a: 
 
 /** Detects the format from the content and parses it. Every failure is a ParseError naming file and line. */
 export function parseAny(text: string, file: string): ParsedOutput {
-  const id = detectFormat(text, file);
+  // Split once: detection and the parser read the same lines.
+  const lines = splitLines(text);
+  const id = detect(text, file, lines);
   const entry = FORMATS.find((format) => format.id === id)!;
-  return entry.parse(text, file);
+  return entry.parse(text, file, lines);
 }
 
 /** Parses with a named format, for callers that know what they hold (`--format`). */

@@ -27,8 +27,8 @@ export function jsonStartLine(lines: readonly string[]): number {
   return lines.findIndex((line) => /^\{\s*$|^\{\s*"/.test(line.trim()));
 }
 
-export function parseFioJson(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseFioJson(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const start = jsonStartLine(lines);
   if (start < 0) throw new ParseError(file, 1, "a fio JSON document (a line starting with \"{\")", lines[0]);
   const end = lastClosingLine(lines, start);

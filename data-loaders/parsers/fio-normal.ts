@@ -37,8 +37,8 @@ interface Pending {
   clatMeanUs?: number;
 }
 
-export function parseFioNormal(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseFioNormal(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const descriptions = readJobDescriptions(lines);
   const samples: Sample[] = [];
   let version: string | null = null;

@@ -20,8 +20,8 @@ export const TERSE_LINE = /^([2-5]);fio-[^;]*;/;
 const DIRECTION_FIELDS = 41;
 const FIRST_DIRECTION = 5;
 
-export function parseFioTerse(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseFioTerse(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const descriptions = readJobDescriptions(lines);
   const samples: Sample[] = [];
   let version: string | null = null;

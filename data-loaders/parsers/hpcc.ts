@@ -82,8 +82,8 @@ const SUMMARY_METRICS: Record<string, SummaryMetric> = {
 const SECTION_EDGE = /^(Begin|End) of (\S+) section\.\s*$/;
 const SUMMARY_PAIR = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
 
-export function parseHpcc(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseHpcc(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const starts = lines.flatMap((line, index) => (HPCC_BANNER.test(line.trim()) ? [index] : []));
   if (starts.length === 0) {
     const first = Math.max(firstSignificantLine(lines), 0);

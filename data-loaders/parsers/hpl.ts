@@ -137,8 +137,8 @@ function testSamples(test: HplTest, threshold: number | undefined): Sample[] {
     );
 }
 
-export function parseHpl(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseHpl(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const bannerIndex = lines.findIndex((line) => HPL_BANNER.test(line.trim()));
   if (bannerIndex < 0) {
     const first = Math.max(firstSignificantLine(lines), 0);

@@ -23,8 +23,8 @@ export const TRIALS_HEADER = /^Size\s+LDA\s+Align\.\s+Time\(s\)\s+GFlops\s+Resid
 const SUMMARY_TITLE = /^Performance Summary \(GFlops\)\s*$/;
 const END_OF_TESTS = /^End of tests\s*$/;
 
-export function parseIntelLinpack(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseIntelLinpack(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const headerIndex = lines.findIndex((line) => TRIALS_HEADER.test(line.trim()));
   if (headerIndex < 0) {
     const first = Math.max(firstSignificantLine(lines), 0);

@@ -23,8 +23,8 @@ export const AUTO_HEADER = /^\s*[kK][bB]\s+reclen\s+write\b/;
 
 const INTEGER = /^\d+$/;
 
-export function parseIozoneAuto(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseIozoneAuto(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const headerIndex = lines.findIndex((line) => AUTO_HEADER.test(line));
   if (headerIndex < 0) throw new ParseError(file, 1, 'an IOzone auto-mode header "kB  reclen   write rewrite ..."', lines[0]);
   const banner = readIozoneBanner(lines.slice(0, headerIndex), file);

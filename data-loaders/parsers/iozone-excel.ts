@@ -20,8 +20,8 @@ export const REPORT_TITLE = /^"([A-Za-z -]+ report)"\s*$/;
 const QUOTED_INTEGER = /^"(\d+)"$/;
 const INTEGER = /^\d+$/;
 
-export function parseIozoneExcel(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseIozoneExcel(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const firstTitle = lines.findIndex((line) => REPORT_TITLE.test(line.trim()));
   if (firstTitle < 0) throw new ParseError(file, 1, 'an IOzone Excel report title such as "Writer report"', lines[0]);
   const banner = readIozoneBanner(lines.slice(0, firstTitle), file);

@@ -21,8 +21,8 @@ export const FORMAT = "iozone-throughput";
 export const THROUGHPUT_LINE = /^\s*(Children see|Parent sees) throughput for\s+(\d+)\s+([^=]*)=\s*(\S+)\s+(\S+)\s*$/;
 const EACH_PROCESS = /^\s*Each (?:process|thread) writes a (\d+) [kK][bB]yte file in (\d+) [kK][bB]yte records/;
 
-export function parseIozoneThroughput(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseIozoneThroughput(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const first = lines.findIndex((line) => THROUGHPUT_LINE.test(line));
   if (first < 0) throw new ParseError(file, 1, 'IOzone throughput lines "Children see throughput for N initial writers = X kB/sec"', lines[0]);
   const banner = readIozoneBanner(lines.slice(0, first), file);

@@ -31,8 +31,8 @@ export function latMemRdRow(title: string, line: string, random: boolean): {para
   return {params, value: latency};
 }
 
-export function parseLatMemRd(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseLatMemRd(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const samples: Sample[] = [];
   let title: string | undefined;
   for (let i = 0; i < lines.length; i++) {

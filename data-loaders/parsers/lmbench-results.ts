@@ -138,8 +138,8 @@ const META_KEYS = new Set([
   "FASTMEM", "LINE_SIZE", "TIMING_O", "LOOP_O"
 ]);
 
-export function parseLmbenchResults(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseLmbenchResults(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const start = firstSignificantLine(lines);
   const banner = start >= 0 ? RESULTS_BANNER.exec(lines[start]!.trim()) : null;
   if (!banner) {

@@ -158,8 +158,8 @@ interface Span {
   end: number;
 }
 
-export function parseLmbenchSummary(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseLmbenchSummary(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const bannerIndex = lines.findIndex((line) => SUMMARY_BANNER.test(line));
   if (bannerIndex < 0) throw new ParseError(file, 1, 'an LMbench summary banner "L M B E N C H  3 . 0   S U M M A R Y"', lines[0]);
   const banner = SUMMARY_BANNER.exec(lines[bannerIndex]!)!;

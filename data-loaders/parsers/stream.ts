@@ -20,8 +20,8 @@ export const FORMAT = "stream";
 export const STREAM_TABLE_HEADER = /^Function\s+(Best Rate MB\/s|Rate \(MB\/s\)|Rate \(GB\/s\))\s+Avg time\s+Min time\s+Max time\s*$/;
 const KERNELS = ["Copy", "Scale", "Add", "Triad"] as const;
 
-export function parseStream(text: string, file: string): ParsedOutput {
-  const lines = splitLines(text);
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+export function parseStream(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const headerIndex = lines.findIndex((line) => STREAM_TABLE_HEADER.test(line.trim()));
   if (headerIndex < 0) {
     const first = Math.max(firstSignificantLine(lines), 0);

@@ -11,8 +11,8 @@ const hvColor = (hv) => HV_COLORS[hv] ?? "#9c755f";
 const ci = (d) => (d.ratio_low == null || d.ratio_low === d.ratio_high ? "no CI (n=1 or baseline)" : `95% CI ${d.ratio_low.toFixed(3)}–${d.ratio_high.toFixed(3)}`);
 const spread = (d) => `n=${d.n}, median ${formatValue(d.median)}, IQR ${formatValue(d.q1)}–${formatValue(d.q3)}, min ${formatValue(d.min)}, max ${formatValue(d.max)}, RSD ${d.rsd == null ? "–" : (d.rsd * 100).toFixed(1) + "%"}${d.noisy ? " (noisy)" : ""}${d.bimodal ? " (bimodal)" : ""}`;
 
-function figure(caption, chart, {note} = {}) {
-  return html`<figure class="report-figure">${chart}<figcaption>${caption}${note ? html`<br><small>${note}</small>` : ""}</figcaption></figure>`;
+function figure(caption, chart, {note, name = "", count = 0} = {}) {
+  return html`<figure class="report-figure" data-chart=${name} data-count=${count}>${chart}<figcaption>${caption}${note ? html`<br><small>${note}</small>` : ""}</figcaption></figure>`;
 }
 
 function empty(message = "Nothing to show for this selection.") {
@@ -33,8 +33,9 @@ export function overheadChart(overhead, {width, caption = "Slowdown against nati
   const chart = Plot.plot({
     width,
     height: 40 + suites.length * (order.length * 16 + 24),
+    marginRight: 70,
     marginLeft: Math.min(260, 8 + 6.5 * Math.max(...order.map((l) => l.length))),
-    x: {type: "log", label: "slowdown vs native (×, lower is better) →", grid: true, tickFormat: (x) => `${x}×`},
+    x: {type: "log", label: "slowdown vs native (×, lower is better) →", grid: true, ticks: LOG_TICKS, tickFormat: (x) => `${x}×`},
     y: {domain: order, label: null},
     fy: {domain: suites, label: null},
     color: {type: "categorical", domain: Object.keys(HV_COLORS), range: Object.values(HV_COLORS), legend: true},
@@ -55,8 +56,10 @@ export function overheadChart(overhead, {width, caption = "Slowdown against nati
       })
     ]
   });
-  return figure(caption, chart, {note: "Dots: geometric mean of slowdowns (time ratio for latencies, inverse ratio for bandwidths and GFLOPS); bars: 95% bootstrap interval. Diamonds: the paper's numbers (no repetitions, so no interval)."});
+  return figure(caption, chart, {note: "Dots: geometric mean of slowdowns (time ratio for latencies, inverse ratio for bandwidths and GFLOPS); bars: 95% bootstrap interval. Diamonds: the paper's numbers (no repetitions, so no interval).", name: "overhead", count: data.length});
 }
+
+const LOG_TICKS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100];
 
 export const SUITE_LABEL = {lmbench: "LMbench", linpack: "LINPACK", iozone: "IOzone", fio: "fio", stream: "STREAM"};
 
@@ -80,8 +83,8 @@ export function reproductionChart(rows, {width, labels, caption = "Reproduction:
   const chart = Plot.plot({
     width,
     height: Math.min(520, width * 0.75),
-    x: {type: "log", domain: [lo, hi], label: "paper: guest / native F8 (×) →", grid: true},
-    y: {type: "log", domain: [lo, hi], label: "↑ ours: guest / native (×)", grid: true},
+    x: {type: "log", domain: [lo, hi], label: "paper: guest / native F8 (×) →", grid: true, ticks: LOG_TICKS.filter((t) => t >= lo && t <= hi), tickFormat: (t) => `${t}×`},
+    y: {type: "log", domain: [lo, hi], label: "↑ ours: guest / native (×)", grid: true, ticks: LOG_TICKS.filter((t) => t >= lo && t <= hi), tickFormat: (t) => `${t}×`},
     color: {legend: true, label: "environment"},
     marks: [
       Plot.line([[lo, lo], [hi, hi]], {stroke: "currentColor", strokeOpacity: 0.4, strokeDasharray: "4,3"}),
@@ -98,7 +101,7 @@ export function reproductionChart(rows, {width, labels, caption = "Reproduction:
       environmentsOf(data).length <= 2 ? Plot.text(data, {x: "paperRatio", y: "ratio", text: "metricLabel", dx: 7, textAnchor: "start", fontSize: 9, fillOpacity: 0.7}) : null
     ]
   });
-  return figure(caption, chart, {note: "Each dot is one metric in one of our environments, placed at the paper's ratio for the same hypervisor (Xen 3.1 or KVM-60) and our ratio with its 95% bootstrap interval (vertical bar). Dashed: ours equals the paper's."});
+  return figure(caption, chart, {note: "Each dot is one metric in one of our environments, placed at the paper's ratio for the same hypervisor (Xen 3.1 or KVM-60) and our ratio with its 95% bootstrap interval (vertical bar). Dashed: ours equals the paper's.", name: "reproduction", count: data.length});
 }
 
 /** LINPACK N sweep (Fig. 1): median GFLOPS per N, a line per environment, IQR whiskers. */
@@ -120,7 +123,7 @@ export function linpackSweep(rows, {width, caption = "Figure 1. LINPACK: GFLOPS 
       Plot.tip(data, Plot.pointer({x: "N", y: "median", title: (d) => `${d.label}, N=${d.N}: ${formatValue(d.median)} GFLOPS\n${spread(d)}${d.ratio != null ? `\n${formatRatio(d.ratio)} native (${ci(d)})` : ""}`}))
     ]
   });
-  return figure(caption, chart, {note: "Lines join medians; vertical bars span the interquartile range. Hover for n, spread and the ratio to native."});
+  return figure(caption, chart, {note: "Lines join medians; vertical bars span the interquartile range. Hover for n, spread and the ratio to native.", name: "linpack-sweep", count: data.length});
 }
 
 /** Peak GFLOPS as a percentage of native's peak, with its interval, and the paper's stated ratios. */
@@ -146,7 +149,7 @@ export function peakChart(peaks, {width, paper = [], caption = "LINPACK peak as 
       Plot.tip(rows, Plot.pointerY({y: "label", x: "pct", title: (d) => `${d.label}: peak ${formatValue(d.peak_gflops)} GFLOPS at N=${d.peak_n ?? "?"}; ${d.pct.toFixed(2)}% of ${d.baseline}'s peak (${d.lo === d.hi ? "no CI" : `95% CI ${d.lo.toFixed(2)}–${d.hi.toFixed(2)}%`})`}))
     ]
   });
-  return figure(caption, chart, {note: "Bars: best median GFLOPS over the N sweep ÷ native's best; black bars: 95% bootstrap interval (the peak recomputed in every resample). Dashed red: the ratios the paper states in its text."});
+  return figure(caption, chart, {note: "Bars: best median GFLOPS over the N sweep ÷ native's best; black bars: 95% bootstrap interval (the peak recomputed in every resample). Dashed red: the ratios the paper states in its text.", name: "linpack-peak", count: rows.length});
 }
 
 /** Fig. 2: memory read/write bandwidth, a bar per environment (median) with IQR and min–max. */
@@ -170,7 +173,7 @@ export function memoryBandwidth(rows, {width, sizeMb, caption = "Figure 2. Memor
       Plot.tip(data, Plot.pointer({fx: "op", y: "label", x: "median", title: (d) => `${d.label}, ${d.op} ${paramsOf(d).size_mb} MB: ${formatValue(d.median)} MB/s\n${spread(d)}${d.ratio != null ? `\n${formatRatio(d.ratio)} native (${ci(d)})` : ""}`}))
     ]
   });
-  return figure(caption, chart, {note: "Bars: medians; thick line: interquartile range; thin line: min–max."});
+  return figure(caption, chart, {note: "Bars: medians; thick line: interquartile range; thin line: min–max.", name: "memory-bandwidth", count: data.length});
 }
 
 const ioCase = (d) => `${d.vcpus ?? "?"} vCPU${d.vcpus === 1 ? "" : "s"}${d.passthrough ? " + pass-through" : ""}`;
@@ -186,6 +189,7 @@ export function iozoneBars(rows, {width, metric = "file_read", fileKb, recordKb,
   const chart = Plot.plot({
     width,
     height: 50 + order.length * 22,
+    marginRight: 190,
     marginLeft: Math.min(260, 8 + 6.5 * Math.max(...order.map((l) => l.length))),
     x: {label: "MB/s (higher is better) →", grid: true},
     y: {domain: order, label: null},
@@ -197,7 +201,7 @@ export function iozoneBars(rows, {width, metric = "file_read", fileKb, recordKb,
       Plot.tip(data, Plot.pointerY({y: "label", x: "median", title: (d) => `${d.label} (${d.hypervisor}, ${d.case}): ${formatValue(d.median)} MB/s\n${spread(d)}${d.ratio != null ? `\n${formatRatio(d.ratio)} native (${ci(d)})` : ""}`}))
     ]
   });
-  return figure(caption, chart, {note: "Bars: medians; black: interquartile range; labels: ratio to native [95% bootstrap CI] and the case (vCPUs, pass-through)."});
+  return figure(caption, chart, {note: "Bars: medians; black: interquartile range; labels: ratio to native [95% bootstrap CI] and the case (vCPUs, pass-through).", name: "iozone-bars", count: data.length});
 }
 
 /** IOzone by file size × record size: a small heatmap per environment (fill: MB/s or ratio to native). */
@@ -238,7 +242,7 @@ export function iozoneHeatmap(rows, {width, metric = "file_read", measure = "rat
       Plot.tip(data, Plot.pointer({x: "record", y: "file", fx: "col", fy: "row", title: (d) => `${d.label}: ${d.file / 1024} MiB file, ${d.record} KiB records\n${formatValue(d.median)} MB/s; ${spread(d)}${d.ratio != null ? `\n${formatRatio(d.ratio)} native (${ci(d)})` : ""}`}))
     ]
   });
-  return figure(caption, chart, {note: measure === "ratio" ? "Blue: faster than native, red: slower. Hover a cell for n, spread and the 95% interval." : "Hover a cell for n, spread and the ratio to native."});
+  return figure(caption, chart, {note: measure === "ratio" ? "Blue: faster than native, red: slower. Hover a cell for n, spread and the 95% interval." : "Hover a cell for n, spread and the ratio to native.", name: "iozone-heatmap", count: data.length});
 }
 
 export {direction};

@@ -98,7 +98,7 @@ export function filterBar(environments, {facets = FACETS.map((f) => f.key), open
     template: (parts) => html`<div class="filter-facets">${Object.values(parts)}</div>`
   });
   const reset = html`<button type="button" class="filter-reset">Show all</button>`;
-  const root = html`<details class="filter-bar" ?open=${open}><summary>Filters <small class="filter-summary"></small></summary>${form}${reset}</details>`;
+  const root = html`<details class="filter-bar" open=${open}><summary>Filters <small class="filter-summary"></small></summary>${form}${reset}</details>`;
   const summaryText = root.querySelector(".filter-summary");
   const full = () => {
     const v = form.value;

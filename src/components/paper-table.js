@@ -19,7 +19,7 @@ export function paperTable(data, {width, rows, columns, caption} = {}) {
     <table>
       ${caption ? html`<caption>${caption}</caption>` : ""}
       <thead><tr><th>${unit ? `${UNIT_LABEL[unit] ?? unit}, ${better}` : ""}</th>${columns.map(
-        (c) => html`<th title=${`${c.environment} — hypervisor ${c.hypervisor}, mode ${c.mode}${c.vcpus ? `, ${c.vcpus} vCPU` : ""}`} data-column=${c.label}>${c.label}<br><small>${sourceLabel(c.source)}</small></th>`
+        (c) => html`<th title=${`${c.environment} — hypervisor ${c.hypervisor}, mode ${c.mode}${c.vcpus ? `, ${c.vcpus} vCPU` : ""}`} data-column=${c.label} data-source=${c.source} data-run=${c.run_id} data-environment=${c.environment} data-hypervisor=${c.hypervisor} data-vcpus=${c.vcpus ?? "unknown"} data-passthrough=${c.passthrough ? "on" : "off"} data-guest=${c.guest_os ?? "unknown"}>${c.environment}<br><small>${sourceLabel(c.source)}${c.source === "reference" ? "" : ` · ${c.run_id}`}</small></th>`
       )}</tr></thead>
       <tbody>${rows.map(
         (r) => html`<tr data-metric=${r.metric}><th scope="row">${r.label}</th>${columns.map((c) => cell(cells.get(`${c.id}\u0000${r.metric}\u0000${canonical(r.params)}`)))}</tr>`

@@ -21,7 +21,7 @@ export function reproductionTable(rows, {layout, caption = "Ratios to native: th
   };
   return html`<div class="paper-table reproduction-table"><table>
     <caption>${caption}</caption>
-    <thead><tr><th>metric</th>${paper.map((e) => html`<th data-column=${e.label}>${e.label}<br><small>paper</small></th>`)}${ours.map((e) => html`<th data-column=${e.label}>${e.label}<br><small>${e.source === "run" ? "ours" : "ingested"}</small></th>`)}</tr></thead>
+    <thead><tr><th>metric</th>${paper.map((e) => html`<th data-column=${e.label}>${e.environment}<br><small>paper</small></th>`)}${ours.map((e) => html`<th data-column=${e.label}>${e.environment}<br><small>${e.source === "run" ? "ours" : "ingested"} · ${e.run_id}</small></th>`)}</tr></thead>
     <tbody>${layout.map((l) => html`<tr data-metric=${l.metric} data-label=${l.label}><th scope="row">${l.label}</th>${paper.map((e) => cell(e, l))}${ours.map((e) => cell(e, l))}</tr>`)}</tbody>
   </table></div>`;
 }

@@ -5,7 +5,10 @@ import {ConfigError} from "../../data-loaders/errors.ts";
 describe("plans", () => {
   it("validates the presets into strict types", () => {
     const quick = loadPlan("quick");
-    expect(quick.environments).toEqual([{target: "local", label: "native"}]);
+    expect(quick.environments.map((e) => [e.target, e.label])).toEqual([["local", "native"], ["qemu", "qemu"]]);
+    // The TCG guest runs a shorter LINPACK sweep than the host; everything else is shared.
+    expect(quick.environments[1].suites?.linpack?.n).toEqual([200, 500]);
+    expect(quick.environments[1].suites?.lmbench).toEqual(quick.suites.lmbench);
     expect(quick.suites.lmbench?.ctx).toEqual([[2, 0], [2, 16], [2, 64], [8, 16], [8, 64], [16, 16], [16, 64]]);
     expect(quick.suites.lmbench?.table1).toContain("lat_sig_handler");
     expect(quick.repetitions.max).toBeGreaterThanOrEqual(quick.repetitions.min);

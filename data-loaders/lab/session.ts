@@ -1,0 +1,612 @@
+/**
+ * A nested-lab session: boots the lab machine (QEMU TCG, `-cpu max`, from the cached lab root) and,
+ * inside it, runs the inner environments — the lab bare ("native"), real KVM guests, real Xen
+ * PV/PVH domUs — reporting each one's steps back on one channel (the lab's second serial port).
+ *
+ * Amortising boots: environments are grouped by the lab boot they need (a plain Linux boot or a
+ * Xen boot, and the lab's vCPU count). When the campaign asks one environment of a group for its
+ * steps, the same boot also runs the same steps (same probe, same arguments, the step id's
+ * environment prefix swapped) for the group's other environments and keeps their outputs until
+ * the campaign asks for them — so a round costs one boot per group, not one per environment.
+ * Outputs are matched by id, probe and arguments: anything that does not match is run afresh.
+ *
+ * Faults: the host watches the lab (no LAB frame within the boot allowance, an environment that
+ * outlives its deadline, the whole batch's deadline) and kills QEMU by PID; the lab itself kills
+ * a KVM guest (`timeout -s KILL`) or destroys a domU (`xl destroy`) at the environment's deadline.
+ * Steps already reported are kept; the others come back failed with the lab's console tail.
+ * Every boot keeps console.log, channel.bin (all frames + inner consoles), qemu.args and lab.sh
+ * in `<cache>/lab-runs/<dir>/`.
+ */
+
+import {existsSync} from "node:fs";
+import {link, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile, copyFile} from "node:fs/promises";
+import {join} from "node:path";
+import {performance} from "node:perf_hooks";
+import {execa, type ResultPromise} from "execa";
+import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
+import {ChannelParser, tailFile, type Frame} from "../guest/channel.ts";
+import {cpioArchive, type CpioEntry} from "../guest/cpio.ts";
+import {buildImage, type GuestImage} from "../guest/image.ts";
+import {batchScript} from "../guest/initramfs.ts";
+import {SCRATCH_DIR} from "../guest/init-script.ts";
+import {cacheRoot, sha256} from "../guest/paths.ts";
+import type {Step, StepOutput} from "../targets/target.ts";
+import {domuBatchPrelude, parseXlInfo, xlConfig} from "../targets/xen.ts";
+import {StepAssembler, parseKeyValues, type GuestFacts} from "./frames.ts";
+import {bootArchive, concatArchives} from "./initrd.ts";
+import {buildLabRoot, type LabRoot} from "./root.ts";
+import {GUEST_DIR, domainName, labScript, type InnerKind, type Paging, type ScriptEnv} from "./script.ts";
+
+export interface LabEnvSpec {
+  label: string;
+  inner: InnerKind;
+  /** KVM only: nested (NPT) or shadow paging (kvm_amd npt=0). */
+  paging: Paging;
+  /** vCPUs of the inner guest; for `native`, of the lab machine itself. */
+  vcpus: number;
+  /** Memory of the inner guest (kvm, xen). */
+  memoryMb: number;
+  /** Scratch disk of the inner guest for the file suite (kvm, xen); 0 = none. */
+  diskMb: number;
+}
+
+export interface LabSessionOptions {
+  probes: Record<string, string>;
+  cacheDir?: string;
+  log?: (line: string) => void;
+  /** Seconds from launch to the lab's first frame; default 300 (plain) / 600 (Xen). */
+  bootTimeoutS?: number;
+  /** Seconds an inner guest gets to boot before its first step; default 300. */
+  innerBootS?: number;
+  /** Seconds beyond each step's timeout; default 30. */
+  stepSlackS?: number;
+  /** vCPUs of the lab machine for KVM and Xen boots; default 2. */
+  labVcpus?: number;
+  /** Run the group's other environments' steps in the same boot (default true). */
+  speculate?: boolean;
+  /** Scratch disk of the lab machine for native file tests, MB (inner disks are added). Default 1024. */
+  nativeDiskMb?: number;
+  /** Lab boots kept in `<cache>/lab-runs/`; default 12. */
+  keepRuns?: number;
+  /** QEMU binary on the host. */
+  qemu?: string;
+}
+
+/** What one lab boot learnt about an inner environment (for its fingerprint). */
+export interface InnerFacts {
+  guest: GuestFacts;
+  lab: Record<string, string>;
+  xlInfo: Record<string, string> | null;
+  /** The inner launch: the L2 QEMU command line or the xl config text. */
+  launch: string;
+  /** The lab machine's own QEMU command line (host side). */
+  labLaunch: string;
+  labRoot: string;
+  image: string;
+  kernelPackage: string;
+  labVcpus: number;
+  labMemoryMb: number;
+}
+
+/** Timings of one lab boot (host seconds from QEMU launch), for bench/lab.ts and logs. */
+export interface BootReport {
+  runDir: string;
+  group: string;
+  xen: boolean;
+  launchedAt: number;
+  /** Seconds to the LAB frame (lab kernel + our init up). */
+  labUpS: number | null;
+  /** Seconds to the Xen daemons being up (Xen boots). */
+  xenReadyS: number | null;
+  envs: Array<{label: string; kind: InnerKind; startS: number | null; helloS: number | null; endS: number | null; steps: number; rc: string | null}>;
+  totalS: number;
+  exit: string;
+  killed: string | null;
+  marks: Array<{name: string; uptime: number; atS: number}>;
+}
+
+interface Buffered {
+  step: Step;
+  output: StepOutput;
+}
+
+const LINUX_BOOT_S = 300;
+const XEN_BOOT_S = 600;
+
+export class LabSession {
+  readonly options: LabSessionOptions;
+  readonly #envs = new Map<string, LabEnvSpec>();
+  readonly #buffer = new Map<string, Map<string, Buffered>>();
+  readonly #consumed = new Map<string, Set<string>>();
+  readonly #facts = new Map<string, InnerFacts>();
+  #prepared: Promise<{lab: LabRoot; image: GuestImage; guestDisk: string}> | undefined;
+  #child: ResultPromise | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly reports: BootReport[] = [];
+
+  constructor(options: LabSessionOptions) {
+    this.options = options;
+  }
+
+  add(spec: LabEnvSpec): void {
+    const existing = this.#envs.get(spec.label);
+    if (existing && JSON.stringify(existing) !== JSON.stringify(spec)) throw new ConfigError(`lab environment ${spec.label} is defined twice, differently`);
+    if (!["native", "kvm", "xen-pv", "xen-pvh"].includes(spec.inner)) throw new ConfigError(`lab environment ${spec.label}: inner must be native, kvm, xen-pv or xen-pvh`);
+    if (!(Number.isInteger(spec.vcpus) && spec.vcpus >= 1 && spec.vcpus <= 8)) throw new ConfigError(`lab environment ${spec.label}: vcpus must be 1–8`);
+    this.#envs.set(spec.label, spec);
+  }
+
+  env(label: string): LabEnvSpec {
+    const spec = this.#envs.get(label);
+    if (!spec) throw new ConfigError(`no lab environment ${label} in this session`);
+    return spec;
+  }
+
+  /** The lab root, the guest image (same kernel as the lab) and its disk; built or found in the cache. */
+  prepare(): Promise<{lab: LabRoot; image: GuestImage; guestDisk: string}> {
+    this.#prepared ??= (async () => {
+      const log = this.options.log;
+      const lab = await buildLabRoot({cacheDir: this.options.cacheDir, log});
+      const image = await buildImage({probes: this.options.probes, kernelPackage: lab.manifest.kernelPackage, cacheDir: this.options.cacheDir, log});
+      const guestDisk = await this.#guestDisk(lab, image);
+      return {lab, image, guestDisk};
+    })();
+    this.#prepared.catch(() => (this.#prepared = undefined));
+    return this.#prepared;
+  }
+
+  labVcpus(spec: LabEnvSpec): number {
+    return spec.inner === "native" ? spec.vcpus : Math.max(this.options.labVcpus ?? 2, spec.vcpus);
+  }
+
+  /** The boot an environment needs: Linux or Xen, and the lab's vCPU count. */
+  groupOf(spec: LabEnvSpec): string {
+    return `${spec.inner.startsWith("xen-") ? "xen" : "linux"}-smp${this.labVcpus(spec)}`;
+  }
+
+  groupMembers(group: string): LabEnvSpec[] {
+    return [...this.#envs.values()].filter((spec) => this.groupOf(spec) === group);
+  }
+
+  /** Facts for an environment's fingerprint: from a boot of this session, the disk cache, or a boot with no steps. */
+  async facts(label: string): Promise<InnerFacts> {
+    const spec = this.env(label);
+    const known = this.#facts.get(label);
+    if (known) return known;
+    const {lab, image} = await this.prepare();
+    const file = this.#factsFile(lab, image, spec);
+    if (existsSync(file)) {
+      const cached = JSON.parse(await readFile(file, "utf8")) as InnerFacts;
+      this.#facts.set(label, cached);
+      return cached;
+    }
+    const group = this.groupOf(spec);
+    await this.#serial(() => this.#boot(group, new Map(this.groupMembers(group).map((member) => [member.label, [] as Step[]])), undefined));
+    const facts = this.#facts.get(label);
+    if (!facts) throw new ProcessFailedError(`lab boot (${group}) for the facts of ${label}`, undefined, undefined, false, `the inner environment never reported (see ${this.reports.at(-1)?.runDir ?? "the lab run directory"})`);
+    return facts;
+  }
+
+  /** Runs `steps` in environment `label`: buffered outputs first, then one lab boot for the rest (plus the group's speculation). */
+  run(label: string, steps: Step[], onOutput: (output: StepOutput) => Promise<void> | void): Promise<void> {
+    return this.#serial(async () => {
+      const spec = this.env(label);
+      const buffered = this.#buffer.get(label) ?? new Map<string, Buffered>();
+      const remaining: Step[] = [];
+      const consumed = this.#consumedOf(label);
+      for (const step of steps) {
+        const hit = buffered.get(step.id);
+        buffered.delete(step.id);
+        if (hit && sameStep(hit.step, step)) {
+          consumed.add(step.id);
+          await onOutput(hit.output);
+        } else remaining.push(step);
+      }
+      if (remaining.length === 0) return;
+      const group = this.groupOf(spec);
+      const plan = new Map<string, Step[]>([[label, remaining]]);
+      if (this.options.speculate ?? true) {
+        for (const other of this.groupMembers(group)) {
+          if (other.label === label) continue;
+          const theirs = remaining
+            .map((step) => relabel(step, label, other.label))
+            .filter((step): step is Step => step !== undefined && !this.#consumedOf(other.label).has(step.id) && !this.#buffer.get(other.label)?.has(step.id));
+          if (theirs.length) plan.set(other.label, theirs);
+        }
+      }
+      await this.#boot(group, plan, {label, onOutput});
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#child?.kill("SIGKILL");
+    await this.#child?.catch(() => {});
+  }
+
+  #consumedOf(label: string): Set<string> {
+    let set = this.#consumed.get(label);
+    if (!set) this.#consumed.set(label, (set = new Set()));
+    return set;
+  }
+
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(work, work);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  #factsFile(lab: LabRoot, image: GuestImage, spec: LabEnvSpec): string {
+    const key = sha256(JSON.stringify({lab: lab.hash, image: image.hash, inner: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb, labVcpus: this.labVcpus(spec), v: 1}));
+    return join(lab.dir, "facts", `${key}.json`);
+  }
+
+  /** The guest image as an ext4 disk for the lab (`/guest`): vmlinux, initramfs.cpio, bin/<probe>. Cached per image. */
+  async #guestDisk(lab: LabRoot, image: GuestImage): Promise<string> {
+    const path = join(lab.dir, "guests", `${image.hash}.img`);
+    if (existsSync(path)) return path;
+    await mkdir(join(lab.dir, "guests"), {recursive: true});
+    const tmp = await mkdtemp(join(lab.dir, "guests", ".build-"));
+    try {
+      const tree = join(tmp, "tree");
+      await mkdir(join(tree, "bin"), {recursive: true});
+      await link(image.kernel, join(tree, "vmlinux")).catch(() => copyFile(image.kernel, join(tree, "vmlinux")));
+      await copyFile(image.initramfs, join(tree, "initramfs.cpio"));
+      for (const [name, file] of Object.entries(this.options.probes)) await copyFile(file, join(tree, "bin", name));
+      let bytes = 0;
+      for (const name of ["vmlinux", "initramfs.cpio"]) bytes += (await stat(join(tree, name))).size;
+      for (const name of await readdir(join(tree, "bin"))) bytes += (await stat(join(tree, "bin", name))).size;
+      const sizeMb = Math.ceil((bytes / (1 << 20)) * 1.2 + 32);
+      await execa("truncate", ["-s", `${sizeMb}M`, join(tmp, "guest.img")]);
+      const mkfs = await execa("mkfs.ext4", ["-F", "-q", "-L", "vmmbguest", "-E", "lazy_itable_init=0,lazy_journal_init=0", "-d", tree, join(tmp, "guest.img")], {reject: false, all: true});
+      if ((mkfs as {code?: string}).code === "ENOENT") throw new MissingDependencyError("mkfs.ext4", "apt-get install e2fsprogs");
+      if (mkfs.exitCode !== 0) throw new ProcessFailedError("mkfs.ext4 -d (guest disk)", mkfs.exitCode, mkfs.signal, false, String(mkfs.all ?? ""));
+      await execa("mv", [join(tmp, "guest.img"), path]);
+    } finally {
+      await rm(tmp, {recursive: true, force: true});
+    }
+    return path;
+  }
+
+  /**
+   * One lab boot running `plan` (label → steps; an empty list still boots that environment for its
+   * facts). Outputs of `live.label` go to `live.onOutput` as they arrive; the others are buffered.
+   */
+  async #boot(group: string, plan: Map<string, Step[]>, live: {label: string; onOutput: (output: StepOutput) => Promise<void> | void} | undefined): Promise<void> {
+    const {lab, image, guestDisk} = await this.prepare();
+    const log = this.options.log ?? (() => {});
+    const xen = group.startsWith("xen");
+    const specs = [...plan.keys()].map((label) => this.env(label));
+    const labVcpus = Math.max(...specs.map((spec) => this.labVcpus(spec)));
+    const slackS = this.options.stepSlackS ?? 30;
+    const innerBootS = this.options.innerBootS ?? 300;
+    const innerMem = Math.max(256, ...specs.filter((s) => s.inner !== "native").map((s) => s.memoryMb));
+    const labMemoryMb = xen ? 1024 + innerMem + 256 : specs.some((s) => s.inner === "kvm") ? innerMem + 768 : 1536;
+    const runDir = await this.#runDir(group);
+
+    // Files of this boot: lab.sh, and per environment its batch (+ xl config).
+    const files: Record<string, Buffer | string> = {};
+    const scriptEnvs: ScriptEnv[] = [];
+    const guestInitramfsBytes = (await stat(image.initramfs)).size;
+    const domu = xen ? await this.#domuModules(lab) : undefined;
+    const launches = new Map<number, string>();
+    specs.forEach((spec, index) => {
+      const steps = plan.get(spec.label)!;
+      const batchSteps = steps.map(({probe, args, timeoutS}) => ({probe, args, timeoutS}));
+      const env = {OPENBLAS_CORETYPE: "Haswell"};
+      const timeoutS = (spec.inner === "native" ? 60 : innerBootS) + steps.reduce((sum, s) => sum + s.timeoutS + slackS, 0);
+      const scriptEnv: ScriptEnv = {index, kind: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.inner === "native" ? 0 : spec.diskMb, timeoutS};
+      const disk = spec.inner !== "native" && spec.diskMb > 0;
+      switch (spec.inner) {
+        case "native":
+          files[`env${index}.sh`] = batchScript({steps: batchSteps, env, disk: false});
+          launches.set(index, "(the lab machine itself)");
+          break;
+        case "kvm": {
+          const batch = batchScript({steps: batchSteps, env: {...env, ...(disk ? {TMPDIR: SCRATCH_DIR} : {})}, disk});
+          files[`env${index}.cpio`] = paddedArchive(guestInitramfsBytes, batchCpio(batch));
+          scriptEnv.qemuArgv = [
+            "qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-M", "pc",
+            "-accel", "kvm", "-cpu", "host", "-smp", String(spec.vcpus), "-m", String(spec.memoryMb),
+            "-kernel", `${GUEST_DIR}/vmlinux`, "-initrd", `/tmp/env${index}.initrd`,
+            "-append", "console=ttyS0 panic=-1 tsc=reliable quiet",
+            "-serial", `file:/tmp/env${index}.console`, "-serial", "file:/dev/ttyS1",
+            ...(disk ? ["-drive", "file=$DISK,if=virtio,format=raw,cache=none"] : [])
+          ];
+          launches.set(index, scriptEnv.qemuArgv.join(" "));
+          break;
+        }
+        case "xen-pv":
+        case "xen-pvh": {
+          const type = spec.inner === "xen-pv" ? "pv" : "pvh";
+          const insmods = domu!.paths.map((path) => `/lib/modules/${lab.manifest.kver}/${path}`);
+          const batch = `${domuBatchPrelude(type, disk ? insmods : [])}${batchScript({steps: batchSteps, env: {...env, ...(disk ? {TMPDIR: SCRATCH_DIR} : {})}, disk})}`;
+          files[`env${index}.cpio`] = paddedArchive(guestInitramfsBytes + alignedLength(guestInitramfsBytes, domu!.archive.length), batchCpio(batch));
+          const config = xlConfig({
+            name: domainName(index),
+            type,
+            kernel: `${GUEST_DIR}/vmlinux`,
+            ramdisk: `/tmp/env${index}.initrd`,
+            memoryMb: spec.memoryMb,
+            vcpus: spec.vcpus,
+            ...(disk ? {disk: "@DISK@"} : {})
+          });
+          files[`env${index}.xl`] = config;
+          launches.set(index, config);
+          break;
+        }
+      }
+      scriptEnvs.push(scriptEnv);
+    });
+    if (xen) files["domu-modules.cpio"] = paddedArchive(guestInitramfsBytes, domu!.archive);
+    const script = labScript({kver: lab.manifest.kver, xen, envs: scriptEnvs});
+    files["lab.sh"] = script;
+    await writeFile(join(runDir, "lab.sh"), script);
+    await writeFile(join(runDir, "initrd"), concatArchives([await readFile(lab.initrd), bootArchive(files)]));
+    const innerDisks = scriptEnvs.reduce((sum, env) => sum + env.diskMb, 0);
+    const scratchMb = (this.options.nativeDiskMb ?? 1024) + innerDisks + 256;
+    await makeScratch(join(runDir, "scratch.img"), scratchMb);
+
+    const kernelArgs = "console=ttyS0 panic=-1 tsc=reliable quiet";
+    const args = [
+      "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-M", "pc",
+      "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", String(labVcpus), "-m", String(labMemoryMb),
+      ...(xen
+        ? [
+            "-kernel", lab.xen,
+            "-append", `console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 smap=0 loglvl=warning guest_loglvl=warning`,
+            "-initrd", `${lab.vmlinuz} console=hvc0 panic=-1 quiet,${join(runDir, "initrd")}`
+          ]
+        : ["-kernel", lab.vmlinux, "-initrd", join(runDir, "initrd"), "-append", kernelArgs]),
+      "-serial", `file:${join(runDir, "console.log")}`,
+      "-serial", `file:${join(runDir, "channel.bin")}`,
+      "-drive", `file=${lab.rootImage},if=virtio,format=raw,snapshot=on`,
+      "-drive", `file=${guestDisk},if=virtio,format=raw,readonly=on`,
+      "-drive", `file=${join(runDir, "scratch.img")},if=virtio,format=raw,cache=unsafe`
+    ];
+    if (xen && (join(runDir, "initrd").includes(",") || lab.vmlinuz.includes(","))) throw new ConfigError("the lab's paths may not contain commas (QEMU's multiboot module list)");
+    const labLaunch = launchLine(this.options.qemu ?? "qemu-system-x86_64", args, runDir);
+    await writeFile(join(runDir, "qemu.args"), `${labLaunch}\n`);
+    await writeFile(join(runDir, "plan.json"), `${JSON.stringify({group, envs: specs.map((s, i) => ({...s, index: i, steps: plan.get(s.label)!.map((st) => st.id)}))}, null, 2)}\n`);
+
+    // Deadlines: the lab's first frame, each environment, the whole boot.
+    const bootS = this.options.bootTimeoutS ?? (xen ? XEN_BOOT_S : LINUX_BOOT_S);
+    const batchS = bootS + scriptEnvs.reduce((sum, env) => sum + env.timeoutS + 90, 0);
+    const started = performance.now();
+    const at = () => (performance.now() - started) / 1000;
+    const child = execa(this.options.qemu ?? "qemu-system-x86_64", args, {reject: false, stdin: "ignore", all: true, cleanup: true, buffer: true});
+    this.#child = child;
+    log(`lab: booting ${group} (${xen ? "Xen dom0" : "Linux"}, ${labVcpus} vCPU, ${labMemoryMb} MB) for ${specs.map((s) => `${s.label}:${plan.get(s.label)!.length}`).join(" ")} in ${runDir}`);
+
+    const report: BootReport = {
+      runDir, group, xen, launchedAt: Date.now(), labUpS: null, xenReadyS: null,
+      envs: specs.map((s, i) => ({label: s.label, kind: s.inner, startS: null, helloS: null, endS: null, steps: plan.get(s.label)!.length, rc: null})),
+      totalS: 0, exit: "", killed: null, marks: []
+    };
+    let killedBecause: string | undefined;
+    const kill = (why: string) => {
+      if (killedBecause) return;
+      killedBecause = why;
+      log(`lab: killing the lab machine (pid ${child.pid}): ${why}`);
+      child.kill("SIGKILL");
+    };
+    const assemblers = specs.map((spec) => new StepAssembler(plan.get(spec.label)!));
+    const consoles = specs.map(() => "");
+    let current: number | undefined;
+    let labFacts: Record<string, string> | undefined;
+    let xlInfo: Record<string, string> | null = null;
+    const labNotes: string[] = [];
+    let envDeadline = Infinity;
+    let envDeadlineWhy = "";
+
+    let delivery: Promise<void> = Promise.resolve();
+    let deliveryError: unknown;
+    const deliver = (index: number, output: StepOutput) => {
+      const spec = specs[index]!;
+      const step = plan.get(spec.label)!.find((s) => s.id === output.id)!;
+      if (live && spec.label === live.label) {
+        this.#consumedOf(spec.label).add(output.id);
+        delivery = delivery.then(async () => {
+          if (deliveryError) return;
+          try {
+            await live.onOutput(output);
+          } catch (error) {
+            deliveryError = error;
+            kill("onOutput threw");
+          }
+        });
+      } else if (output.exitCode !== null || output.timedOut || output.signal) {
+        // Speculative outputs are kept only when the step actually ran (not lost to a dead lab).
+        let map = this.#buffer.get(spec.label);
+        if (!map) this.#buffer.set(spec.label, (map = new Map()));
+        map.set(output.id, {step, output});
+      }
+    };
+
+    const onFrame = (frame: Frame) => {
+      switch (frame.kind) {
+        case "LAB":
+          labFacts = parseKeyValues(frame.payload.toString("utf8"));
+          report.labUpS = at();
+          log(`lab: ${group} up after ${report.labUpS.toFixed(1)} s (kernel ${labFacts.kernel}, ${labFacts.nproc} CPU)`);
+          return;
+        case "XLINFO":
+          xlInfo = parseXlInfo(frame.payload.toString("utf8"));
+          report.xenReadyS = at();
+          log(`lab: Xen ${xlInfo.xen_version} ready after ${report.xenReadyS.toFixed(1)} s`);
+          return;
+        case "MARK":
+          report.marks.push({name: frame.fields[0] ?? "", uptime: Number(frame.fields[1]), atS: at()});
+          return;
+        case "LABNOTE": {
+          const note = frame.payload.toString("utf8").trim();
+          labNotes.push(note);
+          log(`lab: note: ${note}`);
+          return;
+        }
+        case "ENV": {
+          const index = Number(frame.fields[0]);
+          current = index;
+          report.envs[index]!.startS = at();
+          const env = scriptEnvs[index];
+          if (env) {
+            envDeadline = performance.now() + (env.timeoutS + 90) * 1000;
+            envDeadlineWhy = `inner environment ${specs[index]!.label} (${env.kind}) outlived its deadline (${env.timeoutS} s + 90 s): the lab is hung`;
+          }
+          log(`lab: ${specs[index]?.label} (${env?.kind}) starting at ${at().toFixed(1)} s`);
+          return;
+        }
+        case "ENVEND": {
+          const index = Number(frame.fields[0]);
+          report.envs[index]!.endS = at();
+          report.envs[index]!.rc = frame.fields[1] ?? null;
+          if (current === index) current = undefined;
+          envDeadline = Infinity;
+          const a = assemblers[index];
+          log(`lab: ${specs[index]?.label} done at ${at().toFixed(1)} s (rc ${frame.fields[1]}, ${a?.finished ?? 0}/${plan.get(specs[index]!.label)?.length ?? 0} steps)`);
+          return;
+        }
+        case "CONSOLE": {
+          const index = Number(frame.fields[0]);
+          consoles[index] = frame.payload.toString("utf8");
+          return;
+        }
+        case "LABBYE":
+          return;
+        default: {
+          if (current === undefined) return;
+          const assembler = assemblers[current]!;
+          const wasHello = assembler.sawHello;
+          for (const output of assembler.frame(frame)) deliver(current, output);
+          if (!wasHello && assembler.sawHello) report.envs[current]!.helloS = at();
+        }
+      }
+    };
+    const parser = new ChannelParser();
+    const tail = tailFile(join(runDir, "channel.bin"), (chunk) => parser.push(chunk).forEach(onFrame), 200);
+    const watchdog = setInterval(() => {
+      const now = performance.now();
+      if (at() > batchS) kill(`the lab boot outlived its deadline (${batchS} s)`);
+      else if (!labFacts && at() > bootS) kill(`no word from the lab machine within ${bootS} s of launch (${xen ? "Xen" : "Linux"} boot)`);
+      else if (now > envDeadline) kill(envDeadlineWhy);
+    }, 250);
+
+    const result = await child;
+    clearInterval(watchdog);
+    await tail.stop();
+    this.#child = undefined;
+    report.totalS = at();
+    report.exit = String(result.exitCode ?? result.signal);
+    report.killed = killedBecause ?? null;
+    await writeFile(join(runDir, "qemu.out"), String(result.all ?? ""));
+    await writeFile(join(runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+    await rm(join(runDir, "initrd"), {force: true});
+    await rm(join(runDir, "scratch.img"), {force: true});
+    this.reports.push(report);
+    log(`lab: ${group} exited (${report.exit}) after ${report.totalS.toFixed(1)} s`);
+
+    // Facts for fingerprints, cached on disk for the next session.
+    if (labFacts) {
+      for (const [index, spec] of specs.entries()) {
+        const guest = assemblers[index]!.facts;
+        if (!guest) continue;
+        const facts: InnerFacts = {
+          guest,
+          lab: labFacts,
+          xlInfo,
+          launch: launches.get(index) ?? "",
+          labLaunch,
+          labRoot: lab.hash,
+          image: image.hash,
+          kernelPackage: lab.manifest.kernelPackage,
+          labVcpus,
+          labMemoryMb
+        };
+        this.#facts.set(spec.label, facts);
+        const file = this.#factsFile(lab, image, spec);
+        await mkdir(join(file, ".."), {recursive: true});
+        await writeFile(file, `${JSON.stringify(facts, null, 2)}\n`);
+      }
+    }
+
+    const consoleText = await readFile(join(runDir, "console.log"), "utf8").catch(() => "");
+    if (!labFacts && !killedBecause && result.exitCode !== 0 && !consoleText.trim()) {
+      throw new ProcessFailedError(labLaunch, result.exitCode, result.signal, false, String(result.all ?? ""));
+    }
+    for (const [index, spec] of specs.entries()) {
+      const assembler = assemblers[index]!;
+      const reason = killedBecause
+        ? `vmmbench lab: the lab machine was killed by the host: ${killedBecause}`
+        : !labFacts
+          ? `vmmbench lab: the lab machine never came up (QEMU exit ${report.exit}; a panic or a bad root?)`
+          : report.envs[index]!.startS === null
+            ? "vmmbench lab: the lab machine stopped before this environment started"
+            : `vmmbench lab: ${spec.inner} environment ended (rc ${report.envs[index]!.rc ?? "?"}) without reporting this step${labNotes.length ? `; lab notes: ${labNotes.join(" | ")}` : ""}${assembler.notes.length ? `; guest notes: ${assembler.notes.join(" | ")}` : ""}`;
+      const text = `${consoles[index] ? `--- inner console ---\n${consoles[index].slice(-3000)}\n--- lab console ---\n` : ""}${consoleText}`;
+      for (const output of assembler.unfinished(reason, join(runDir, "console.log"), text, Boolean(killedBecause))) deliver(index, output);
+    }
+    await delivery;
+    if (deliveryError) throw deliveryError;
+  }
+
+  async #domuModules(lab: LabRoot): Promise<{archive: Buffer; paths: string[]}> {
+    const order = (await readFile(join(lab.domuModules, "load-order"), "utf8")).split("\n").filter(Boolean);
+    const entries: CpioEntry[] = [];
+    for (const path of order) {
+      entries.push({type: "file", path: `lib/modules/${lab.manifest.kver}/${path}`, data: await readFile(join(lab.domuModules, "lib/modules", lab.manifest.kver, path))});
+    }
+    return {archive: cpioArchive(entries, {inodeBase: 700000}), paths: order};
+  }
+
+  async #runDir(group: string): Promise<string> {
+    const root = join(this.options.cacheDir ?? cacheRoot(), "lab-runs");
+    await mkdir(root, {recursive: true});
+    const keep = this.options.keepRuns ?? 12;
+    const entries = (await readdir(root)).filter((name) => !name.startsWith(".")).sort();
+    for (const name of entries.slice(0, Math.max(0, entries.length - (keep - 1)))) {
+      const dir = join(root, name);
+      const st = await stat(dir).catch(() => undefined);
+      if (st && (Date.now() - st.mtimeMs > 3600_000 || !existsSync(join(dir, "initrd")))) await rm(dir, {recursive: true, force: true});
+    }
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const dir = await mkdtemp(join(root, `${stamp}-${group}-`));
+    return dir;
+  }
+}
+
+/** Same probe and arguments: a buffered output answers the step. */
+export function sameStep(a: Step, b: Step): boolean {
+  return a.id === b.id && a.probe === b.probe && a.timeoutS === b.timeoutS && JSON.stringify(a.args) === JSON.stringify(b.args);
+}
+
+/** The campaign's step ids start with `<environment>/`; the same step for another environment. */
+export function relabel(step: Step, from: string, to: string): Step | undefined {
+  if (!step.id.startsWith(`${from}/`)) return undefined;
+  return {...step, id: `${to}/${step.id.slice(from.length + 1)}`};
+}
+
+function batchCpio(script: string): Buffer {
+  return cpioArchive([{type: "file", path: "vmmbench/batch.sh", data: Buffer.from(script)}], {inodeBase: 900000});
+}
+
+function alignedLength(offset: number, length: number): number {
+  return (4 - (offset % 4)) % 4 + length;
+}
+
+/** An archive to be appended (by `cat`) after `offset` bytes: prefixed with the zero padding that aligns it. */
+export function paddedArchive(offset: number, archive: Buffer): Buffer {
+  return Buffer.concat([Buffer.alloc((4 - (offset % 4)) % 4), archive]);
+}
+
+async function makeScratch(path: string, sizeMb: number): Promise<void> {
+  await execa("truncate", ["-s", `${sizeMb}M`, path]);
+  const result = await execa("mkfs.ext4", ["-F", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", path], {reject: false, all: true});
+  if ((result as {code?: string}).code === "ENOENT") throw new MissingDependencyError("mkfs.ext4", "apt-get install e2fsprogs");
+  if (result.exitCode !== 0) throw new ProcessFailedError(`mkfs.ext4 ${path}`, result.exitCode, result.signal, false, String(result.all ?? ""));
+}
+
+function launchLine(qemu: string, args: string[], runDir: string): string {
+  return [qemu, ...args]
+    .map((word) => word.split(runDir).join("$RUN"))
+    .map((word) => (/^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`))
+    .join(" ");
+}
