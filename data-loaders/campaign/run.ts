@@ -99,44 +99,8 @@ async function startOrResume(options: CampaignOptions): Promise<{runId: string; 
   }
   if (!options.plan) throw new ConfigError("a plan is needed to start a campaign");
   const runId = newRunId();
-  await store.beginRun({runId, source: "run", plan: planToStored(options.plan), stopRule: options.plan.repetitions, vmmbenchVersion: VERSION});
+  await store.beginRun({runId, source: "run", plan: options.plan.raw, stopRule: options.plan.repetitions, vmmbenchVersion: VERSION});
   return {runId, plan: options.plan, resumed: false};
-}
-
-/** Plans are stored in the same shape a user writes, so resume validates them again on the way back in. */
-export function planToStored(plan: Plan): unknown {
-  const env = (e: EnvironmentSpec) => {
-    switch (e.target) {
-      case "local":
-        return {target: e.target, label: e.label};
-      case "qemu":
-        return {target: e.target, label: e.label, accel: e.accel, vcpus: e.vcpus, memory_mb: e.memoryMb, disk_cache: e.diskCache, guest_os: e.guestOs};
-      case "ssh":
-        return {
-          target: e.target,
-          label: e.label,
-          destination: e.destination,
-          port: e.port,
-          ...(e.identityFile ? {identity_file: e.identityFile} : {}),
-          strict_host_key_checking: e.strictHostKeyChecking,
-          ...(e.hypervisor ? {hypervisor: e.hypervisor} : {}),
-          passthrough: e.passthrough
-        };
-    }
-  };
-  const {lmbench, linpack, iozone} = plan.suites;
-  return {
-    name: plan.name,
-    engine: plan.engine,
-    environments: plan.environments.map(env),
-    suites: {
-      ...(lmbench && {lmbench: {table1: lmbench.table1, ctx: lmbench.ctx, mem_size_mb: lmbench.memSizesMb, budget_ms: lmbench.budgetMs, reps: lmbench.reps}}),
-      ...(linpack && {linpack: {n: linpack.n, threads: linpack.threads, reps: linpack.reps}}),
-      ...(iozone && {iozone: {file_kb: iozone.fileKb, record_kb: iozone.recordKb, fsync: iozone.fsync, direct: iozone.direct, reps: iozone.reps}})
-    },
-    repetitions: {min: plan.repetitions.min, max: plan.repetitions.max, rsd: plan.repetitions.rsd, budget_s: plan.repetitions.budgetS},
-    step_timeout_s: plan.stepTimeoutS
-  };
 }
 
 async function replayFinishedRounds(store: Store, runId: string, tracker: StopRuleTracker): Promise<void> {

@@ -221,6 +221,6 @@ export function labScript(options: LabScriptOptions): string {
     }
     lines.push(`printf '\\n${M} ENVEND %s %s 0\\n' ${k} "$rc" >&3`);
   }
-  lines.push("cd /", "sync", "mark done", `printf '\\n${M} LABBYE 0\\n' >&3`, "exec 3>&-", "sleep 0.5", "poweroff -f", "");
+  lines.push("cd /", "sync", "mark done", `printf '\\n${M} LABBYE 0\\n' >&3`, "exec 3>&-", "sleep 0.5", "/bin/busybox poweroff -f", "");
   return lines.join("\n");
 }

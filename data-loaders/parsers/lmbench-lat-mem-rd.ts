@@ -12,21 +12,20 @@
  */
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {fields, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {fields, firstNonBlank, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "lmbench-lat-mem-rd";
 
 export const STRIDE_TITLE = /^"?stride=(\d+)\s*$/;
 
-/** One "size_mb ns" row under a stride title, or undefined when the line is not such a row. */
-export function latMemRdRow(title: string, line: string, random: boolean): {params: Params; value: number} | undefined {
-  const stride = STRIDE_TITLE.exec(title.trim());
+/** One "size_mb ns" row under a stride title (its stride read once), or undefined when the line is not such a row. */
+export function latMemRdRow(stride: number, line: string, random: boolean): {params: Params; value: number} | undefined {
   const parts = fields(line);
-  if (!stride || parts.length !== 2) return undefined;
+  if (parts.length !== 2) return undefined;
   const size = readNumber(parts[0]);
   const latency = readNumber(parts[1]);
   if (size === undefined || latency === undefined) return undefined;
-  const params: Params = {size_mb: size, stride: Number(stride[1])};
+  const params: Params = {size_mb: size, stride};
   if (random) params.random = true;
   return {params, value: latency};
 }
@@ -34,20 +33,27 @@ export function latMemRdRow(title: string, line: string, random: boolean): {para
 /** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
 export function parseLatMemRd(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const samples: Sample[] = [];
-  let title: string | undefined;
+  let stride: number | undefined;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === "") {
-      title = undefined;
+    const raw = lines[i]!;
+    const first = firstNonBlank(raw);
+    if (first < 0) {
+      stride = undefined;
       continue;
     }
-    if (STRIDE_TITLE.test(line)) {
-      title = line;
-      continue;
+    // Rows start with a digit (or "."); only other lines can be a title.
+    const code = raw.charCodeAt(first);
+    if (code === 34 || code === 115) {
+      // '"' or "s"
+      const title = STRIDE_TITLE.exec(raw.trim());
+      if (title) {
+        stride = Number(title[1]);
+        continue;
+      }
     }
-    const row = title === undefined ? undefined : latMemRdRow(title, line, false);
+    const row = stride === undefined ? undefined : latMemRdRow(stride, raw, false);
     if (!row) {
-      throw new ParseError(file, i + 1, title === undefined ? 'a "stride=N title line' : "a lat_mem_rd row \"<size MB> <latency ns>\"", lines[i]);
+      throw new ParseError(file, i + 1, stride === undefined ? 'a "stride=N title line' : "a lat_mem_rd row \"<size MB> <latency ns>\"", lines[i]);
     }
     samples.push({suite: "lmbench", metric: "lat_mem_rd", params: row.params, unit: "ns", value: roundSignificant(row.value), repetition: 0});
   }

@@ -16,8 +16,8 @@
  */
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {fields, firstSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
-import {latMemRdRow} from "./lmbench-lat-mem-rd.ts";
+import {fields, firstNonBlank, firstSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {STRIDE_TITLE, latMemRdRow} from "./lmbench-lat-mem-rd.ts";
 
 export const FORMAT = "lmbench-results";
 
@@ -26,61 +26,63 @@ export const RESULTS_BANNER = /^\[lmbench(\d+(?:\.\d+)?)\S* results for (.*)\]\s
 
 interface LineMetric {
   pattern: RegExp;
+  /** Characters a matching line can start with (checked before the regex). */
+  first: string;
   build: (match: RegExpExecArray) => {metric: string; params?: Params; unit?: string; scale?: number} | undefined;
 }
 
 /** "Label: value microseconds" lines, in the order LMbench's scripts/lmbench writes them. */
 const LATENCY_LINES: LineMetric[] = [
-  {pattern: /^Simple syscall: (\S+) microseconds$/, build: () => ({metric: "lat_syscall"})},
-  {pattern: /^Simple read: (\S+) microseconds$/, build: () => ({metric: "lat_read"})},
-  {pattern: /^Simple write: (\S+) microseconds$/, build: () => ({metric: "lat_write"})},
-  {pattern: /^Simple stat: (\S+) microseconds$/, build: () => ({metric: "lat_stat"})},
-  {pattern: /^Simple fstat: (\S+) microseconds$/, build: () => ({metric: "lat_fstat"})},
-  {pattern: /^Simple open\/close: (\S+) microseconds$/, build: () => ({metric: "lat_open_close"})},
+  {pattern: /^Simple syscall: (\S+) microseconds$/, first: "S", build: () => ({metric: "lat_syscall"})},
+  {pattern: /^Simple read: (\S+) microseconds$/, first: "S", build: () => ({metric: "lat_read"})},
+  {pattern: /^Simple write: (\S+) microseconds$/, first: "S", build: () => ({metric: "lat_write"})},
+  {pattern: /^Simple stat: (\S+) microseconds$/, first: "S", build: () => ({metric: "lat_stat"})},
+  {pattern: /^Simple fstat: (\S+) microseconds$/, first: "S", build: () => ({metric: "lat_fstat"})},
+  {pattern: /^Simple open\/close: (\S+) microseconds$/, first: "S", build: () => ({metric: "lat_open_close"})},
   {
-    pattern: /^Select on (\d+) (tcp )?fd's: (\S+) microseconds$/,
+    pattern: /^Select on (\d+) (tcp )?fd's: (\S+) microseconds$/, first: "S",
     build: (m) => ({metric: "lat_select", params: {fds: Number(m[1]), kind: m[2] ? "tcp" : "file"}})
   },
-  {pattern: /^Signal handler installation: (\S+) microseconds$/, build: () => ({metric: "lat_sig_install"})},
-  {pattern: /^Signal handler overhead: (\S+) microseconds$/, build: () => ({metric: "lat_sig_handler"})},
-  {pattern: /^Protection fault: (\S+) microseconds$/, build: () => ({metric: "lat_prot_fault"})},
-  {pattern: /^Pipe latency: (\S+) microseconds$/, build: () => ({metric: "lat_pipe"})},
-  {pattern: /^AF_UNIX sock stream latency: (\S+) microseconds$/, build: () => ({metric: "lat_unix"})},
-  {pattern: /^Process fork\+exit: (\S+) microseconds$/, build: () => ({metric: "lat_fork"})},
-  {pattern: /^Process fork\+execve: (\S+) microseconds$/, build: () => ({metric: "lat_exec"})},
-  {pattern: /^Process fork\+\/bin\/sh -c: (\S+) microseconds$/, build: () => ({metric: "lat_sh"})},
-  {pattern: /^Pagefaults on \S.*: (\S+) microseconds$/, build: () => ({metric: "lat_pagefault"})},
+  {pattern: /^Signal handler installation: (\S+) microseconds$/, first: "S", build: () => ({metric: "lat_sig_install"})},
+  {pattern: /^Signal handler overhead: (\S+) microseconds$/, first: "S", build: () => ({metric: "lat_sig_handler"})},
+  {pattern: /^Protection fault: (\S+) microseconds$/, first: "P", build: () => ({metric: "lat_prot_fault"})},
+  {pattern: /^Pipe latency: (\S+) microseconds$/, first: "P", build: () => ({metric: "lat_pipe"})},
+  {pattern: /^AF_UNIX sock stream latency: (\S+) microseconds$/, first: "A", build: () => ({metric: "lat_unix"})},
+  {pattern: /^Process fork\+exit: (\S+) microseconds$/, first: "P", build: () => ({metric: "lat_fork"})},
+  {pattern: /^Process fork\+execve: (\S+) microseconds$/, first: "P", build: () => ({metric: "lat_exec"})},
+  {pattern: /^Process fork\+\/bin\/sh -c: (\S+) microseconds$/, first: "P", build: () => ({metric: "lat_sh"})},
+  {pattern: /^Pagefaults on \S.*: (\S+) microseconds$/, first: "P", build: () => ({metric: "lat_pagefault"})},
   {
-    pattern: /^(UDP|TCP|RPC\/udp|RPC\/tcp) latency using (\S+): (\S+) microseconds$/,
+    pattern: /^(UDP|TCP|RPC\/udp|RPC\/tcp) latency using (\S+): (\S+) microseconds$/, first: "RTU",
     build: (m) => ({metric: NETWORK_LATENCY[m[1]!]!, params: remoteParams(m[2]!)})
   },
   {
-    pattern: /^TCP\/IP connection cost to (\S+): (\S+) microseconds$/,
+    pattern: /^TCP\/IP connection cost to (\S+): (\S+) microseconds$/, first: "T",
     build: (m) => ({metric: "lat_tcp_connect", params: remoteParams(m[1]!)})
   },
   {
     // Basic operations (LMbench 3 only), e.g. "int64 mul: 1.94 nanoseconds", "double bogomflops: 2.40 nanoseconds".
-    pattern: /^(integer|int64|uint64|float|double) (bit|add|mul|div|mod|bogomflops): (\S+) nanoseconds$/,
+    pattern: /^(integer|int64|uint64|float|double) (bit|add|mul|div|mod|bogomflops): (\S+) nanoseconds$/, first: "dfiu",
     build: (m) => ({metric: "lat_op", params: {type: opType(m[1]!), op: m[2]!}, unit: "ns"})
   },
-  {pattern: /^AF_UNIX sock stream bandwidth: (\S+) MB\/sec$/, build: () => ({metric: "bw_unix", unit: "MB/s"})},
-  {pattern: /^Pipe bandwidth: (\S+) MB\/sec$/, build: () => ({metric: "bw_pipe", unit: "MB/s"})},
+  {pattern: /^AF_UNIX sock stream bandwidth: (\S+) MB\/sec$/, first: "A", build: () => ({metric: "bw_unix", unit: "MB/s"})},
+  {pattern: /^Pipe bandwidth: (\S+) MB\/sec$/, first: "P", build: () => ({metric: "bw_pipe", unit: "MB/s"})},
   {
     // LMbench 2.x prints one line where 3.x prints a "Socket bandwidth using" block.
-    pattern: /^TCP bandwidth using (\S+): (\S+) MB\/sec$/,
+    pattern: /^TCP bandwidth using (\S+): (\S+) MB\/sec$/, first: "T",
     build: (m) => ({metric: "bw_tcp", params: remoteParams(m[1]!), unit: "MB/s"})
   },
   {
     // lmdd's KB is 1024 bytes.
-    pattern: /^File \S.* write bandwidth: (\S+) KB\/sec$/,
+    pattern: /^File \S.* write bandwidth: (\S+) KB\/sec$/, first: "F",
     build: () => ({metric: "bw_file_write", unit: "MB/s", scale: 1024 / 1e6})
   },
   {
-    pattern: /^STREAM (copy|scale|add|triad) bandwidth: (\S+) MB\/sec$/,
+    pattern: /^STREAM (copy|scale|add|triad) bandwidth: (\S+) MB\/sec$/, first: "S",
     build: (m) => ({metric: `stream_${m[1]}`, unit: "MB/s"})
   },
   {
-    pattern: /^STREAM2 (fill|copy|daxpy|sum) bandwidth: (\S+) MB\/sec$/,
+    pattern: /^STREAM2 (fill|copy|daxpy|sum) bandwidth: (\S+) MB\/sec$/, first: "S",
     build: (m) => ({metric: `stream2_${m[1]}`, unit: "MB/s"})
   }
 ];
@@ -139,6 +141,14 @@ const META_KEYS = new Set([
 ]);
 
 /** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
+/** Per first character (ASCII code, 128 for anything else): the line metrics a line starting with it may match, in order. */
+const LINE_CANDIDATES: LineMetric[][] = Array.from({length: 129}, (_, code) =>
+  LATENCY_LINES.filter((entry) => code < 128 && entry.first.includes(String.fromCharCode(code)))
+);
+
+const TLB_LINE = /^tlb: (\d+) pages$/;
+
+/** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
 export function parseLmbenchResults(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const start = firstSignificantLine(lines);
   const banner = start >= 0 ? RESULTS_BANNER.exec(lines[start]!.trim()) : null;
@@ -150,39 +160,53 @@ export function parseLmbenchResults(text: string, file: string, lines: readonly 
   const push = (metric: string, params: Params, unit: string, value: number) =>
     samples.push({suite: "lmbench", metric, params, unit, value: roundSignificant(value), repetition: 0});
 
-  let title: string | undefined;
+  // The current block, read from its title once rather than on every row.
+  let block: Block | undefined;
   let lastUnquotedTitle: string | undefined;
   for (let i = start + 1; i < lines.length; i++) {
-    const line = lines[i]!.trimEnd();
-    if (line.trim() === "") {
-      title = undefined;
+    const raw = lines[i]!;
+    const first = firstNonBlank(raw);
+    if (first < 0) {
+      block = undefined;
       continue;
     }
-    const header = HEADER_LINE.exec(line);
-    if (header) {
-      const key = header[1]!.trim();
-      if (META_KEYS.has(key) && header[2]!.trim() !== "") meta[key.toLowerCase().replace(/[ _]+/g, "_")] = header[2]!.trim();
-      continue;
+    const line = raw.trimEnd();
+    const lead = line.charCodeAt(0);
+    if (lead === 91) {
+      // "["
+      const header = HEADER_LINE.exec(line);
+      if (header) {
+        const key = header[1]!.trim();
+        if (META_KEYS.has(key) && header[2]!.trim() !== "") meta[key.toLowerCase().replace(/[ _]+/g, "_")] = header[2]!.trim();
+        continue;
+      }
     }
-    const lineMatch = matchLineMetric(line);
-    if (lineMatch) {
-      push(lineMatch.metric, lineMatch.params, lineMatch.unit, lineMatch.value);
-      continue;
+    const code = line.charCodeAt(first);
+    const candidates = LINE_CANDIDATES[code < 128 ? code : 128]!;
+    if (candidates.length > 0) {
+      const lineMatch = matchLineMetric(line.trim(), candidates);
+      if (lineMatch) {
+        push(lineMatch.metric, lineMatch.params, lineMatch.unit, lineMatch.value);
+        continue;
+      }
     }
-    const tlb = /^tlb: (\d+) pages$/.exec(line);
-    if (tlb) {
-      meta.tlb_pages = tlb[1]!;
-      continue;
+    if (lead === 116) {
+      // "t"
+      const tlb = TLB_LINE.exec(line);
+      if (tlb) {
+        meta.tlb_pages = tlb[1]!;
+        continue;
+      }
     }
-    if (title !== undefined) {
-      if (parseBlockRow(title, lastUnquotedTitle, line, push)) continue;
+    if (block !== undefined) {
+      if (parseBlockRow(block, line, push)) continue;
     }
     // A new block title: quoted ("size=16k ovr=1.37, "stride=128, "read bandwidth) or a known bare title.
-    if (line.startsWith('"')) {
-      title = line.slice(1).trim();
+    if (lead === 34) {
+      block = blockOf(line.slice(1).trim(), lastUnquotedTitle);
     } else if (!DATA_PAIR.test(line)) {
-      title = line.trim();
-      lastUnquotedTitle = title;
+      lastUnquotedTitle = line.trim();
+      block = blockOf(lastUnquotedTitle, lastUnquotedTitle);
     }
   }
   if (meta.lmbench_version === undefined && meta.lmbench_ver !== undefined) meta.lmbench_version = meta.lmbench_ver;
@@ -196,9 +220,8 @@ export function parseLmbenchResults(text: string, file: string, lines: readonly 
   };
 }
 
-function matchLineMetric(line: string): {metric: string; params: Params; unit: string; value: number} | undefined {
-  const trimmed = line.trim();
-  for (const entry of LATENCY_LINES) {
+function matchLineMetric(trimmed: string, candidates: readonly LineMetric[]): {metric: string; params: Params; unit: string; value: number} | undefined {
+  for (const entry of candidates) {
     const match = entry.pattern.exec(trimmed);
     if (!match) continue;
     const spec = entry.build(match);
@@ -211,22 +234,43 @@ function matchLineMetric(line: string): {metric: string; params: Params; unit: s
 
 type Push = (metric: string, params: Params, unit: string, value: number) => void;
 
-/** One data row inside the current block; false when the line is not a row of that block. */
-function parseBlockRow(title: string, lastUnquotedTitle: string | undefined, line: string, push: Push): boolean {
+/** What the rows under a title are, decided from the title (and the bare title before a quoted one). */
+type Block =
+  | {kind: "ctx"; sizeKb: number}
+  | {kind: "stride"; stride: number | undefined; random: boolean}
+  | {kind: "fs"}
+  | {kind: "pair"; mappings: boolean; bandwidth: BlockMetric | undefined};
+
+function blockOf(title: string, lastUnquotedTitle: string | undefined): Block {
   const ctx = CTX_TITLE.exec(title);
-  if (ctx) {
-    const [procs, latency] = fields(line).map((field) => readNumber(field));
-    if (procs === undefined || latency === undefined || fields(line).length !== 2) return false;
-    push("lat_ctx", {procs, size_kb: Number(ctx[1])}, "us", latency);
+  if (ctx) return {kind: "ctx", sizeKb: Number(ctx[1])};
+  if (title.startsWith("stride=")) {
+    const stride = STRIDE_TITLE.exec(title);
+    return {kind: "stride", stride: stride ? Number(stride[1]) : undefined, random: lastUnquotedTitle === "Random load latency"};
+  }
+  if (title === "File system latency") return {kind: "fs"};
+  return {kind: "pair", mappings: title === "mappings", bandwidth: Object.hasOwn(BANDWIDTH_BLOCKS, title) ? BANDWIDTH_BLOCKS[title] : undefined};
+}
+
+/** One data row inside the current block; false when the line is not a row of that block. */
+function parseBlockRow(block: Block, line: string, push: Push): boolean {
+  if (block.kind === "ctx") {
+    const parts = fields(line);
+    if (parts.length !== 2) return false;
+    const procs = readNumber(parts[0]);
+    const latency = readNumber(parts[1]);
+    if (procs === undefined || latency === undefined) return false;
+    push("lat_ctx", {procs, size_kb: block.sizeKb}, "us", latency);
     return true;
   }
-  if (title.startsWith("stride=")) {
-    const row = latMemRdRow(title, line, lastUnquotedTitle === "Random load latency");
+  if (block.kind === "stride") {
+    if (block.stride === undefined) return false;
+    const row = latMemRdRow(block.stride, line, block.random);
     if (!row) return false;
     push("lat_mem_rd", row.params, "ns", row.value);
     return true;
   }
-  if (title === "File system latency") {
+  if (block.kind === "fs") {
     const row = FS_LATENCY_ROW.exec(line);
     if (!row) return false;
     const sizeKb = Number(row[1]);
@@ -242,13 +286,12 @@ function parseBlockRow(title: string, lastUnquotedTitle: string | undefined, lin
   const x = readNumber(pair[1]);
   const y = readNumber(pair[2]);
   if (x === undefined || y === undefined) return false;
-  if (title === "mappings") {
+  if (block.mappings) {
     push("lat_mmap", {size_mb: x}, "us", y);
     return true;
   }
-  const bandwidth = BANDWIDTH_BLOCKS[title];
-  if (bandwidth) {
-    push(bandwidth.metric, {...bandwidth.params, size_mb: x}, "MB/s", y);
+  if (block.bandwidth) {
+    push(block.bandwidth.metric, {...block.bandwidth.params, size_mb: x}, "MB/s", y);
     return true;
   }
   // Rows of a block we do not map (e.g. "Memory load parallelism") are consumed silently.

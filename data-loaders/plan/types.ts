@@ -67,12 +67,31 @@ export interface IozoneOptions {
   reps: number;
 }
 
+/**
+ * Where the real tools are for `engine: reference` (YAML `tools:`; docs/probes.md "Reference engine").
+ * null: look the tool up on PATH.
+ */
+export interface ToolPaths {
+  /** Directory holding the LMbench 3 binaries (lat_syscall, lat_proc, lat_sig, lat_pipe, lat_ctx, bw_mem, hello). */
+  lmbenchBin: string | null;
+  iozone: string | null;
+  /** HPL's xhpl (netlib HPL 2.x linked with an MPI and a BLAS). */
+  xhpl: string | null;
+  /** Intel's Optimized LINPACK binary (xlinpack_xeon64). */
+  linpack: string | null;
+  /** Fail before running anything when a suite's tool is not found, instead of falling back to the built-in probe. */
+  strict: boolean;
+}
+
 export interface Plan {
   name: string;
   engine: "builtin" | "reference";
+  tools: ToolPaths;
   environments: EnvironmentSpec[];
   suites: {lmbench?: LmbenchOptions; linpack?: LinpackOptions; iozone?: IozoneOptions};
   repetitions: StopRule;
   /** Longest a single probe invocation may run before it is killed and recorded as failed. */
   stepTimeoutS: number;
+  /** The plan as written (YAML/JSON/preset object): stored with the run and validated again on resume. */
+  raw: unknown;
 }

@@ -1,5 +1,5 @@
 import {ConfigError} from "../errors.ts";
-import type {EnvironmentSpec, IozoneOptions, LinpackOptions, LmbenchOptions, Plan, StopRule} from "./types.ts";
+import type {EnvironmentSpec, IozoneOptions, LinpackOptions, LmbenchOptions, Plan, StopRule, ToolPaths} from "./types.ts";
 
 /** Says where a path of keys sits in the source (file:line), so errors point at the text a user wrote. */
 export type Locate = (path: readonly (string | number)[]) => string;
@@ -16,7 +16,7 @@ type Obj = Record<string, unknown>;
 /** Validates a plan object (from YAML, JSON or a preset) into strict types; the first problem is thrown with its location. */
 export function validatePlan(raw: unknown, locate: Locate = (p) => p.join(".") || "plan"): Plan {
   const v = new Validator(locate);
-  const root = v.object(raw, [], ["name", "engine", "environments", "suites", "repetitions", "step_timeout_s"]);
+  const root = v.object(raw, [], ["name", "engine", "tools", "environments", "suites", "repetitions", "step_timeout_s"]);
   const environments = v.array(root.environments, ["environments"]).map((e, i) => v.environment(e, ["environments", i]));
   if (environments.length === 0) v.fail(["environments"], "at least one environment");
   const labels = new Set<string>();
@@ -45,10 +45,12 @@ export function validatePlan(raw: unknown, locate: Locate = (p) => p.join(".") |
   return {
     name: v.string(root.name ?? "plan", ["name"]),
     engine: v.oneOf(root.engine ?? "builtin", ["engine"], ["builtin", "reference"] as const),
+    tools: v.tools(root.tools ?? {}, ["tools"]),
     environments,
     suites,
     repetitions: v.stopRule(root.repetitions ?? {}, ["repetitions"]),
-    stepTimeoutS: v.number(root.step_timeout_s ?? 600, ["step_timeout_s"], 1, 86_400)
+    stepTimeoutS: v.number(root.step_timeout_s ?? 600, ["step_timeout_s"], 1, 86_400),
+    raw
   };
 }
 
@@ -144,6 +146,24 @@ class Validator {
     if (raw.iozone !== undefined) suites.iozone = this.iozone(raw.iozone, [...path, "iozone"]);
     if (!allowEmpty && Object.keys(suites).length === 0) this.fail(path, "at least one of lmbench, linpack, iozone");
     return suites;
+  }
+
+  /** Shape only: whether the files exist is checked when a campaign starts (the plan may be written elsewhere). */
+  tools(x: unknown, path: (string | number)[]): ToolPaths {
+    const o = this.object(x, path, ["lmbench_bin", "iozone", "xhpl", "linpack", "strict"]);
+    const file = (key: string) => {
+      if (o[key] === undefined || o[key] === null) return null;
+      const value = this.string(o[key], [...path, key]);
+      if (!value.startsWith("/")) this.fail([...path, key], "an absolute path", value);
+      return value;
+    };
+    return {
+      lmbenchBin: file("lmbench_bin"),
+      iozone: file("iozone"),
+      xhpl: file("xhpl"),
+      linpack: file("linpack"),
+      strict: this.boolean(o.strict ?? false, [...path, "strict"])
+    };
   }
 
   lmbench(x: unknown, path: (string | number)[]): LmbenchOptions {

@@ -105,6 +105,8 @@ export function domuBatchPrelude(type: XenDomainType, insmods: string[] = []): s
     `VMMB_CHANNEL=/dev/${domainConsole(type)}`,
     `VMMB_DISK_DEV=/dev/xvda`,
     ...insmods.map((path) => `insmod ${path} 2>/dev/null`),
+    // The console ring is drained by dom0 asynchronously: a domain that powers off at once loses its last frames.
+    `poweroff() { sleep 2; /bin/busybox poweroff "$@"; }`,
     ""
   ].join("\n");
 }
