@@ -34,19 +34,22 @@ Examples:
 `;
 
 const COMMAND_HELP: Record<string, string> = {
-  run: `Usage: vmmbench run [--plan quick|full|FILE] [--db PATH] [--resume [RUN_ID]]
+  run: `Usage: vmmbench run [--plan quick|full|FILE] [--engine builtin|reference] [--db PATH] [--resume [RUN_ID]]
 
 Runs a campaign: every environment of the plan × the suites it names, in rounds whose order
 rotates across environments, until the plan's stop rule holds. Raw outputs are kept under
 data/runs/<run-id>/ (beside the database); samples go to the database.
 
   --plan NAME|FILE   a preset (quick, full) or a YAML/JSON plan file (default quick)
+  --engine E         builtin (the plan's default): vmmbench's probes; reference: run LMbench, IOzone,
+                     HPL or Intel LINPACK where found (plan tools: or PATH), built-in probes elsewhere
   --resume [RUN_ID]  continue the newest unfinished campaign (or RUN_ID) without redoing finished steps
   --db PATH          results database (default ${DEFAULT_DB})
 
 Examples:
   vmmbench run                      # the quick native pass
   vmmbench run --plan study.yaml
+  vmmbench run --engine reference   # the real tools where installed
   vmmbench run --resume
 `,
   sql: `Usage: vmmbench sql "<query>" [--format table|csv|json] [--db PATH]
@@ -98,10 +101,12 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     switch (command) {
       case "run": {
-        const {values} = args(rest, {plan: {type: "string", default: "quick"}, resume: {type: "boolean"}, db: {type: "string", default: DEFAULT_DB}}, true);
+        const {values} = args(rest, {plan: {type: "string", default: "quick"}, engine: {type: "string"}, resume: {type: "boolean"}, db: {type: "string", default: DEFAULT_DB}}, true);
+        const engine = values.engine === undefined ? undefined : String(values.engine);
+        if (engine !== undefined && engine !== "builtin" && engine !== "reference") throw new ConfigError(`--engine: expected builtin or reference, found "${engine}"`);
         const {runCommand} = await import("./commands/run.ts");
         const resumeId = typeof values.resume === "boolean" && values.resume ? (positionalsOf(rest, ["--resume"])[0] ?? true) : false;
-        const summary = await runCommand({db: String(values.db), plan: String(values.plan), resume: resumeId, log});
+        const summary = await runCommand({db: String(values.db), plan: String(values.plan), resume: resumeId, engine, log});
         return summary.stepsFailed > 0 ? 1 : 0;
       }
       case "sql": {

@@ -15,10 +15,23 @@ const END = Symbol("end");
 
 export class ParamsTrie<T> {
   private readonly root: Node = new Map();
+  // Consecutive samples mostly share (a, b, c): remember the last prefix node.
+  private lastA: string | undefined;
+  private lastB: string | undefined;
+  private lastC: string | undefined;
+  private lastNode: Node | undefined;
 
   /** The slot for this combination, made by `create` the first time it is seen. */
   slot(a: string, b: string, c: string, params: Params, create: () => T): T {
-    let node = child(child(child(this.root, a), b), c);
+    let node: Node;
+    if (this.lastNode !== undefined && a === this.lastA && b === this.lastB && c === this.lastC) node = this.lastNode;
+    else {
+      node = child(child(child(this.root, a), b), c);
+      this.lastA = a;
+      this.lastB = b;
+      this.lastC = c;
+      this.lastNode = node;
+    }
     const keys = sortedKeys(params);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;

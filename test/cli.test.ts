@@ -15,7 +15,7 @@ environments:
   - target: local
 suites:
   lmbench:
-    ctx: [2p0k, 2p16k]
+    ctx: [2p16k]
     mem_size_mb: [4]
     budget_ms: 10
     reps: 3

@@ -23,5 +23,20 @@ export async function openTarget(spec: EnvironmentSpec, probes: Record<string, s
       const {openQemuTarget} = await import("./qemu-target.ts");
       return openQemuTarget(spec, probes);
     }
+    case "xen": {
+      const {XenTarget} = await import("../targets/xen.ts");
+      return new XenTarget({label: spec.label, type: spec.type, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb, probes, log: labLog});
+    }
+    case "lab": {
+      // All lab environments of a campaign share one session: one lab boot serves a whole group of them.
+      const {LabTarget, sharedLabSession} = await import("../lab/target.ts");
+      const session = sharedLabSession({probes, log: labLog});
+      return new LabTarget({session, label: spec.label, inner: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb});
+    }
   }
+}
+
+/** Lab and Xen boots take minutes: say what they are doing (stderr, beside the progress line). */
+function labLog(line: string): void {
+  if (process.env.VMMBENCH_QUIET !== "1") process.stderr.write(`${line}\n`);
 }

@@ -1,7 +1,9 @@
 import {buildProbesDetailed} from "../probes/build.ts";
 import {failureToSample, parseProbeOutput} from "../probes/parse-output.ts";
 import type {Sample} from "../samples.ts";
+import {ConfigError} from "../errors.ts";
 import {createProgress} from "../campaign/progress.ts";
+import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/reference.ts";
 import {runCampaign, type CampaignSummary} from "../campaign/run.ts";
 import {openTarget} from "../campaign/targets.ts";
 import {loadPlan} from "../plan/load.ts";
@@ -13,13 +15,20 @@ export interface RunCommandOptions {
   db: string;
   plan: string;
   resume: boolean | string;
+  /** Overrides the plan's engine (`--engine`); not with resume, which keeps the stored plan's. */
+  engine?: "builtin" | "reference";
   log: (line: string) => void;
 }
 
 /** `vmmbench run`: builds the probes, runs (or resumes) a campaign and stores it with the reference data. */
 export async function runCommand(opts: RunCommandOptions): Promise<CampaignSummary> {
-  const plan = opts.resume ? undefined : loadPlan(opts.plan);
+  if (opts.engine && opts.resume) throw new ConfigError("--engine: a resumed campaign keeps the engine it started with; drop --engine or start a new campaign");
+  const loaded = opts.resume ? undefined : loadPlan(opts.plan);
+  // The override is written into the stored plan too, so a resume runs the same engine.
+  const plan = loaded && opts.engine ? {...loaded, engine: opts.engine, raw: {...(loaded.raw as object), engine: opts.engine}} : loaded;
   const build = await buildProbesDetailed({log: opts.log});
+  // The reference engine's runner travels in every target's probe map (a target copies only what a step uses).
+  const probes = {...(build.binaries as Record<string, string>), [REFERENCE_RUNNER]: writeReferenceRunner()};
   const store = await Store.open(opts.db);
   try {
     await ensureReference(store);
@@ -27,7 +36,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
       store,
       plan,
       resume: opts.resume,
-      openTarget: (spec) => openTarget(spec, build.binaries as Record<string, string>),
+      openTarget: (spec) => openTarget(spec, probes),
       parseOutput: probeSamples,
       progress: createProgress(),
       unavailable: Object.fromEntries(Object.entries(build.unavailable).map(([name, why]) => [name, why?.message ?? "not built"])),

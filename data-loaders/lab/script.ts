@@ -156,6 +156,14 @@ export function labScript(options: LabScriptOptions): string {
     "inner_disk() {",
     '  rm -f "$1"; truncate -s "$2M" "$1" && mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$1" >/tmp/vmmb.mkfs 2>&1 || { labnote "mkfs.ext4 $1: $(cat /tmp/vmmb.mkfs)"; return 1; }',
     "}",
+    "# what a stuck domain was doing, for the console kept with the run",
+    "xen_diag() {",
+    '  echo "--- xl list"; xl list',
+    '  echo "--- xl dmesg (tail)"; xl dmesg | tail -n 30',
+    '  echo "--- /var/log/xen"; for f in /var/log/xen/*; do [ -f "$f" ] && { echo "## $f"; tail -n 30 "$f"; }; done',
+    '  echo "--- xenstore backends"; xenstore-ls -f /local/domain/0/backend 2>&1 | head -n 60',
+    '  echo "--- processes"; ps -eo pid,stat,etime,args | tail -n 40',
+    "}",
     "diskdir() { if mountpoint -q " + LAB_SCRATCH + "; then echo " + LAB_SCRATCH + "; else echo /tmp; fi; }"
   );
 
@@ -208,7 +216,7 @@ export function labScript(options: LabScriptOptions): string {
           // xl's console reads stdin and quits at its end: give it a pipe that stays open.
           `rm -f /tmp/env${k}.in; mkfifo /tmp/env${k}.in`,
           `sleep 1000000 > /tmp/env${k}.in & keep=$!`,
-          `( sleep ${Math.ceil(env.timeoutS)}; echo "vmmbench-lab: destroying ${domainName(k)} at its deadline (${Math.ceil(env.timeoutS)} s)" >> /tmp/env${k}.xlerr; xl destroy ${domainName(k)} ) > /dev/null 2>&1 & guard=$!`,
+          `( sleep ${Math.ceil(env.timeoutS)}; { echo "vmmbench-lab: destroying ${domainName(k)} at its deadline (${Math.ceil(env.timeoutS)} s)"; xen_diag; } >> /tmp/env${k}.xlerr 2>&1; xl destroy ${domainName(k)} ) > /dev/null 2>&1 & guard=$!`,
           `xl create -c /tmp/env${k}.xl < /tmp/env${k}.in >&3 2>>/tmp/env${k}.xlerr`,
           "rc=$?",
           "kill $guard $keep 2>/dev/null",

@@ -70,6 +70,8 @@ export interface LabSessionOptions {
   keepRuns?: number;
   /** QEMU binary on the host. */
   qemu?: string;
+  /** A lab root, image and guest disk to use as they are (tests boot stand-ins for them). */
+  prepared?: {lab: LabRoot; image: GuestImage; guestDisk: string};
 }
 
 /** What one lab boot learnt about an inner environment (for its fingerprint). */
@@ -144,6 +146,7 @@ export class LabSession {
 
   /** The lab root, the guest image (same kernel as the lab) and its disk; built or found in the cache. */
   prepare(): Promise<{lab: LabRoot; image: GuestImage; guestDisk: string}> {
+    if (this.options.prepared) return Promise.resolve(this.options.prepared);
     this.#prepared ??= (async () => {
       const log = this.options.log;
       const lab = await buildLabRoot({cacheDir: this.options.cacheDir, log});
@@ -218,9 +221,12 @@ export class LabSession {
     });
   }
 
+  /** Kills a boot in flight and forgets speculative outputs (step ids repeat across campaigns). */
   async close(): Promise<void> {
     this.#child?.kill("SIGKILL");
     await this.#child?.catch(() => {});
+    this.#buffer.clear();
+    this.#consumed.clear();
   }
 
   #consumedOf(label: string): Set<string> {

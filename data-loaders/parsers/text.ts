@@ -40,44 +40,80 @@ export function firstSignificantLine(lines: readonly string[]): number {
 /** A finite number written in plain decimal or exponent notation, else undefined (no hex, no "Infinity"). */
 export function readNumber(token: string | undefined): number | undefined {
   if (token === undefined) return undefined;
-  const trimmed = token.trim();
-  // Checks /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/ by hand: this runs for every number parsed.
-  if (!isDecimal(trimmed)) return undefined;
-  const value = Number(trimmed);
-  return Number.isFinite(value) ? value : undefined;
+  const n = token.length;
+  // Tokens from fields() have no blanks to trim; only copy when an end could be blank.
+  const first = token.charCodeAt(0);
+  const last = token.charCodeAt(n - 1);
+  const trimmed = first > 32 && first < 127 && last > 32 && last < 127 ? token : token.trim();
+  return decimalValue(trimmed);
 }
 
-function isDecimal(text: string): boolean {
+const EXACT_POWERS = Array.from({length: 23}, (_, k) => 10 ** k); // 10^0..10^22, exact in binary64
+
+/**
+ * Checks /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/ by hand and reads the value: this runs for
+ * every number parsed. With at most 15 significant digits and a power of ten up to 10^22, the
+ * value is one correctly rounded multiplication or division of exact operands (Clinger's fast
+ * path), the same double Number() returns; anything else goes through Number().
+ */
+function decimalValue(text: string): number | undefined {
   const n = text.length;
   let i = 0;
   let code = text.charCodeAt(0);
-  if (code === 43 || code === 45) code = text.charCodeAt(++i); // + -
+  let negative = false;
+  if (code === 43 || code === 45) {
+    negative = code === 45;
+    code = text.charCodeAt(++i);
+  }
   let digits = 0;
+  let significant = 0;
+  let mantissa = 0;
+  let scale = 0;
   while (code >= 48 && code <= 57) {
     digits++;
+    if (significant > 0 || code !== 48) {
+      significant++;
+      mantissa = mantissa * 10 + (code - 48);
+    }
     code = text.charCodeAt(++i);
   }
   if (code === 46) {
-    // "."
     code = text.charCodeAt(++i);
     while (code >= 48 && code <= 57) {
       digits++;
+      scale--;
+      if (significant > 0 || code !== 48) {
+        significant++;
+        mantissa = mantissa * 10 + (code - 48);
+      }
       code = text.charCodeAt(++i);
     }
   }
-  if (digits === 0) return false;
+  if (digits === 0) return undefined;
   if (code === 101 || code === 69) {
-    // e E
     code = text.charCodeAt(++i);
-    if (code === 43 || code === 45) code = text.charCodeAt(++i);
+    let exponentNegative = false;
+    if (code === 43 || code === 45) {
+      exponentNegative = code === 45;
+      code = text.charCodeAt(++i);
+    }
+    let exponentDigits = 0;
     let exponent = 0;
     while (code >= 48 && code <= 57) {
-      exponent++;
+      exponentDigits++;
+      if (exponent < 1e6) exponent = exponent * 10 + (code - 48);
       code = text.charCodeAt(++i);
     }
-    if (exponent === 0) return false;
+    if (exponentDigits === 0) return undefined;
+    scale += exponentNegative ? -exponent : exponent;
   }
-  return i === n;
+  if (i !== n) return undefined;
+  if (significant <= 15 && scale >= -22 && scale <= 22) {
+    const value = scale >= 0 ? mantissa * EXACT_POWERS[scale]! : mantissa / EXACT_POWERS[-scale]!;
+    return negative ? -value : value;
+  }
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
 }
 
 /** Like readNumber, but a bad token is a ParseError at the given 0-based line index. */
@@ -138,7 +174,6 @@ export function roundSignificant(value: number, digits = 12): number {
   return Number(value.toPrecision(digits));
 }
 
-const POWERS_OF_TEN = Array.from({length: 23}, (_, k) => 10 ** k); // exact in binary64 up to 1e22
 
 /**
  * Whether `a` (> 0) is the double nearest to a decimal of at most `digits` significant digits, in
@@ -151,9 +186,9 @@ function fitsDigits(a: number, digits: number): boolean {
   if (a < 1e-280 || a > 1e280) return false;
   const k = digits - 1 - Math.floor(Math.log10(a));
   if (k > 22 || k < -22) return false;
-  const m = Math.round(k >= 0 ? a * POWERS_OF_TEN[k]! : a / POWERS_OF_TEN[-k]!);
-  if (m >= POWERS_OF_TEN[digits]!) return false;
-  return (k >= 0 ? m / POWERS_OF_TEN[k]! : m * POWERS_OF_TEN[-k]!) === a;
+  const m = Math.round(k >= 0 ? a * EXACT_POWERS[k]! : a / EXACT_POWERS[-k]!);
+  if (m >= EXACT_POWERS[digits]!) return false;
+  return (k >= 0 ? m / EXACT_POWERS[k]! : m * EXACT_POWERS[-k]!) === a;
 }
 
 /** KiB/s (IOzone, fio "bw") to decimal MB/s, the vocabulary's bandwidth unit. */

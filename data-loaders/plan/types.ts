@@ -38,6 +38,27 @@ export type EnvironmentSpec = EnvironmentSuites & (
       /** What the remote machine is, when detection from inside cannot tell (a KVM guest with VT-d pass-through). */
       hypervisor: Hypervisor | null;
       passthrough: boolean;
+    }
+  | {
+      /** A Xen domU started from this machine, which must be a Xen dom0 (`xl info` works). */
+      target: "xen";
+      label: string;
+      type: "pv" | "pvh" | "hvm";
+      vcpus: number;
+      memoryMb: number;
+      /** Scratch disk (xvda) for the file suite, MB; 0 = none. */
+      diskMb: number;
+    }
+  | {
+      /** An environment inside the nested lab (a QEMU TCG machine booted from a Debian root): docs/lab.md. */
+      target: "lab";
+      label: string;
+      inner: "native" | "kvm" | "xen-pv" | "xen-pvh";
+      /** KVM only: nested (NPT) or shadow paging (kvm_amd npt=0). */
+      paging: "nested" | "shadow";
+      vcpus: 1 | 2;
+      memoryMb: number;
+      diskMb: number;
     });
 
 export interface LmbenchOptions {

@@ -106,9 +106,14 @@ class Validator {
   environment(x: unknown, path: (string | number)[]): EnvironmentSpec {
     const e = this.object(x, path, [
       "label", "target", "accel", "vcpus", "memory_mb", "disk_cache", "guest_os", "destination", "port", "identity_file",
-      "strict_host_key_checking", "hypervisor", "passthrough", "suites"
+      "strict_host_key_checking", "hypervisor", "passthrough", "suites", "type", "inner", "paging", "disk_mb"
     ]);
-    const target = this.oneOf(e.target, [...path, "target"], ["local", "qemu", "ssh"] as const);
+    const target = this.oneOf(e.target, [...path, "target"], ["local", "qemu", "ssh", "xen", "lab"] as const);
+    // Keys that belong to one kind of environment only are refused elsewhere, so a typo'd kind is caught.
+    const only: Record<string, readonly string[]> = {type: ["xen"], inner: ["lab"], paging: ["lab"], disk_mb: ["xen", "lab"]};
+    for (const [key, targets] of Object.entries(only)) {
+      if (e[key] !== undefined && !targets.includes(target)) this.fail([...path, key], `no ${key} for a ${target} environment (only for ${targets.join(", ")})`, key);
+    }
     const label = this.string(e.label ?? (target === "local" ? "native" : undefined), [...path, "label"]);
     switch (target) {
       case "local":
@@ -136,6 +141,29 @@ class Validator {
           hypervisor: e.hypervisor === undefined ? null : this.oneOf(e.hypervisor, [...path, "hypervisor"], ["none", "kvm", "xen", "qemu-tcg"] as const),
           passthrough: this.boolean(e.passthrough ?? false, [...path, "passthrough"])
         };
+      case "xen":
+        return {
+          target,
+          label,
+          type: this.oneOf(e.type ?? "pv", [...path, "type"], ["pv", "pvh", "hvm"] as const),
+          vcpus: this.number(e.vcpus ?? 1, [...path, "vcpus"], 1, 128, true),
+          memoryMb: this.number(e.memory_mb ?? 1024, [...path, "memory_mb"], 128, 1 << 20, true),
+          diskMb: this.number(e.disk_mb ?? 1024, [...path, "disk_mb"], 0, 1 << 20, true)
+        };
+      case "lab": {
+        const inner = this.oneOf(e.inner, [...path, "inner"], ["native", "kvm", "xen-pv", "xen-pvh"] as const);
+        if (e.paging !== undefined && inner !== "kvm") this.fail([...path, "paging"], "paging only with inner: kvm", e.paging);
+        const vcpus = this.number(e.vcpus ?? 1, [...path, "vcpus"], 1, 2, true) as 1 | 2;
+        return {
+          target,
+          label,
+          inner,
+          paging: this.oneOf(e.paging ?? "nested", [...path, "paging"], ["nested", "shadow"] as const),
+          vcpus,
+          memoryMb: this.number(e.memory_mb ?? 512, [...path, "memory_mb"], 128, 4096, true),
+          diskMb: this.number(e.disk_mb ?? 512, [...path, "disk_mb"], 0, 8192, true)
+        };
+      }
     }
   }
 

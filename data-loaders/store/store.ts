@@ -3,6 +3,7 @@ import {mkdirSync} from "node:fs";
 import {dirname, resolve} from "node:path";
 import {VmmbenchError} from "../errors.ts";
 import type {Fingerprint} from "../targets/target.ts";
+import {ParamsTrie} from "../params-trie.ts";
 import type {Params, Sample} from "../samples.ts";
 import {SCHEMA_SQL, SCHEMA_VERSION} from "./schema.ts";
 
@@ -52,7 +53,7 @@ export class StoreError extends VmmbenchError {}
 
 /** The DuckDB database of runs, environments, steps, raw outputs and samples. */
 export class Store {
-  private series: Map<string, number> | undefined;
+  private series: SeriesIndex | undefined;
 
   private constructor(
     readonly path: string,
@@ -205,24 +206,32 @@ export class Store {
     await this.appendSamples(steps, stepNos, series, newSeries);
   }
 
-  private async appendSamples(steps: readonly StepRecord[], stepNos: number[], series: Map<string, number>, newSeries: Array<[number, Sample]>): Promise<void> {
-    const total = steps.reduce((n, s) => n + s.samples.length, 0);
-    const stepCol = new Int32Array(total);
-    const seriesCol = new Int32Array(total);
+  private async appendSamples(steps: readonly StepRecord[], stepNos: number[], series: SeriesIndex, newSeries: Array<[number, Sample]>): Promise<void> {
+    let total = 0;
+    for (const step of steps) total += step.samples.length;
+    const stepCol = new Array<number>(total);
+    const seriesCol = new Array<number>(total);
+    const value = new Array<number | null>(total);
+    const repetition = new Array<number>(total);
+    const failed = new Array<boolean>(total);
+    const note = new Array<string | null>(total);
     let i = 0;
-    steps.forEach((step, k) => {
-      for (const sample of step.samples) {
-        const key = seriesKey(sample);
-        let id = series.get(key);
-        if (id === undefined) {
-          id = series.size + 1;
-          series.set(key, id);
-          newSeries.push([id, sample]);
+    for (let k = 0; k < steps.length; k++) {
+      const stepNo = stepNos[k]!;
+      for (const s of steps[k]!.samples) {
+        const slot = series.index.slot(s.suite, s.metric, s.unit, s.params, newSlot);
+        if (slot.id === 0) {
+          slot.id = ++series.size;
+          newSeries.push([slot.id, s]);
         }
-        stepCol[i] = stepNos[k];
-        seriesCol[i++] = id;
+        stepCol[i] = stepNo;
+        seriesCol[i] = slot.id;
+        value[i] = Number.isFinite(s.value) ? s.value : null;
+        repetition[i] = s.repetition;
+        failed[i] = s.status === "failed";
+        note[i++] = s.note ?? null;
       }
-    });
+    }
     if (newSeries.length) {
       const appender = await this.connection.createAppender("series");
       try {
@@ -234,22 +243,15 @@ export class Store {
     }
     const appender = await this.connection.createAppender("samples");
     try {
-      const all = steps.flatMap((s) => s.samples);
       for (let off = 0; off < total; off += CHUNK) {
-        const n = Math.min(CHUNK, total - off);
-        const chunk = DuckDBDataChunk.create(SAMPLE_TYPES, n);
-        const value = new Array<number | null>(n);
-        const repetition = new Array<number>(n);
-        const failed = new Array<boolean>(n);
-        const note = new Array<string | null>(n);
-        for (let j = 0; j < n; j++) {
-          const s = all[off + j];
-          value[j] = Number.isFinite(s.value) ? s.value : null;
-          repetition[j] = s.repetition;
-          failed[j] = s.status === "failed";
-          note[j] = s.note ?? null;
-        }
-        chunk.setColumns([Array.from(stepCol.subarray(off, off + n)), Array.from(seriesCol.subarray(off, off + n)), value, repetition, failed, note]);
+        const end = Math.min(off + CHUNK, total);
+        const chunk = DuckDBDataChunk.create(SAMPLE_TYPES, end - off);
+        const whole = off === 0 && end === total;
+        chunk.setColumns(
+          whole
+            ? [stepCol, seriesCol, value, repetition, failed, note]
+            : [stepCol.slice(off, end), seriesCol.slice(off, end), value.slice(off, end), repetition.slice(off, end), failed.slice(off, end), note.slice(off, end)]
+        );
         appender.appendDataChunk(chunk);
       }
       appender.flushSync();
@@ -258,13 +260,16 @@ export class Store {
     }
   }
 
-  /** suite/metric/params/unit → series_id, read once per store and kept in step with what it appends. */
-  private async seriesIndex(): Promise<Map<string, number>> {
+  /** (suite, metric, unit, params) → series_id, read once per store and kept in step with what it appends. */
+  private async seriesIndex(): Promise<SeriesIndex> {
     if (!this.series) {
-      this.series = new Map();
+      const index: SeriesIndex = {index: new ParamsTrie(), size: 0};
       for (const r of await this.query("SELECT series_id, suite, metric, params, unit FROM series")) {
-        this.series.set(`${r.suite}\0${r.metric}\0${r.params}\0${r.unit}`, Number(r.series_id));
+        const id = Number(r.series_id);
+        index.index.slot(String(r.suite), String(r.metric), String(r.unit), JSON.parse(String(r.params)) as Params, newSlot).id = id;
+        index.size = Math.max(index.size, id);
       }
+      this.series = index;
     }
     return this.series;
   }
@@ -319,19 +324,13 @@ export function canonicalParams(params: Params): string {
   return JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }
 
-// Parsers build params with keys in a fixed order, so the plain JSON text is a good cache key for
-// its canonical (sorted) form: sorting once per distinct shape instead of once per sample.
-const canonicalCache = new Map<string, string>();
-
-function seriesKey(s: Sample): string {
-  const plain = JSON.stringify(s.params);
-  let canonical = canonicalCache.get(plain);
-  if (canonical === undefined) {
-    canonical = canonicalParams(s.params);
-    if (canonicalCache.size < 100_000) canonicalCache.set(plain, canonical);
-  }
-  return `${s.suite}\0${s.metric}\0${canonical}\0${s.unit}`;
+/** Series ids by (suite, metric, unit, params), and the highest id given so far. */
+interface SeriesIndex {
+  index: ParamsTrie<{id: number}>;
+  size: number;
 }
+
+const newSlot = () => ({id: 0});
 
 function plainRow(row: Record<string, unknown>): Row {
   const out: Row = {};

@@ -1,4 +1,4 @@
-import {html} from "npm:htl";
+import {el} from "./dom.js";
 import {columnId} from "./columns.js";
 import {formatRatio, formatValue, UNIT_LABEL} from "./format.js";
 
@@ -15,36 +15,38 @@ export function paperTable(data, {width, rows, columns, caption} = {}) {
   const first = data.find((d) => rows.some((r) => r.metric === d.metric));
   const unit = first?.unit;
   const better = first ? (first.lower_is_better ? "lower is better" : "higher is better") : "";
-  return html`<div class="paper-table" style="max-width:${width}px; overflow-x:auto">
-    <table>
-      ${caption ? html`<caption>${caption}</caption>` : ""}
-      <thead><tr><th>${unit ? `${UNIT_LABEL[unit] ?? unit}, ${better}` : ""}</th>${columns.map(
-        (c) => html`<th title=${`${c.environment} — hypervisor ${c.hypervisor}, mode ${c.mode}${c.vcpus ? `, ${c.vcpus} vCPU` : ""}`} data-column=${c.label} data-source=${c.source} data-run=${c.run_id} data-environment=${c.environment} data-hypervisor=${c.hypervisor} data-vcpus=${c.vcpus ?? "unknown"} data-passthrough=${c.passthrough ? "on" : "off"} data-guest=${c.guest_os ?? "unknown"}>${c.environment}<br><small>${sourceLabel(c.source)}${c.source === "reference" ? "" : ` · ${c.run_id}`}</small></th>`
-      )}</tr></thead>
-      <tbody>${rows.map(
-        (r) => html`<tr data-metric=${r.metric}><th scope="row">${r.label}</th>${columns.map((c) => cell(cells.get(`${c.id}\u0000${r.metric}\u0000${canonical(r.params)}`)))}</tr>`
-      )}</tbody>
-    </table>
-  </div>`;
+  const head = el("tr", null, el("th", null, unit ? `${UNIT_LABEL[unit] ?? unit}, ${better}` : ""), columns.map((c) =>
+    el("th", {
+      title: `${c.environment} — hypervisor ${c.hypervisor}, mode ${c.mode}${c.vcpus ? `, ${c.vcpus} vCPU` : ""}`,
+      "data-column": c.label, "data-source": c.source, "data-run": c.run_id, "data-environment": c.environment, "data-hypervisor": c.hypervisor,
+      "data-vcpus": c.vcpus ?? "unknown", "data-passthrough": c.passthrough ? "on" : "off", "data-guest": c.guest_os ?? "unknown"
+    }, c.environment, el("br"), el("small", null, `${sourceLabel(c.source)}${c.source === "reference" ? "" : ` · ${c.run_id}`}`))
+  ));
+  const body = rows.map((r) => el("tr", {"data-metric": r.metric}, el("th", {scope: "row"}, r.label), columns.map((c) => cell(cells.get(`${c.id}\u0000${r.metric}\u0000${canonical(r.params)}`)))));
+  return el("div", {class: "paper-table", style: `max-width:${width}px; overflow-x:auto`},
+    el("table", null, caption ? el("caption", null, caption) : null, el("thead", null, head), el("tbody", null, body)));
 }
 
 function cell(d) {
-  if (!d) return html`<td class="empty">–</td>`;
-  if (d.n === 0) return html`<td class="failed" title=${`${d.failed} failed sample(s)`}>failed</td>`;
+  if (!d) return el("td", {class: "empty"}, "–");
+  if (d.n === 0) return el("td", {class: "failed", title: `${d.failed} failed sample(s)`}, "failed");
   const flags = [d.noisy ? "noisy" : null, d.bimodal ? "bimodal" : null].filter(Boolean);
   const ratio =
     d.ratio == null || d.baseline == null
-      ? ""
+      ? null
       : d.baseline === d.environment
-        ? html`<span class="ratio baseline">baseline</span>`
-      : d.ratio_low === d.ratio_high
-        ? html`<span class="ratio">${formatRatio(d.ratio)}</span>`
-        : html`<span class="ratio" title=${`ratio to ${d.baseline}; 95% bootstrap CI`}>${formatRatio(d.ratio)} <small>[${d.ratio_low.toFixed(2)}–${d.ratio_high.toFixed(2)}]</small></span>`;
+        ? el("span", {class: "ratio baseline"}, "baseline")
+        : d.ratio_low === d.ratio_high || d.ratio_low == null
+          ? el("span", {class: "ratio"}, formatRatio(d.ratio))
+          : el("span", {class: "ratio", title: `ratio to ${d.baseline}; 95% bootstrap CI`}, formatRatio(d.ratio), " ", el("small", null, `[${d.ratio_low.toFixed(2)}–${d.ratio_high.toFixed(2)}]`));
   const spread = d.n > 1 ? `n=${d.n} ±${(d.rsd * 100).toFixed(1)}%` : "n=1";
-  return html`<td class=${flags.join(" ")} title=${`median of ${d.n}; min ${formatValue(d.min)}, max ${formatValue(d.max)}${flags.length ? `; ${flags.join(", ")}` : ""}`}>
-    <span class="value">${formatValue(d.median)}</span>${flags.length ? html`<sup class="flag">${flags.map((f) => f[0]).join("")}</sup>` : ""}
-    ${ratio ? html`<br>${ratio}` : ""}<br><small class="spread">${spread}</small>
-  </td>`;
+  return el("td", {class: [d.source === "reference" ? "reference" : "", ...flags].join(" ").trim() || null, title: `median of ${d.n}; min ${formatValue(d.min)}, max ${formatValue(d.max)}, IQR ${formatValue(d.q1)}–${formatValue(d.q3)}${flags.length ? `; ${flags.join(", ")}` : ""}`},
+    el("span", {class: "value"}, formatValue(d.median)),
+    flags.length ? el("sup", {class: "flag"}, flags.map((f) => f[0]).join("")) : null,
+    ratio ? [el("br"), ratio] : null,
+    el("br"),
+    el("small", {class: "spread"}, spread)
+  );
 }
 
 function sourceLabel(source) {

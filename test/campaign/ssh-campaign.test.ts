@@ -37,20 +37,20 @@ environments:
     hypervisor: kvm
     passthrough: true
 suites:
-  lmbench: {table1: [lat_syscall, lat_pipe], ctx: [2p0k], mem_size_mb: [], budget_ms: 20, reps: 3}
+  lmbench: {table1: [lat_syscall, lat_pipe], ctx: [], mem_size_mb: [4], budget_ms: 20, reps: 3}
 repetitions: {min: 2, max: 2}
 `
     );
     const db = join(dir, "s.duckdb");
     const result = await execa("node", [BIN, "run", "--plan", join(dir, "plan.yaml"), "--db", db]);
-    const order = [...result.stderr.matchAll(/\] ok +(\S+)\/r(\d)\//g)].map((m) => `${m[2]}:${m[1]}`);
+    const order = [...result.stderr.matchAll(/\] (?:ok|FAIL) +(\S+)\/r(\d)\//g)].map((m) => `${m[2]}:${m[1]}`);
     expect(order).toEqual(["0:native", "0:native", "0:loopback-ssh", "0:loopback-ssh", "1:loopback-ssh", "1:loopback-ssh", "1:native", "1:native"]);
     const store = await Store.open(db);
     try {
       const envs = await store.query(`SELECT r.environment, r.hypervisor, r.passthrough, e.launch, count(DISTINCT r.metric) AS metrics FROM results r JOIN environments e USING (run_id, environment) WHERE r.source = 'run' GROUP BY ALL ORDER BY 1`);
       expect(envs).toEqual([
-        {environment: "loopback-ssh", hypervisor: "kvm", passthrough: true, launch: expect.stringContaining(`:${sshd.port}`), metrics: 3},
-        {environment: "native", hypervisor: "none", passthrough: false, launch: "local", metrics: 3}
+        {environment: "loopback-ssh", hypervisor: "kvm", passthrough: true, launch: expect.stringContaining(`:${sshd.port}`), metrics: 5},
+        {environment: "native", hypervisor: "none", passthrough: false, launch: "local", metrics: 5}
       ]);
     } finally {
       store.close();
