@@ -1,11 +1,11 @@
 import {randomBytes} from "node:crypto";
-import {ConfigError, ParseError} from "../errors.ts";
+import {ConfigError, ParseError, VmmbenchError} from "../errors.ts";
 import {validatePlan} from "../plan/validate.ts";
 import type {EnvironmentSpec, Plan} from "../plan/types.ts";
 import type {Sample} from "../samples.ts";
 import {keepRaw, safeName} from "../store/raw.ts";
 import type {RawOutput, Store} from "../store/store.ts";
-import type {Step, StepOutput, Target} from "../targets/target.ts";
+import type {Fingerprint, Step, StepOutput, Target} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
 import type {Progress} from "./progress.ts";
 import {referenceFor} from "./reference.ts";
@@ -65,6 +65,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
   if (resumed) await replayFinishedRounds(store, runId, tracker);
 
   const targets = new Map<string, Target>();
+  const broken = new Map<string, string>();
+  const fingerprinted = new Set<string>();
   const started = Date.now();
   const summary: CampaignSummary = {runId, rounds: 0, stepsRun: 0, stepsSkipped: 0, stepsFailed: 0, stopReason: ""};
   progress.note(`${resumed ? "resuming" : "starting"} campaign ${runId} (plan "${plan.name}", ${plan.environments.length} environment(s), ${perRound} step(s) per round)`);
@@ -83,11 +85,39 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
         const pending = templates.filter((t) => !done.has(stepId(spec.label, round, t)));
         summary.stepsSkipped += templates.length - pending.length;
         if (pending.length === 0) continue;
-        const target = await targetFor(spec, targets, options, runId);
-        await runRound(options, runId, spec.label, round, pending, target, tracker, summary, plan.stepTimeoutS);
+        if (broken.has(spec.label)) {
+          await recordUnrunnable(options, runId, spec.label, round, pending, broken.get(spec.label)!, summary);
+          continue;
+        }
+        let target: Target;
+        try {
+          target = await targetFor(spec, targets, options);
+          await runRound(options, runId, spec.label, round, pending, target, tracker, summary, plan.stepTimeoutS);
+        } catch (error) {
+          // An environment that cannot start (QEMU missing, SSH host refusing) is recorded as failed steps; the others go on.
+          if (!(error instanceof VmmbenchError)) throw error;
+          broken.set(spec.label, error.message);
+          progress.note(`environment ${spec.label} cannot run: ${error.message}`);
+          const recorded = await store.completedStepIds(runId);
+          const left = pending.filter((t) => !recorded.has(stepId(spec.label, round, t)));
+          await recordUnrunnable(options, runId, spec.label, round, left, error.message, summary);
+          continue;
+        }
+        if (!fingerprinted.has(spec.label)) {
+          // After the first batch: a guest's fingerprint comes from its own boot, so none is spent on it.
+          await store.recordEnvironment(runId, {...(await target.fingerprint()), environment: spec.label});
+          fingerprinted.add(spec.label);
+        }
       }
       summary.rounds = round + 1;
     }
+    for (const spec of plan.environments) {
+      if (fingerprinted.has(spec.label) || broken.has(spec.label)) continue;
+      // Resumed with nothing left to run here: make sure the environment's row exists.
+      const known = await store.query(`SELECT 1 FROM environments WHERE run_id = $1 AND environment = $2`, [runId, spec.label]);
+      if (known.length === 0) await store.recordEnvironment(runId, {...(await (await targetFor(spec, targets, options)).fingerprint()), environment: spec.label});
+    }
+    for (const [label, message] of broken) await store.recordEnvironment(runId, unrunnableFingerprint(spec(plan, label), message));
     await store.finishRun(runId, "complete");
     return summary;
   } finally {
@@ -123,15 +153,48 @@ async function replayFinishedRounds(store: Store, runId: string, tracker: StopRu
   }
 }
 
-/** Opens each environment once per campaign and records its fingerprint (refreshed on resume). */
-async function targetFor(spec: EnvironmentSpec, targets: Map<string, Target>, options: CampaignOptions, runId: string): Promise<Target> {
+/** Opens each environment once per campaign. */
+async function targetFor(spec: EnvironmentSpec, targets: Map<string, Target>, options: CampaignOptions): Promise<Target> {
   let target = targets.get(spec.label);
   if (!target) {
     target = await options.openTarget(spec);
     targets.set(spec.label, target);
-    await options.store.recordEnvironment(runId, {...(await target.fingerprint()), environment: spec.label});
   }
   return target;
+}
+
+function spec(plan: Plan, label: string): EnvironmentSpec {
+  return plan.environments.find((e) => e.label === label)!;
+}
+
+/** What is known of an environment that never started: its plan entry and why. */
+function unrunnableFingerprint(env: EnvironmentSpec, message: string): Fingerprint {
+  return {
+    environment: env.label,
+    hypervisor: env.target === "qemu" ? (env.accel === "kvm" ? "kvm" : "qemu-tcg") : env.target === "ssh" ? (env.hypervisor ?? "none") : "none",
+    hypervisorVersion: null,
+    mode: env.target === "qemu" ? (env.accel === "kvm" ? "kvm" : "tcg") : "none",
+    guestOs: "",
+    kernel: "",
+    cpuModel: "",
+    vcpus: env.target === "qemu" ? env.vcpus : null,
+    memoryMb: env.target === "qemu" ? env.memoryMb : null,
+    passthrough: env.target === "ssh" ? env.passthrough : null,
+    host: "",
+    launch: `${env.target} (did not start)`,
+    extra: {error: message}
+  };
+}
+
+async function recordUnrunnable(options: CampaignOptions, runId: string, environment: string, round: number, templates: StepTemplate[], message: string, summary: CampaignSummary): Promise<void> {
+  for (const template of templates) {
+    const output: StepOutput = {id: stepId(environment, round, template), stdout: "", stderr: message, exitCode: null, signal: null, timedOut: false, durationMs: 0};
+    const result = recordFor(options.store.dataDir, runId, environment, round, template, output, options.parseOutput);
+    await options.store.recordStep({runId, stepId: output.id, environment, status: "failed", startedAt: new Date(), durationMs: 0, message: result.message, raw: result.raw, samples: result.samples, provenance: {tool: "vmmbench", toolVersion: options.toolVersion, engine: "builtin"}});
+    summary.stepsRun++;
+    summary.stepsFailed++;
+    options.progress.done(output.id, false, 0, result.message);
+  }
 }
 
 function stepId(environment: string, round: number, template: StepTemplate): string {

@@ -209,9 +209,14 @@ export function labScript(options: LabScriptOptions): string {
       case "xen-pvh":
         lines.push(
           `cat ${guest}/initramfs.cpio $R/domu-modules.cpio $R/env${k}.cpio > /tmp/env${k}.initrd`,
-          `DISK=$(diskdir)/env${k}.img`,
-          ...(env.diskMb > 0 ? [`inner_disk "$DISK" ${env.diskMb}`] : []),
-          `sed "s#@DISK@#$DISK#" $R/env${k}.xl > /tmp/env${k}.xl`,
+          `DISK=$(diskdir)/env${k}.img; LOOP=`,
+          ...(env.diskMb > 0
+            ? [
+                `inner_disk "$DISK" ${env.diskMb} && LOOP=$(losetup -f --show "$DISK" 2>/tmp/vmmb.loop) || labnote "losetup $DISK: $(cat /tmp/vmmb.loop)"`,
+                `chmod +x $R/block-hotplug.sh`
+              ]
+            : []),
+          `sed "s#@DISK@#$LOOP#" $R/env${k}.xl > /tmp/env${k}.xl`,
           "mark inner-launch",
           // xl's console reads stdin and quits at its end: give it a pipe that stays open.
           `rm -f /tmp/env${k}.in; mkfifo /tmp/env${k}.in`,
@@ -221,6 +226,7 @@ export function labScript(options: LabScriptOptions): string {
           "rc=$?",
           "kill $guard $keep 2>/dev/null",
           `xl destroy ${domainName(k)} > /dev/null 2>&1`,
+          `[ -n "$LOOP" ] && losetup -d "$LOOP"`,
           `cat /tmp/env${k}.xl /tmp/env${k}.xlerr > /tmp/env${k}.all 2>/dev/null`,
           `send /tmp/env${k}.all CONSOLE ${k}`,
           `rm -f /tmp/env${k}.initrd "$DISK"`

@@ -31,9 +31,9 @@ import {batchScript} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {cacheRoot, sha256} from "../guest/paths.ts";
 import type {Step, StepOutput} from "../targets/target.ts";
-import {domuBatchPrelude, parseXlInfo, xlConfig} from "../targets/xen.ts";
+import {MINIMAL_BLOCK_HOTPLUG, domuBatchPrelude, parseXlInfo, xlConfig} from "../targets/xen.ts";
 import {StepAssembler, parseKeyValues, type GuestFacts} from "./frames.ts";
-import {bootArchive, concatArchives} from "./initrd.ts";
+import {LAB_RUN_DIR, bootArchive, concatArchives} from "./initrd.ts";
 import {buildLabRoot, type LabRoot} from "./root.ts";
 import {GUEST_DIR, domainName, labScript, type InnerKind, type Paging, type ScriptEnv} from "./script.ts";
 
@@ -334,7 +334,7 @@ export class LabSession {
             ramdisk: `/tmp/env${index}.initrd`,
             memoryMb: spec.memoryMb,
             vcpus: spec.vcpus,
-            ...(disk ? {disk: "@DISK@"} : {})
+            ...(disk ? {disk: "@DISK@", diskScript: `${LAB_RUN_DIR}/block-hotplug.sh`} : {})
           });
           files[`env${index}.xl`] = config;
           launches.set(index, config);
@@ -343,7 +343,10 @@ export class LabSession {
       }
       scriptEnvs.push(scriptEnv);
     });
-    if (xen) files["domu-modules.cpio"] = paddedArchive(guestInitramfsBytes, domu!.archive);
+    if (xen) {
+      files["domu-modules.cpio"] = paddedArchive(guestInitramfsBytes, domu!.archive);
+      files["block-hotplug.sh"] = MINIMAL_BLOCK_HOTPLUG;
+    }
     const script = labScript({kver: lab.manifest.kver, xen, envs: scriptEnvs});
     files["lab.sh"] = script;
     await writeFile(join(runDir, "lab.sh"), script);
@@ -545,9 +548,11 @@ export class LabSession {
         : !labFacts
           ? `vmmbench lab: the lab machine never came up (QEMU exit ${report.exit}; a panic or a bad root?)`
           : report.envs[index]!.startS === null
-            ? "vmmbench lab: the lab machine stopped before this environment started"
-            : `vmmbench lab: ${spec.inner} environment ended (rc ${report.envs[index]!.rc ?? "?"}) without reporting this step${labNotes.length ? `; lab notes: ${labNotes.join(" | ")}` : ""}${assembler.notes.length ? `; guest notes: ${assembler.notes.join(" | ")}` : ""}`;
-      const text = `${consoles[index] ? `--- inner console ---\n${consoles[index].slice(-3000)}\n--- lab console ---\n` : ""}${consoleText}`;
+            ? `vmmbench lab: the lab machine stopped before this environment started (QEMU exit ${report.exit})`
+            : report.envs[index]!.endS === null
+              ? `vmmbench lab: the lab machine stopped while this environment ran (QEMU exit ${report.exit}; a kernel panic or a crash)`
+              : `vmmbench lab: ${spec.inner} environment ended (rc ${report.envs[index]!.rc ?? "?"}) without reporting this step${labNotes.length ? `; lab notes: ${labNotes.join(" | ")}` : ""}${assembler.notes.length ? `; guest notes: ${assembler.notes.join(" | ")}` : ""}`;
+      const text = `${consoles[index] ? `${consoles[index].slice(-2500)}\n--- lab console (tail) ---\n` : ""}${consoleText.slice(consoles[index] ? -1500 : -4000)}`;
       for (const output of assembler.unfinished(reason, join(runDir, "console.log"), text, Boolean(killedBecause))) deliver(index, output);
     }
     await delivery;

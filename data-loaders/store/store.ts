@@ -207,29 +207,19 @@ export class Store {
   }
 
   private async appendSamples(steps: readonly StepRecord[], stepNos: number[], series: SeriesIndex, newSeries: Array<[number, Sample]>): Promise<void> {
+    // Series ids first (new series rows must exist before their samples), then the samples in chunks.
     let total = 0;
     for (const step of steps) total += step.samples.length;
-    const stepCol = new Array<number>(total);
-    const seriesCol = new Array<number>(total);
-    const value = new Array<number | null>(total);
-    const repetition = new Array<number>(total);
-    const failed = new Array<boolean>(total);
-    const note = new Array<string | null>(total);
+    const seriesCol = new Int32Array(total);
     let i = 0;
-    for (let k = 0; k < steps.length; k++) {
-      const stepNo = stepNos[k]!;
-      for (const s of steps[k]!.samples) {
+    for (const step of steps) {
+      for (const s of step.samples) {
         const slot = series.index.slot(s.suite, s.metric, s.unit, s.params, newSlot);
         if (slot.id === 0) {
           slot.id = ++series.size;
           newSeries.push([slot.id, s]);
         }
-        stepCol[i] = stepNo;
-        seriesCol[i] = slot.id;
-        value[i] = Number.isFinite(s.value) ? s.value : null;
-        repetition[i] = s.repetition;
-        failed[i] = s.status === "failed";
-        note[i++] = s.note ?? null;
+        seriesCol[i++] = slot.id;
       }
     }
     if (newSeries.length) {
@@ -243,17 +233,59 @@ export class Store {
     }
     const appender = await this.connection.createAppender("samples");
     try {
-      for (let off = 0; off < total; off += CHUNK) {
-        const end = Math.min(off + CHUNK, total);
-        const chunk = DuckDBDataChunk.create(SAMPLE_TYPES, end - off);
-        const whole = off === 0 && end === total;
-        chunk.setColumns(
-          whole
-            ? [stepCol, seriesCol, value, repetition, failed, note]
-            : [stepCol.slice(off, end), seriesCol.slice(off, end), value.slice(off, end), repetition.slice(off, end), failed.slice(off, end), note.slice(off, end)]
-        );
+      // Column buffers reused for every chunk; typed arrays keep the numbers unboxed.
+      const stepBuf = new Int32Array(CHUNK);
+      const valueBuf = new Float64Array(CHUNK);
+      const repetitionBuf = new Int32Array(CHUNK);
+      const failedBuf = new Uint8Array(CHUNK);
+      const noteBuf = new Array<string | null>(CHUNK).fill(null);
+      const nulls: number[] = [];
+      let k = 0;
+      let j = 0;
+      let n = 0;
+      i = 0;
+      const flush = () => {
+        const chunk = DuckDBDataChunk.create(SAMPLE_TYPES, n);
+        const cut = <T extends {subarray(a: number, b: number): T}>(a: T) => (n === CHUNK ? a : a.subarray(0, n));
+        chunk.setColumns([
+          cut(stepBuf) as never,
+          seriesCol.subarray(i - n, i) as never,
+          cut(valueBuf) as never,
+          cut(repetitionBuf) as never,
+          cut(failedBuf) as never,
+          n === CHUNK ? noteBuf : noteBuf.slice(0, n)
+        ]);
+        if (nulls.length) {
+          // Non-finite values are stored as NULL.
+          const vector = chunk.getColumnVector(2);
+          for (const row of nulls) vector.setItem(row, null);
+          vector.flush();
+          nulls.length = 0;
+        }
         appender.appendDataChunk(chunk);
+        noteBuf.fill(null);
+        n = 0;
+      };
+      for (; k < steps.length; k++) {
+        const stepNo = stepNos[k]!;
+        const samples = steps[k]!.samples;
+        for (j = 0; j < samples.length; j++) {
+          const s = samples[j]!;
+          stepBuf[n] = stepNo;
+          if (Number.isFinite(s.value)) valueBuf[n] = s.value;
+          else {
+            valueBuf[n] = 0;
+            nulls.push(n);
+          }
+          repetitionBuf[n] = s.repetition;
+          failedBuf[n] = s.status === "failed" ? 1 : 0;
+          if (s.note !== undefined) noteBuf[n] = s.note;
+          n++;
+          i++;
+          if (n === CHUNK) flush();
+        }
       }
+      if (n > 0) flush();
       appender.flushSync();
     } finally {
       appender.closeSync();

@@ -237,9 +237,8 @@ export function iozoneHeatmap(rows, {width, metric = "file_read", measure = "rat
         ? {type: "log", scheme: "RdBu", domain: [0.05, 20], pivot: 1, legend: true, label: "ratio to native (×)", clamp: true}
         : {type: "log", scheme: "Blues", legend: true, label: "MB/s"},
     marks: [
-      Plot.cell(data, {x: "record", y: "file", fx: "col", fy: "row", fill: "fill", inset: 0.5}),
-      Plot.text(titles, {fx: "col", fy: "row", text: "label", frameAnchor: "top-left", dy: -14, fontWeight: "bold"}),
-      Plot.tip(data, Plot.pointer({x: "record", y: "file", fx: "col", fy: "row", title: (d) => `${d.label}: ${d.file / 1024} MiB file, ${d.record} KiB records\n${formatValue(d.median)} MB/s; ${spread(d)}${d.ratio != null ? `\n${formatRatio(d.ratio)} native (${ci(d)})` : ""}`}))
+      Plot.cell(data, {x: "record", y: "file", fx: "col", fy: "row", fill: "fill", inset: 0.5, title: (d) => `${d.label}: ${d.file / 1024} MiB file, ${d.record} KiB records\n${formatValue(d.median)} MB/s; ${spread(d)}${d.ratio != null ? `\n${formatRatio(d.ratio)} native (${ci(d)})` : ""}`}),
+      Plot.text(titles, {fx: "col", fy: "row", text: "label", frameAnchor: "top-left", dy: -14, fontWeight: "bold"})
     ]
   });
   return figure(caption, chart, {note: measure === "ratio" ? "Blue: faster than native, red: slower. Hover a cell for n, spread and the 95% interval." : "Hover a cell for n, spread and the ratio to native.", name: "iozone-heatmap", count: data.length});
