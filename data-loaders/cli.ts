@@ -16,6 +16,7 @@ Commands:
   ingest   Store existing LMbench, IOzone, HPL/HPCC, Intel LINPACK, fio or STREAM outputs
   sql      Run SQL over the results database
   image    Build the hermetic guest image (kernel + initramfs)
+  lab      Build and check the nested lab (real KVM and Xen inside an emulated machine)
   site     Build or preview the report (Observable Framework, fully offline)
 
 Common options:
@@ -77,6 +78,27 @@ Directories are walked. All-or-nothing: one bad file stores nothing. Files alrea
 
 Builds the guest image (Debian kernel + busybox-static + the static probes) into .cache/images/<hash>/.
 `,
+  lab: `Usage: vmmbench lab build
+       vmmbench lab check [--xen] [--no-kvm] [--paging nested|shadow]
+       vmmbench lab info
+
+The nested lab, for machines without VT-x/SVM: a QEMU TCG machine (-cpu max, which emulates AMD
+SVM) booted from a Debian root with the distribution kernel, qemu-system-x86 and Xen 4.17, in
+which real KVM guests (kvm_amd, nested or shadow paging) and real Xen PV/PVH domUs run the probes.
+Plans use it with \`target: lab\` environments (inner: native|kvm|xen-pv|xen-pvh); the paper preset
+uses it for whatever the host lacks. See docs/lab.md.
+
+  build   build the lab root once (debootstrap + apt from Debian's mirror, needs root; 3-8 min),
+          cached by recipe hash under .cache/lab/<hash>/
+  check   boot it and run one small probe bare, in a KVM guest and with --xen in Xen PV and PVH
+          domUs; prints the latencies and each boot's timings (about 1 min, 2-3 min with --xen)
+  info    the cached lab root and the last lab boots
+
+Examples:
+  vmmbench lab build
+  vmmbench lab check --xen
+  vmmbench run --plan paper
+`,
   site: `Usage: vmmbench site build [--db PATH]
        vmmbench site preview [--db PATH]
 
@@ -134,6 +156,13 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         const {imageBuildCommand} = await import("./guest/image.ts");
         await imageBuildCommand({print: (line) => out.write(`${line}\n`), log});
         return 0;
+      }
+      case "lab": {
+        const {values, positionals} = args(rest, {xen: {type: "boolean"}, "no-kvm": {type: "boolean"}, paging: {type: "string", default: "nested"}});
+        const paging = String(values.paging);
+        if (paging !== "nested" && paging !== "shadow") throw new ConfigError(`--paging: expected nested or shadow, found "${paging}"`);
+        const {labCommand} = await import("./commands/lab.ts");
+        return await labCommand({sub: positionals[0] ?? "", xen: Boolean(values.xen), kvm: !values["no-kvm"], paging, print: (line) => out.write(`${line}\n`), log});
       }
       case "site": {
         const {values, positionals} = args(rest, {db: {type: "string", default: DEFAULT_DB}});

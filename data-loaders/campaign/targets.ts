@@ -3,8 +3,12 @@ import {LocalTarget} from "../targets/local.ts";
 import {SshTarget} from "../targets/ssh.ts";
 import type {Target} from "../targets/target.ts";
 
-/** Opens the target a plan's environment names; VMM targets are imported only when a plan uses them. */
-export async function openTarget(spec: EnvironmentSpec, probes: Record<string, string>): Promise<Target> {
+/**
+ * Opens the target a plan's environment names; VMM targets are imported only when a plan uses them.
+ * `peers` (the plan's environments) lets the nested lab know every lab environment from the start,
+ * so that its first boot already serves all of those that share it (data-loaders/lab/session.ts).
+ */
+export async function openTarget(spec: EnvironmentSpec, probes: Record<string, string>, peers: readonly EnvironmentSpec[] = []): Promise<Target> {
   switch (spec.target) {
     case "local":
       return new LocalTarget({label: spec.label, probes});
@@ -31,7 +35,13 @@ export async function openTarget(spec: EnvironmentSpec, probes: Record<string, s
       // All lab environments of a campaign share one session: one lab boot serves a whole group of them.
       const {LabTarget, sharedLabSession} = await import("../lab/target.ts");
       const session = sharedLabSession({probes, log: labLog});
-      return new LabTarget({session, label: spec.label, inner: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb});
+      const target = new LabTarget({session, label: spec.label, inner: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb});
+      for (const peer of peers) {
+        if (peer.target === "lab" && peer.label !== spec.label) {
+          session.add({label: peer.label, inner: peer.inner, paging: peer.paging, vcpus: peer.vcpus, memoryMb: peer.memoryMb, diskMb: peer.diskMb});
+        }
+      }
+      return target;
     }
   }
 }

@@ -1,9 +1,10 @@
+import {isUtf8} from "node:buffer";
 import {readFileSync, rmSync} from "node:fs";
 import {basename, join, relative} from "node:path";
 import {newRunId} from "../campaign/run.ts";
 import {parseAny} from "../parsers/detect.ts";
 import type {ParsedOutput, Sample} from "../samples.ts";
-import {keepRaw, safeName, sha256} from "../store/raw.ts";
+import {keepRawFiles, safeName, sha256} from "../store/raw.ts";
 import type {RawOutput, StepRecord, Store} from "../store/store.ts";
 import type {Fingerprint} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
@@ -30,13 +31,27 @@ interface Parsed {
  * as they were. A file whose bytes are already stored (by any earlier ingest) is skipped.
  */
 export async function ingest(store: Store, inputs: IngestInput[], options: {command: unknown}): Promise<IngestSummary> {
+  // Read and hash first, so one query (not one per file) tells which files are already stored.
+  // A file that cannot be read stops the reading; its error is thrown when the loop below reaches
+  // it, after any earlier file's parse error, as when each file was read just before its parse.
+  const read: Array<{input: IngestInput; bytes: Buffer; sha256: string} | {input: IngestInput; error: unknown}> = [];
+  for (const input of inputs) {
+    try {
+      const bytes = readFileSync(input.path);
+      read.push({input, bytes, sha256: sha256(bytes)});
+    } catch (error) {
+      read.push({input, error});
+      break;
+    }
+  }
+  const stored = await store.storedRawOutputs(read.flatMap((file) => ("sha256" in file ? [file.sha256] : [])));
   const parsed: Parsed[] = [];
   const skipped: string[] = [];
   const seen = new Set<string>();
-  for (const input of inputs) {
-    const bytes = readFileSync(input.path);
-    const hash = sha256(bytes);
-    if (seen.has(hash) || (await store.hasRawOutput(hash))) {
+  for (const file of read) {
+    if ("error" in file) throw file.error;
+    const {input, bytes, sha256: hash} = file;
+    if (seen.has(hash) || stored.has(hash)) {
       skipped.push(input.path);
       continue;
     }
@@ -55,8 +70,13 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
     await store.transaction(async () => {
       await store.beginRun({runId, source: "ingest", plan: options.command, vmmbenchVersion: VERSION, tags: mergedTags(parsed)});
       const steps: StepRecord[] = [];
+      const raws = keepRawFiles(
+        store.dataDir,
+        runId,
+        parsed.map((file, index) => ({relative: `${String(index).padStart(4, "0")}-${safeName(basename(file.input.path))}`, content: file.bytes, format: file.output.format, sha256: file.sha256}))
+      );
       for (const [index, file] of parsed.entries()) {
-        const raw = keepRaw(store.dataDir, runId, `${String(index).padStart(4, "0")}-${safeName(basename(file.input.path))}`, file.bytes, file.output.format);
+        const raw = raws[index]!;
         for (const [label, samples] of byEnvironment(file)) {
           if (!environments.has(label)) {
             const fp = fingerprint(label, file.input.environment, file.output, samples[0]?.host);
@@ -124,15 +144,6 @@ function fingerprint(label: string, env: IngestEnvironment, output: ParsedOutput
 
 function mergedTags(parsed: Parsed[]): Record<string, string> {
   return Object.assign({}, ...parsed.map((p) => p.input.environment.tags));
-}
-
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder("utf-8", {fatal: true}).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function displayPath(path: string): string {

@@ -132,7 +132,8 @@ export class LabSession {
 
   add(spec: LabEnvSpec): void {
     const existing = this.#envs.get(spec.label);
-    if (existing && JSON.stringify(existing) !== JSON.stringify(spec)) throw new ConfigError(`lab environment ${spec.label} is defined twice, differently`);
+    const key = (e: LabEnvSpec) => [e.label, e.inner, e.paging, e.vcpus, e.memoryMb, e.diskMb].join("\0");
+    if (existing && key(existing) !== key(spec)) throw new ConfigError(`lab environment ${spec.label} is defined twice, differently`);
     if (!["native", "kvm", "xen-pv", "xen-pvh"].includes(spec.inner)) throw new ConfigError(`lab environment ${spec.label}: inner must be native, kvm, xen-pv or xen-pvh`);
     if (!(Number.isInteger(spec.vcpus) && spec.vcpus >= 1 && spec.vcpus <= 8)) throw new ConfigError(`lab environment ${spec.label}: vcpus must be 1–8`);
     this.#envs.set(spec.label, spec);
@@ -423,8 +424,8 @@ export class LabSession {
             kill("onOutput threw");
           }
         });
-      } else if (output.exitCode !== null || output.timedOut || output.signal) {
-        // Speculative outputs are kept only when the step actually ran (not lost to a dead lab).
+      } else {
+        // Speculative outputs: only steps that finished in the guest get here (see below).
         let map = this.#buffer.get(spec.label);
         if (!map) this.#buffer.set(spec.label, (map = new Map()));
         map.set(output.id, {step, output});
@@ -542,6 +543,8 @@ export class LabSession {
       throw new ProcessFailedError(labLaunch, result.exitCode, result.signal, false, String(result.all ?? ""));
     }
     for (const [index, spec] of specs.entries()) {
+      // Steps of the other environments that did not finish are not kept: they run again when asked for.
+      if (!live || spec.label !== live.label) continue;
       const assembler = assemblers[index]!;
       const reason = killedBecause
         ? `vmmbench lab: the lab machine was killed by the host: ${killedBecause}`

@@ -13,7 +13,7 @@
  */
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Sample} from "../samples.ts";
-import {ALL_AUTO_COLUMNS, AUTO_TEST_COLUMNS, readIozoneBanner} from "./iozone-common.ts";
+import {ALL_AUTO_COLUMNS, AUTO_TEST_COLUMNS, integerRow, readIozoneBanner} from "./iozone-common.ts";
 import {fields, kibPerSecToMBps, numberRepetitions, splitLines} from "./text.ts";
 
 export const FORMAT = "iozone-auto";
@@ -21,7 +21,6 @@ export const FORMAT = "iozone-auto";
 /** The column header: "KB  reclen   write rewrite ..." (file size label is "KB" before 3.4xx, "kB" after). */
 export const AUTO_HEADER = /^\s*[kK][bB]\s+reclen\s+write\b/;
 
-const INTEGER = /^\d+$/;
 
 /** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
 export function parseIozoneAuto(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
@@ -35,22 +34,22 @@ export function parseIozoneAuto(text: string, file: string, lines: readonly stri
   const rows: Array<{index: number; values: number[]}> = [];
   for (let i = headerIndex + 1; i < lines.length; i++) {
     const line = lines[i]!;
-    const parts = fields(line);
-    if (parts.length === 0) continue;
-    if (!parts.every((part) => INTEGER.test(part))) {
-      if (rows.length === 0 && parts.length > 0) throw new ParseError(file, i + 1, "an IOzone auto-mode row \"<file kB> <record kB> <kB/s>...\"", line);
+    const values = integerRow(line);
+    if (values === null) continue;
+    if (values === undefined) {
+      if (rows.length === 0) throw new ParseError(file, i + 1, "an IOzone auto-mode row \"<file kB> <record kB> <kB/s>...\"", line);
       break; // "iozone test complete.", "Excel output is below:" or other trailer
     }
-    if (parts.length < 3) throw new ParseError(file, i + 1, "an IOzone auto-mode row with file size, record size and results", line);
-    rows.push({index: i, values: parts.map(Number)});
+    if (values.length < 3) throw new ParseError(file, i + 1, "an IOzone auto-mode row with file size, record size and results", line);
+    rows.push({index: i, values});
   }
   if (rows.length === 0) throw new ParseError(file, headerIndex + 2, "IOzone auto-mode result rows after the header", lines[headerIndex + 1]);
 
   const columns = expected ?? ALL_AUTO_COLUMNS.slice(0, Math.max(...rows.map((row) => row.values.length - 2)));
   const samples: Sample[] = [];
   for (const row of rows) {
-    const [fileKb, recordKb, ...results] = row.values as [number, number, ...number[]];
-    if (results.length !== columns.length) {
+    const values = row.values;
+    if (values.length - 2 !== columns.length) {
       throw new ParseError(
         file,
         row.index + 1,
@@ -58,16 +57,18 @@ export function parseIozoneAuto(text: string, file: string, lines: readonly stri
         lines[row.index]
       );
     }
-    results.forEach((kib, column) =>
+    const fileKb = values[0]!;
+    const recordKb = values[1]!;
+    for (let column = 0; column < columns.length; column++) {
       samples.push({
         suite: "iozone",
         metric: columns[column]!,
         params: {file_kb: fileKb, record_kb: recordKb},
         unit: "MB/s",
-        value: kibPerSecToMBps(kib),
+        value: kibPerSecToMBps(values[column + 2]!),
         repetition: 0
-      })
-    );
+      });
+    }
   }
   return {format: FORMAT, tool: "iozone", toolVersion: banner.version, samples: numberRepetitions(samples), meta: banner.meta};
 }

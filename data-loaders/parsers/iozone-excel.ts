@@ -11,8 +11,8 @@
  */
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Sample} from "../samples.ts";
-import {REPORT_METRICS, readIozoneBanner} from "./iozone-common.ts";
-import {fields, kibPerSecToMBps, numberRepetitions, splitLines} from "./text.ts";
+import {REPORT_METRICS, integerRow, readIozoneBanner} from "./iozone-common.ts";
+import {fields, firstNonBlank, kibPerSecToMBps, numberRepetitions, splitLines} from "./text.ts";
 
 export const FORMAT = "iozone-excel";
 
@@ -41,12 +41,17 @@ export function parseIozoneExcel(text: string, file: string, lines: readonly str
     const metric = REPORT_METRICS[title[1]!];
     const recordSizes = readRecordSizes(lines[i + 1], file, i + 1);
     i += 2;
-    for (; i < lines.length && lines[i]!.trim() !== ""; i++) {
-      if (REPORT_TITLE.test(lines[i]!.trim())) break;
-      const row = readRow(lines[i]!, recordSizes, file, i);
+    for (; i < lines.length; i++) {
+      const line = lines[i]!;
+      const first = firstNonBlank(line);
+      if (first < 0) break;
+      // Rows start with a quoted number, titles with a quoted word: only the latter need the regex.
+      const next = line.charCodeAt(first + 1);
+      if (!(next >= 48 && next <= 57) && REPORT_TITLE.test(line.trim())) break;
+      const row = readRow(line, first, recordSizes, file, i);
       if (!metric) continue;
-      for (const [recordKb, kib] of row.cells) {
-        samples.push({suite: "iozone", metric, params: {file_kb: row.fileKb, record_kb: recordKb}, unit: "MB/s", value: kibPerSecToMBps(kib), repetition: 0});
+      for (let k = 0; k < row.values.length; k++) {
+        samples.push({suite: "iozone", metric, params: {file_kb: row.fileKb, record_kb: row.recordSizes[k]!}, unit: "MB/s", value: kibPerSecToMBps(row.values[k]!), repetition: 0});
       }
     }
     if (!metric) skipped.push(title[1]!);
@@ -70,18 +75,43 @@ function readRecordSizes(line: string | undefined, file: string, index: number):
  * sizes larger than the file, and small ones for files over 32 MB, so a short row belongs to the
  * largest record sizes that fit the file.
  */
-function readRow(line: string, recordSizes: number[], file: string, index: number): {fileKb: number; cells: Array<[number, number]>} {
+function readRow(line: string, first: number, recordSizes: number[], file: string, index: number): {fileKb: number; recordSizes: number[]; values: number[]} {
+  const {fileKb, values} = quotedRow(line, first) ?? fieldRow(line, file, index);
+  const fitting = recordSizes.filter((size) => size <= fileKb);
+  const candidates = fitting.length >= values.length ? fitting : recordSizes;
+  if (values.length > candidates.length) {
+    throw new ParseError(file, index + 1, `at most ${candidates.length} values for file size ${fileKb} kB`, line);
+  }
+  return {fileKb, recordSizes: candidates.slice(candidates.length - values.length), values};
+}
+
+/**
+ * A well-formed row ('"' digits '"', then unsigned integers) read in place; undefined for
+ * anything else, which fieldRow then reads (or rejects) field by field.
+ */
+function quotedRow(line: string, first: number): {fileKb: number; values: number[]} | undefined {
+  let i = first;
+  if (line.charCodeAt(i) !== 34) return undefined;
+  const digitsStart = ++i;
+  let fileKb = 0;
+  let code = line.charCodeAt(i);
+  while (code >= 48 && code <= 57) {
+    fileKb = fileKb * 10 + (code - 48);
+    code = line.charCodeAt(++i);
+  }
+  const after = line.charCodeAt(i + 1);
+  if (i === digitsStart || code !== 34 || !(after === 32 || (after >= 9 && after <= 13))) return undefined;
+  if (i - digitsStart > 15) fileKb = Number(line.slice(digitsStart, i));
+  const values = integerRow(line, i + 1);
+  return values ? {fileKb, values} : undefined;
+}
+
+function fieldRow(line: string, file: string, index: number): {fileKb: number; values: number[]} {
   const parts = fields(line);
   const fileKb = QUOTED_INTEGER.exec(parts[0] ?? "")?.[1];
   const values = parts.slice(1);
   if (fileKb === undefined || values.length === 0 || !values.every((value) => INTEGER.test(value))) {
     throw new ParseError(file, index + 1, 'a report row "<file kB>" followed by KiB/s values', line);
   }
-  const fitting = recordSizes.filter((size) => size <= Number(fileKb));
-  const candidates = fitting.length >= values.length ? fitting : recordSizes;
-  if (values.length > candidates.length) {
-    throw new ParseError(file, index + 1, `at most ${candidates.length} values for file size ${fileKb} kB`, line);
-  }
-  const columns = candidates.slice(candidates.length - values.length);
-  return {fileKb: Number(fileKb), cells: values.map((value, k) => [columns[k]!, Number(value)])};
+  return {fileKb: Number(fileKb), values: values.map(Number)};
 }

@@ -193,7 +193,10 @@ function fitsDigits(a: number, digits: number): boolean {
 
 /** KiB/s (IOzone, fio "bw") to decimal MB/s, the vocabulary's bandwidth unit. */
 export function kibPerSecToMBps(kib: number): number {
-  return roundSignificant((kib * 1024) / 1e6);
+  const bytes = kib * 1024;
+  // A whole number of bytes below 10^12 over 10^6 is already the double nearest a ≤12-digit decimal.
+  if (Number.isInteger(kib) && bytes < 1e12 && bytes > -1e12) return bytes / 1e6;
+  return roundSignificant(bytes / 1e6);
 }
 
 /** Truncates a line for error messages so a 1 MB line does not become a 1 MB message. */

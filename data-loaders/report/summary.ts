@@ -396,7 +396,7 @@ export function groupFromValues(key: Group["key"], values: number[], failed = 0)
 
 /** JSON has no NaN or Infinity; numbers are kept to 6 significant digits (the report shows 4). */
 function finite<T extends object>(row: T): T {
-  const copy: Record<string, unknown> = {...row};
+  const copy = {...row} as Record<string, unknown>;
   for (const [k, v] of Object.entries(copy)) {
     if (typeof v === "number") copy[k] = Number.isFinite(v) ? Number(v.toPrecision(6)) : null;
   }

@@ -9,6 +9,8 @@ import {guestShellFunctions, labScript, type ScriptEnv} from "../../data-loaders
 import {loadPlan, parsePlanText} from "../../data-loaders/plan/load.ts";
 import {paperPreset} from "../../data-loaders/plan/presets.ts";
 import {validatePlan} from "../../data-loaders/plan/validate.ts";
+import {openTarget} from "../../data-loaders/campaign/targets.ts";
+import type {LabTarget} from "../../data-loaders/lab/target.ts";
 
 const kver = "6.1.0-56-amd64";
 const env = (index: number, kind: ScriptEnv["kind"], extra: Partial<ScriptEnv> = {}): ScriptEnv => ({
@@ -131,5 +133,19 @@ suites: {lmbench: {}}
 
   it("paper loads as a preset", () => {
     expect(loadPlan("paper").name).toBe("paper");
+  });
+});
+
+describe("campaign targets for the lab", () => {
+  it("shares one session and learns every lab environment of the plan at the first open (no boot)", async () => {
+    const plan = validatePlan(paperPreset({kvm: false, xen: false}));
+    const probes = {"vmmbench-lat": "/nonexistent/probe-for-this-test"};
+    const first = (await openTarget(plan.environments[1]!, probes, plan.environments)) as LabTarget;
+    expect(first.session.groupOf(first.spec)).toBe("linux-smp2");
+    expect(first.session.groupMembers("linux-smp2").map((e) => e.label)).toEqual(["lab-kvm-1vcpu", "lab-native", "lab-kvm-2vcpu"]);
+    expect(first.session.groupMembers("xen-smp2").map((e) => e.label)).toEqual(["lab-xen-pv-1vcpu", "lab-xen-pv-2vcpu"]);
+    const second = (await openTarget(plan.environments[0]!, probes, plan.environments)) as LabTarget;
+    expect(second.session).toBe(first.session);
+    await first.close();
   });
 });

@@ -103,7 +103,9 @@ describe("offline site build", () => {
     async function expectClean(tracked: TrackedPage) {
       expect(await tracked.cellErrors()).toEqual([]);
       expect(tracked.consoleErrors).toEqual([]);
-      expect(tracked.failedRequests).toEqual([]);
+      // Chromium cancels a preloaded file it then fetches again (net::ERR_ABORTED) when the page is slow to start:
+      // that is not a failure to load, so only other network errors count.
+      expect(tracked.failedRequests.filter((r) => !r.endsWith("(net::ERR_ABORTED)"))).toEqual([]);
       expect(tracked.badResponses).toEqual([]);
       expect(tracked.externalRequests()).toEqual([]);
       expect(tracked.requests.length).toBeGreaterThan(3);

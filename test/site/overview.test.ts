@@ -46,17 +46,17 @@ describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => 
     rmSync(dir, {recursive: true, force: true});
   });
 
-  const headers = () => tracked.page.$$eval(".paper-table thead th[data-column]", (ths) => ths.map((th) => th.getAttribute("data-column")));
+  const headers = () => tracked.page.$$eval(".paper-table:not(.reproduction-table) thead th[data-column]", (ths) => ths.map((th) => th.getAttribute("data-column")));
 
   it("shows Table 1 with our native run beside the paper's three environments", async () => {
     expect(await headers()).toEqual(["paper native F8", "paper F8 on Xen 3.1", "paper F8 on KVM-60", "native"]);
-    const rows = await tracked.page.$$eval(".paper-table tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-metric")));
+    const rows = await tracked.page.$$eval(".paper-table:not(.reproduction-table) tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-metric")));
     expect(rows).toEqual(["lat_syscall", "lat_stat", "lat_fstat", "lat_open_close", "lat_fork", "lat_exec", "lat_sh", "lat_sig_handler", "lat_pipe"]);
-    const forkRow = await tracked.page.$$eval('.paper-table tr[data-metric="lat_fork"] td .value', (tds) => tds.map((td) => td.textContent));
+    const forkRow = await tracked.page.$$eval('.paper-table:not(.reproduction-table) tr[data-metric="lat_fork"] td .value', (tds) => tds.map((td) => td.textContent));
     expect(forkRow.slice(0, 3)).toEqual(["88.73", "1,512", "2,200"]);
     expect(Number(forkRow[3]?.replace(/,/g, ""))).toBeGreaterThan(0);
     // Each value carries its ratio to its own study's native column.
-    const kvmFork = await tracked.page.$eval('.paper-table tr[data-metric="lat_fork"] td:nth-child(4) .ratio', (el) => el.textContent);
+    const kvmFork = await tracked.page.$eval('.paper-table:not(.reproduction-table) tr[data-metric="lat_fork"] td:nth-child(4) .ratio', (el) => el.textContent);
     expect(kvmFork).toBe("24.79×");
   });
 
@@ -68,10 +68,10 @@ describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => 
   });
 
   it("changes the table when an environment is unticked", async () => {
-    await tracked.page.getByLabel("paper F8 on Xen 3.1").uncheck();
-    await tracked.page.waitForFunction(() => document.querySelectorAll(".paper-table thead th[data-column]").length === 3);
+    await tracked.page.locator(`[data-facet="environment"] label`, {hasText: "paper F8 on Xen 3.1"}).locator("input").uncheck();
+    await tracked.page.waitForFunction(() => document.querySelectorAll(".paper-table:not(.reproduction-table) thead th[data-column]").length === 3);
     expect(await headers()).toEqual(["paper native F8", "paper F8 on KVM-60", "native"]);
-    await tracked.page.getByLabel("paper F8 on Xen 3.1").check();
-    await tracked.page.waitForFunction(() => document.querySelectorAll(".paper-table thead th[data-column]").length === 4);
+    await tracked.page.locator(`[data-facet="environment"] label`, {hasText: "paper F8 on Xen 3.1"}).locator("input").check();
+    await tracked.page.waitForFunction(() => document.querySelectorAll(".paper-table:not(.reproduction-table) thead th[data-column]").length === 4);
   });
 });
