@@ -15,8 +15,8 @@
  *
  * Every reference step runs through one small POSIX sh runner (REFERENCE_RUNNER, a probe like the
  * others in the target's probe map): it gives the tool a fresh scratch directory as its working
- * directory (HPL reads HPL.dat from there), writes input files, installs LMbench's /tmp/hello as
- * scripts/lmbench does, and removes the directory afterwards.
+ * directory (HPL reads HPL.dat from there), writes input files, installs LMbench's /tmp/hello for
+ * lat_proc and removes both afterwards, as scripts/lmbench does.
  */
 import {createHash} from "node:crypto";
 import {accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from "node:fs";
@@ -43,14 +43,15 @@ export const RUNNER_SCRIPT = `#!/bin/sh
 # vmmbench reference-tool runner (written by vmmbench; docs/probes.md "Reference engine").
 set -u
 dir=$(mktemp -d "\${TMPDIR:-/tmp}/vmmbench-ref.XXXXXX") || exit 125
-trap 'rm -rf "$dir"' EXIT
+installed=
+trap 'rm -rf "$dir"; [ -z "$installed" ] || rm -f "$installed"' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 merge=0
 while [ $# -gt 0 ]; do
   case $1 in
     --file) printf '%s' "$3" > "$dir/$2" || exit 125; shift 3 ;;
-    --install) cmp -s "$2" "$3" 2>/dev/null || cp "$2" "$3" || exit 125; shift 3 ;;
+    --install) cp "$2" "$3" || exit 125; installed=$3; shift 3 ;;
     --env) export "$2" || exit 125; shift 2 ;;
     --merge-stderr) merge=1; shift ;;
     --) shift; break ;;
@@ -273,6 +274,11 @@ function project(parsed: ParsedOutput, file: string, want: string, keep: (sample
 export function lmbenchTemplates(lmbench: LmbenchOptions, tools: ReferenceTools): {templates: StepTemplate[]; table1Left: string[]; ctx: boolean; mem: boolean} {
   const templates: StepTemplate[] = [];
   const reps = ["-N", String(lmbench.reps)];
+  // What scripts/lmbench exports after config-run's calibration: ENOUGH, the shortest timed
+  // interval in µs (the plan's budget, as for the built-in probes), and the timing and loop
+  // overheads — 0 here, as the built-in probes subtract neither. Without them every binary spends
+  // tens of seconds recalibrating before it measures anything.
+  const env = {ENOUGH: String(Math.round(lmbench.budgetMs * 1000)), TIMING_O: "0", LOOP_O: "0"};
   const provenance = (bin: string) => ({tool: "lmbench", toolVersion: `lmbench3 ${binaryId(tools.lmbench[bin]!)}`, engine: "reference" as const});
   const table1Left: string[] = [];
   for (const metric of lmbench.table1) {
@@ -289,7 +295,7 @@ export function lmbenchTemplates(lmbench: LmbenchOptions, tools: ReferenceTools)
       name: `lmbench-${metric}`,
       suite: "lmbench",
       probe: REFERENCE_RUNNER,
-      args: runnerArgs({files: tool.file ? {lmbench: "vmmbench\n"} : undefined, install: tool.hello ? [hello!, LMBENCH_HELLO] : undefined, mergeStderr: true}, path, [...reps, ...tool.args]),
+      args: runnerArgs({files: tool.file ? {lmbench: "vmmbench\n"} : undefined, install: tool.hello ? [hello!, LMBENCH_HELLO] : undefined, env, mergeStderr: true}, path, [...reps, ...tool.args]),
       reps: 1,
       parse,
       provenance: provenance(tool.bin),
@@ -309,7 +315,7 @@ export function lmbenchTemplates(lmbench: LmbenchOptions, tools: ReferenceTools)
         name: `lmbench-ctx-${kb}k`,
         suite: "lmbench",
         probe: REFERENCE_RUNNER,
-        args: runnerArgs({mergeStderr: true}, ctxPath, [...reps, "-s", String(kb), ...procs.map(String)]),
+        args: runnerArgs({env, mergeStderr: true}, ctxPath, [...reps, "-s", String(kb), ...procs.map(String)]),
         reps: 1,
         parse,
         provenance: provenance("lat_ctx"),
@@ -329,7 +335,7 @@ export function lmbenchTemplates(lmbench: LmbenchOptions, tools: ReferenceTools)
           name: `lmbench-bw_mem-${op}-${mb}m`,
           suite: "lmbench",
           probe: REFERENCE_RUNNER,
-          args: runnerArgs({mergeStderr: true}, memPath, [...reps, `${mb}m`, op]),
+          args: runnerArgs({env, mergeStderr: true}, memPath, [...reps, `${mb}m`, op]),
           reps: 1,
           parse,
           provenance: provenance("bw_mem"),

@@ -4,7 +4,7 @@ import {basename, join, relative} from "node:path";
 import {newRunId} from "../campaign/run.ts";
 import {parseAny} from "../parsers/detect.ts";
 import type {ParsedOutput, Sample} from "../samples.ts";
-import {keepRawFiles, safeName, sha256} from "../store/raw.ts";
+import {keepRawRun, safeName, sha256} from "../store/raw.ts";
 import type {RawOutput, StepRecord, Store} from "../store/store.ts";
 import type {Fingerprint} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
@@ -66,15 +66,18 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
   const runId = `ingest-${newRunId()}`;
   summary.runId = runId;
   const environments = new Map<string, Fingerprint>();
+  let rawWrites: Promise<void> | undefined;
   try {
     await store.transaction(async () => {
       await store.beginRun({runId, source: "ingest", plan: options.command, vmmbenchVersion: VERSION, tags: mergedTags(parsed)});
       const steps: StepRecord[] = [];
-      const raws = keepRawFiles(
+      // The verbatim copies are written in the background while the samples are stored.
+      const {outputs: raws, done} = keepRawRun(
         store.dataDir,
         runId,
         parsed.map((file, index) => ({relative: `${String(index).padStart(4, "0")}-${safeName(basename(file.input.path))}`, content: file.bytes, format: file.output.format, sha256: file.sha256}))
       );
+      rawWrites = done;
       for (const [index, file] of parsed.entries()) {
         const raw = raws[index]!;
         for (const [label, samples] of byEnvironment(file)) {
@@ -99,10 +102,13 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
         summary.formats[file.output.format] = (summary.formats[file.output.format] ?? 0) + 1;
       }
       await store.writeSteps(steps);
+      await done;
       await store.finishRun(runId, "complete");
     });
   } catch (error) {
+    await rawWrites?.catch(() => undefined);
     rmSync(join(store.dataDir, "runs", safeName(runId)), {recursive: true, force: true});
+    rmSync(join(store.dataDir, "runs", `${safeName(runId)}.partial`), {recursive: true, force: true});
     throw error;
   }
   return summary;
@@ -110,7 +116,11 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
 
 /** A summary table can hold several machines; each becomes its own environment ("label:host"). */
 function byEnvironment(file: Parsed): Map<string, Sample[]> {
-  const hosts = new Set(file.output.samples.map((s) => s.host ?? ""));
+  const samples = file.output.samples;
+  // One host (the usual case): the parser's array is the environment's, as is.
+  const firstHost = samples[0]?.host;
+  if (samples.every((s) => s.host === firstHost)) return new Map([[file.input.environment.label, samples]]);
+  const hosts = new Set(samples.map((s) => s.host ?? ""));
   const out = new Map<string, Sample[]>();
   // A file with no samples (an empty summary) is still kept, so ingesting it again is recognised.
   if (file.output.samples.length === 0) out.set(file.input.environment.label, []);

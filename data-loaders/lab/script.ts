@@ -36,6 +36,8 @@ export interface ScriptEnv {
   memoryMb: number;
   /** Scratch disk for the inner guest (kvm, xen) in MB; 0 = none. */
   diskMb: number;
+  /** The lab's block device (a fresh ext4 disk made by the host) handed to the inner guest as its disk. */
+  diskDevice?: string;
   /** Seconds the lab gives this environment before it kills the inner guest. */
   timeoutS: number;
   /** kvm: the L2 QEMU command line (argv). */
@@ -88,6 +90,7 @@ export function labScript(options: LabScriptOptions): string {
     if (env.kind.startsWith("xen-") && !options.xen) throw new ConfigError(`inner environment ${env.index} (${env.kind}) needs a Xen boot`);
     if (!env.kind.startsWith("xen-") && options.xen) throw new ConfigError(`inner environment ${env.index} (${env.kind}) cannot run in a Xen dom0 boot`);
     if (env.kind === "kvm" && !env.qemuArgv) throw new ConfigError(`inner environment ${env.index} (kvm) needs its QEMU command line`);
+    if (env.diskMb > 0 && env.kind !== "native" && !env.diskDevice) throw new ConfigError(`inner environment ${env.index} (${env.kind}) has a disk but no lab device for it`);
   }
   const M = CHANNEL_MAGIC;
   const lines: string[] = [
@@ -152,10 +155,6 @@ export function labScript(options: LabScriptOptions): string {
     '  [ -c /dev/kvm ] || { labnote "/dev/kvm did not appear after modprobe kvm_amd"; return 1; }',
     "  mark kvm-loaded",
     "}",
-    "# inner_disk FILE MB: a fresh ext4 image for an inner guest",
-    "inner_disk() {",
-    '  rm -f "$1"; truncate -s "$2M" "$1" && mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$1" >/tmp/vmmb.mkfs 2>&1 || { labnote "mkfs.ext4 $1: $(cat /tmp/vmmb.mkfs)"; return 1; }',
-    "}",
     "# what a stuck domain was doing, for the console kept with the run",
     "xen_diag() {",
     '  echo "--- xl list"; xl list',
@@ -190,15 +189,14 @@ export function labScript(options: LabScriptOptions): string {
         lines.push(
           `if kvm_paging ${env.paging === "shadow" ? 0 : 1}; then`,
           `  cat ${guest}/initramfs.cpio $R/env${k}.cpio > /tmp/env${k}.initrd`,
-          `  DISK=$(diskdir)/env${k}.img`,
-          ...(env.diskMb > 0 ? [`  inner_disk "$DISK" ${env.diskMb}`] : []),
+          `  DISK=${env.diskDevice ?? ""}`,
           "  mark inner-launch",
           `  timeout -s KILL ${Math.ceil(env.timeoutS)} ${argv} > /tmp/env${k}.qemu 2>&1`,
           "  rc=$?",
           `  [ $rc = 137 ] && echo "vmmbench-lab: killed the KVM guest at its deadline (${Math.ceil(env.timeoutS)} s)" >> /tmp/env${k}.qemu`,
           `  cat /tmp/env${k}.console /tmp/env${k}.qemu > /tmp/env${k}.all 2>/dev/null`,
           `  send /tmp/env${k}.all CONSOLE ${k}`,
-          `  rm -f /tmp/env${k}.initrd "$DISK"`,
+          `  rm -f /tmp/env${k}.initrd`,
           "else",
           "  rc=125",
           "fi"
@@ -209,14 +207,9 @@ export function labScript(options: LabScriptOptions): string {
       case "xen-pvh":
         lines.push(
           `cat ${guest}/initramfs.cpio $R/domu-modules.cpio $R/env${k}.cpio > /tmp/env${k}.initrd`,
-          `DISK=$(diskdir)/env${k}.img; LOOP=`,
-          ...(env.diskMb > 0
-            ? [
-                `inner_disk "$DISK" ${env.diskMb} && LOOP=$(losetup -f --show "$DISK" 2>/tmp/vmmb.loop) || labnote "losetup $DISK: $(cat /tmp/vmmb.loop)"`,
-                `chmod +x $R/block-hotplug.sh`
-              ]
-            : []),
-          `sed "s#@DISK@#$LOOP#" $R/env${k}.xl > /tmp/env${k}.xl`,
+          `DISK=${env.diskDevice ?? ""}`,
+          `chmod +x $R/block-hotplug.sh`,
+          `sed "s#@DISK@#$DISK#" $R/env${k}.xl > /tmp/env${k}.xl`,
           "mark inner-launch",
           // xl's console reads stdin and quits at its end: give it a pipe that stays open.
           `rm -f /tmp/env${k}.in; mkfifo /tmp/env${k}.in`,
@@ -226,10 +219,9 @@ export function labScript(options: LabScriptOptions): string {
           "rc=$?",
           "kill $guard $keep 2>/dev/null",
           `xl destroy ${domainName(k)} > /dev/null 2>&1`,
-          `[ -n "$LOOP" ] && losetup -d "$LOOP"`,
           `cat /tmp/env${k}.xl /tmp/env${k}.xlerr > /tmp/env${k}.all 2>/dev/null`,
           `send /tmp/env${k}.all CONSOLE ${k}`,
-          `rm -f /tmp/env${k}.initrd "$DISK"`
+          `rm -f /tmp/env${k}.initrd`
         );
         break;
     }

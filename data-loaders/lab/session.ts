@@ -105,12 +105,21 @@ export interface BootReport {
   exit: string;
   killed: string | null;
   marks: Array<{name: string; uptime: number; atS: number}>;
+  /** $VMMBENCH_LAB_TAG of the process that booted it (benches find their own boots by it). */
+  tag: string | null;
 }
 
 interface Buffered {
   step: Step;
   output: StepOutput;
 }
+
+/**
+ * OpenBLAS misdetects emulated CPUs; the lab pins one kernel set for every inner environment. Not
+ * Haswell: a KVM guest inside the lab sees no AVX/FMA (-cpu host of an emulated host), and LINPACK
+ * died there with SIGILL. Nehalem (SSE4.2) runs everywhere in the lab, so all environments compare alike.
+ */
+export const LAB_OPENBLAS_CORETYPE = "Nehalem";
 
 const LINUX_BOOT_S = 300;
 const XEN_BOOT_S = 600;
@@ -296,13 +305,17 @@ export class LabSession {
     const guestInitramfsBytes = (await stat(image.initramfs)).size;
     const domu = xen ? await this.#domuModules(lab) : undefined;
     const launches = new Map<number, string>();
+    const innerDisks: Array<{file: string; sizeMb: number}> = [];
     specs.forEach((spec, index) => {
       const steps = plan.get(spec.label)!;
       const batchSteps = steps.map(({probe, args, timeoutS}) => ({probe, args, timeoutS}));
-      const env = {OPENBLAS_CORETYPE: "Haswell"};
+      const env = {OPENBLAS_CORETYPE: LAB_OPENBLAS_CORETYPE};
       const timeoutS = (spec.inner === "native" ? 60 : innerBootS) + steps.reduce((sum, s) => sum + s.timeoutS + slackS, 0);
-      const scriptEnv: ScriptEnv = {index, kind: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.inner === "native" ? 0 : spec.diskMb, timeoutS};
       const disk = spec.inner !== "native" && spec.diskMb > 0;
+      // Inner disks: fresh ext4 images made here (fast) and attached to the lab after root, guest and scratch (vdd, vde…).
+      const diskDevice = disk ? `/dev/vd${String.fromCharCode("d".charCodeAt(0) + innerDisks.length)}` : undefined;
+      if (disk) innerDisks.push({file: join(runDir, `env${index}.img`), sizeMb: spec.diskMb});
+      const scriptEnv: ScriptEnv = {index, kind: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: disk ? spec.diskMb : 0, diskDevice, timeoutS};
       switch (spec.inner) {
         case "native":
           files[`env${index}.sh`] = batchScript({steps: batchSteps, env, disk: false});
@@ -317,7 +330,7 @@ export class LabSession {
             "-kernel", `${GUEST_DIR}/vmlinux`, "-initrd", `/tmp/env${index}.initrd`,
             "-append", "console=ttyS0 panic=-1 tsc=reliable quiet",
             "-serial", `file:/tmp/env${index}.console`, "-serial", "file:/dev/ttyS1",
-            ...(disk ? ["-drive", "file=$DISK,if=virtio,format=raw,cache=none"] : [])
+            ...(disk ? ["-drive", `file=${diskDevice},if=virtio,format=raw,cache=none`] : [])
           ];
           launches.set(index, scriptEnv.qemuArgv.join(" "));
           break;
@@ -352,9 +365,9 @@ export class LabSession {
     files["lab.sh"] = script;
     await writeFile(join(runDir, "lab.sh"), script);
     await writeFile(join(runDir, "initrd"), concatArchives([await readFile(lab.initrd), bootArchive(files)]));
-    const innerDisks = scriptEnvs.reduce((sum, env) => sum + env.diskMb, 0);
-    const scratchMb = (this.options.nativeDiskMb ?? 1024) + innerDisks + 256;
-    await makeScratch(join(runDir, "scratch.img"), scratchMb);
+    if (innerDisks.length > 20) throw new ConfigError("a lab boot can attach at most 20 inner disks");
+    await makeScratch(join(runDir, "scratch.img"), this.options.nativeDiskMb ?? 1024);
+    for (const disk of innerDisks) await makeScratch(disk.file, disk.sizeMb);
 
     const kernelArgs = "console=ttyS0 panic=-1 tsc=reliable quiet";
     const args = [
@@ -371,7 +384,8 @@ export class LabSession {
       "-serial", `file:${join(runDir, "channel.bin")}`,
       "-drive", `file=${lab.rootImage},if=virtio,format=raw,snapshot=on`,
       "-drive", `file=${guestDisk},if=virtio,format=raw,readonly=on`,
-      "-drive", `file=${join(runDir, "scratch.img")},if=virtio,format=raw,cache=unsafe`
+      "-drive", `file=${join(runDir, "scratch.img")},if=virtio,format=raw,cache=none`,
+      ...innerDisks.flatMap((disk) => ["-drive", `file=${disk.file},if=virtio,format=raw,cache=none`])
     ];
     if (xen && (join(runDir, "initrd").includes(",") || lab.vmlinuz.includes(","))) throw new ConfigError("the lab's paths may not contain commas (QEMU's multiboot module list)");
     const labLaunch = launchLine(this.options.qemu ?? "qemu-system-x86_64", args, runDir);
@@ -390,7 +404,7 @@ export class LabSession {
     const report: BootReport = {
       runDir, group, xen, launchedAt: Date.now(), labUpS: null, xenReadyS: null,
       envs: specs.map((s, i) => ({label: s.label, kind: s.inner, startS: null, helloS: null, endS: null, steps: plan.get(s.label)!.length, rc: null})),
-      totalS: 0, exit: "", killed: null, marks: []
+      totalS: 0, exit: "", killed: null, marks: [], tag: process.env.VMMBENCH_LAB_TAG ?? null
     };
     let killedBecause: string | undefined;
     const kill = (why: string) => {
@@ -511,6 +525,7 @@ export class LabSession {
     await writeFile(join(runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
     await rm(join(runDir, "initrd"), {force: true});
     await rm(join(runDir, "scratch.img"), {force: true});
+    for (const disk of innerDisks) await rm(disk.file, {force: true});
     this.reports.push(report);
     log(`lab: ${group} exited (${report.exit}) after ${report.totalS.toFixed(1)} s`);
 

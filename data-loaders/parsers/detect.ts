@@ -92,10 +92,15 @@ const LINE_SIGNATURES: Array<{pattern: RegExp; format: string; family: Family; f
   {pattern: /^STREAM version \$Revision/, format: "stream", family: "stream", first: "S"}
 ];
 
-/** Per first character (ASCII code, 128 for anything else): the signatures a line starting with it may match, in order. */
+/**
+ * Per first character (ASCII code, 128 for anything else): the signatures a line starting with it
+ * may match, in order; with the literal-only signatures, or without them for texts that hold none
+ * of their literals (most).
+ */
 const CANDIDATES: Array<typeof LINE_SIGNATURES> = Array.from({length: 129}, (_, code) =>
   LINE_SIGNATURES.filter((signature) => signature.literal !== undefined || (code < 128 && signature.first!.includes(String.fromCharCode(code))))
 );
+const CANDIDATES_WITHOUT_LITERALS: Array<typeof LINE_SIGNATURES> = CANDIDATES.map((list) => list.filter((signature) => signature.literal === undefined));
 
 /** Lines longer than this are payload (minified JSON, binary junk), not signatures; skipping them keeps detection linear. */
 const MAX_SIGNATURE_LINE = 4096;
@@ -160,13 +165,14 @@ function collectEvidence(lines: readonly string[], text: string): Evidence[] {
   const evidence: Evidence[] = [];
   // One scan of the whole text decides whether the literal-only signatures need a look at all.
   const literals = new Set(LINE_SIGNATURES.flatMap((signature) => (signature.literal !== undefined && text.includes(signature.literal) ? [signature.literal] : [])));
+  const table = literals.size > 0 ? CANDIDATES : CANDIDATES_WITHOUT_LITERALS;
   for (let line = 0; line < lines.length; line++) {
     const raw = lines[line]!;
     if (raw.length > MAX_SIGNATURE_LINE) continue;
     const start = firstNonBlank(raw);
     if (start < 0) continue;
     const code = raw.charCodeAt(start);
-    const candidates = CANDIDATES[code < 128 ? code : 128]!;
+    const candidates = table[code < 128 ? code : 128]!;
     let trimmed: string | undefined;
     for (const signature of candidates) {
       if (signature.literal !== undefined && !(literals.has(signature.literal) && raw.includes(signature.literal))) continue;

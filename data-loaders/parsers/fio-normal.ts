@@ -14,7 +14,7 @@
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Sample} from "../samples.ts";
 import {FIO_VERSION, directionSamples, jobParams, readJobDescriptions, type Direction} from "./fio-common.ts";
-import {lastSignificantLine, numberRepetitions, readNumber, splitLines} from "./text.ts";
+import {firstNonBlank, lastSignificantLine, numberRepetitions, readNumber, splitLines} from "./text.ts";
 
 export const FORMAT = "fio-normal";
 
@@ -22,6 +22,8 @@ export const JOB_RESULT_HEADER = /^(\S.*?): \(groupid=(\d+), jobs=(\d+)\): err=\
 const DIRECTION_V3 = /^(read|write|trim): IOPS=([\d.]+)([kKM]?), BW=\S+ \(([\d.]+)([kMG]B)\/s\)/;
 const DIRECTION_V2 = /^(read|write|trim)\s*: io=\S+, bw=([\d.]+)([KMG]?B)\/s, iops=([\d.]+)([kKM]?)/;
 const CLAT = /^clat \((nsec|usec|msec)\):.*\bavg=\s*([\d.]+)/;
+/** First characters of "fio-<version>", "Run status group", read/write/trim and clat lines. */
+const NORMAL_LEADS: boolean[] = Array.from({length: 128}, (_, code) => "fRrwtc".includes(String.fromCharCode(code)));
 
 const DECIMAL_SCALE: Record<string, number> = {"": 1, k: 1e3, K: 1e3, M: 1e6};
 const DECIMAL_BYTES_TO_MB: Record<string, number> = {kB: 1e-3, MB: 1, GB: 1e3};
@@ -54,23 +56,33 @@ export function parseFioNormal(text: string, file: string, lines: readonly strin
   };
 
   lines.forEach((raw, index) => {
+    // Blank lines match nothing below; "fio-" versions, job headers and the rest are told by cheap checks first.
+    const first = firstNonBlank(raw);
+    if (first < 0) return;
+    const lead = raw.charCodeAt(first);
+    // Lines that start otherwise than every pattern below (percentiles, disk stats…) are skipped untrimmed.
+    if (!(lead < 128 && NORMAL_LEADS[lead]) && !raw.includes(": (groupid=")) return;
     const line = raw.trim();
-    const fioVersion = FIO_VERSION.exec(line);
-    if (fioVersion) version = fioVersion[1]!;
-    const header = JOB_RESULT_HEADER.exec(line);
+    if (lead === 102) {
+      // "f"
+      const fioVersion = FIO_VERSION.exec(line);
+      if (fioVersion) version = fioVersion[1]!;
+    }
+    const header = raw.includes(": (groupid=") ? JOB_RESULT_HEADER.exec(line) : null;
     if (header) {
       flush();
       job = {job: header[1]!, error: Number(header[4])};
       return;
     }
-    if (/^Run status group/.test(line)) {
+    if (lead === 82 && line.startsWith("Run status group")) {
       flush();
       job = undefined;
       return;
     }
     if (!job) return;
-    const v3 = DIRECTION_V3.exec(line);
-    const v2 = v3 ? null : DIRECTION_V2.exec(line);
+    const direction = lead === 114 || lead === 119 || lead === 116; // read, write, trim
+    const v3 = direction ? DIRECTION_V3.exec(line) : null;
+    const v2 = v3 || !direction ? null : DIRECTION_V2.exec(line);
     if (v3 || v2) {
       flush();
       current = {...job, direction: (v3 ?? v2)![1] as Direction};

@@ -12,7 +12,7 @@
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Sample} from "../samples.ts";
 import {FIO_VERSION, directionSamples, jobParams, readJobDescriptions, type Direction} from "./fio-common.ts";
-import {kibPerSecToMBps, numberRepetitions, readNumber, splitLines} from "./text.ts";
+import {firstNonBlank, kibPerSecToMBps, numberRepetitions, readNumber, splitLines} from "./text.ts";
 
 export const FORMAT = "fio-terse";
 
@@ -26,6 +26,10 @@ export function parseFioTerse(text: string, file: string, lines: readonly string
   const samples: Sample[] = [];
   let version: string | null = null;
   lines.forEach((raw, index) => {
+    // Terse lines start with their version digit (2-5); no other line needs the regex.
+    const first = firstNonBlank(raw);
+    const lead = first < 0 ? 0 : raw.charCodeAt(first);
+    if (lead < 50 || lead > 53) return;
     const line = raw.trim();
     const terse = TERSE_LINE.exec(line);
     if (!terse) return;

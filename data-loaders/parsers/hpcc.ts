@@ -13,7 +13,7 @@
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Params, Sample, Suite} from "../samples.ts";
 import {readHplSection} from "./hpl.ts";
-import {firstSignificantLine, lastSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {firstNonBlank, firstSignificantLine, lastSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "hpcc";
 
@@ -84,7 +84,12 @@ const SUMMARY_PAIR = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
 
 /** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
 export function parseHpcc(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
-  const starts = lines.flatMap((line, index) => (HPCC_BANNER.test(line.trim()) ? [index] : []));
+  const starts: number[] = [];
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    const first = firstNonBlank(line);
+    if (first >= 0 && line.charCodeAt(first) === 84 && HPCC_BANNER.test(line.trim())) starts.push(index); // "T"
+  }
   if (starts.length === 0) {
     const first = Math.max(firstSignificantLine(lines), 0);
     throw new ParseError(file, first + 1, 'an HPCC banner "This is the DARPA/DOE HPC Challenge Benchmark version ..."', lines[first]);
@@ -104,7 +109,11 @@ export function parseHpcc(text: string, file: string, lines: readonly string[] =
 function readRun(lines: readonly string[], start: number, end: number, file: string, run: number, meta: Record<string, string>): Sample[] {
   const sections = new Map<string, {begin: number; end?: number}>();
   for (let i = start; i < end; i++) {
-    const edge = SECTION_EDGE.exec(lines[i]!.trim());
+    const line = lines[i]!;
+    const first = firstNonBlank(line);
+    const lead = first < 0 ? 0 : line.charCodeAt(first);
+    if (lead !== 66 && lead !== 69) continue; // "Begin of" / "End of"
+    const edge = SECTION_EDGE.exec(line.trim());
     if (!edge) continue;
     if (edge[1] === "Begin") sections.set(edge[2]!, {begin: i});
     else {
@@ -119,7 +128,14 @@ function readRun(lines: readonly string[], start: number, end: number, file: str
       throw new ParseError(file, last + 1, `"End of ${name} section." (the HPCC run that starts at line ${start + 1} ends early)`, lines[last]);
     }
   }
-  const hostname = /^Hostname: '(.*)'\s*$/.exec(lines.slice(start, end).find((line) => line.startsWith("Hostname:")) ?? "");
+  let hostnameLine = "";
+  for (let i = start; i < end; i++) {
+    if (lines[i]!.startsWith("Hostname:")) {
+      hostnameLine = lines[i]!;
+      break;
+    }
+  }
+  const hostname = /^Hostname: '(.*)'\s*$/.exec(hostnameLine);
   if (hostname) meta[run === 0 ? "hostname" : `hostname.${run}`] = hostname[1]!;
 
   const summary = sections.get("Summary");

@@ -13,7 +13,7 @@
  */
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {firstSignificantLine, lastSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {firstNonBlank, firstSignificantLine, lastSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "hpl";
 
@@ -25,6 +25,10 @@ const RESIDUAL_LINE = /^\|\|Ax-b\|\|_oo[^=]*=\s*(\S+)\s+\.+\s+(PASSED|FAILED)\s*
 const THRESHOLD_LINE = /^- Computational tests pass if scaled residuals are less than\s+(\S+)\s*$/;
 const TABLE_HEADER = /^T\/V\s+N\s+NB\s+P\s+Q\s+Time\s+Gflops/;
 const TRAILER = /^Finished\s+(\d+)\s+tests/;
+const SETTING_LINE = /^(PMAP|SWAP|L1|U|EQUIL|ALIGN)\s*:\s*(.+)$/;
+
+/** First characters of the (trimmed) lines readHplSection acts on: H-eader banner, "-" threshold, settings, T/V, result variants, "|" residual, Finished. */
+const INTERESTING: boolean[] = Array.from({length: 128}, (_, code) => "H-PSLUEATWC|F".includes(String.fromCharCode(code)));
 
 interface HplTest {
   line: number;
@@ -54,20 +58,33 @@ export function readHplSection(lines: readonly string[], from: number, to: numbe
   const tests: HplTest[] = [];
 
   for (let i = from; i < to; i++) {
-    const line = lines[i]!.trim();
-    const banner = HPL_BANNER.exec(line);
-    if (banner) {
-      version = banner[1] ?? banner[2] ?? null;
-      if (banner[2]) meta.build = "nvidia";
-      continue;
+    const raw = lines[i]!;
+    // Every line this reads starts with one of a few characters; the rest (and blank lines) are skipped
+    // without trimming or running the regexes below.
+    const first = firstNonBlank(raw);
+    if (first < 0) continue;
+    const lead = raw.charCodeAt(first);
+    if (!(lead < 128 && INTERESTING[lead])) continue;
+    const line = raw.trim();
+    if (lead === 72) {
+      // "H"
+      const banner = HPL_BANNER.exec(line);
+      if (banner) {
+        version = banner[1] ?? banner[2] ?? null;
+        if (banner[2]) meta.build = "nvidia";
+        continue;
+      }
     }
-    const thresholdMatch = THRESHOLD_LINE.exec(line);
-    if (thresholdMatch) {
-      threshold = readNumber(thresholdMatch[1]);
-      meta.residual_threshold = thresholdMatch[1]!;
-      continue;
+    if (lead === 45) {
+      // "-"
+      const thresholdMatch = THRESHOLD_LINE.exec(line);
+      if (thresholdMatch) {
+        threshold = readNumber(thresholdMatch[1]);
+        meta.residual_threshold = thresholdMatch[1]!;
+        continue;
+      }
     }
-    const setting = /^(PMAP|SWAP|L1|U|EQUIL|ALIGN)\s*:\s*(.+)$/.exec(line);
+    const setting = SETTING_LINE.exec(line);
     if (setting) {
       meta[setting[1]!.toLowerCase()] = setting[2]!.trim();
       continue;
@@ -89,7 +106,7 @@ export function readHplSection(lines: readonly string[], from: number, to: numbe
       continue;
     }
     // The explanation in the header is indented; result residual lines start at column 0.
-    if (lines[i]!.startsWith("||Ax-b||_oo")) {
+    if (raw.startsWith("||Ax-b||_oo")) {
       const residual = RESIDUAL_LINE.exec(line);
       const last = tests[tests.length - 1];
       if (!residual || !last) throw new ParseError(file, i + 1, "an HPL residual line \"||Ax-b||_oo/(...)= <value> ...... PASSED\" after a result line", lines[i]);
@@ -115,11 +132,12 @@ export function readHplSection(lines: readonly string[], from: number, to: numbe
       throw new ParseError(file, end + 1, "the residual check line of the last HPL test (the output ends early)", lines[end]);
     }
   }
-  return {version, samples: tests.flatMap((test) => testSamples(test, threshold)), meta};
+  const samples: Sample[] = [];
+  for (const test of tests) testSamples(test, threshold, samples);
+  return {version, samples, meta};
 }
 
-function testSamples(test: HplTest, threshold: number | undefined): Sample[] {
-  const base = {suite: "linpack" as const, repetition: 0};
+function testSamples(test: HplTest, threshold: number | undefined, samples: Sample[]): void {
   const values: Array<[string, string, number | undefined]> = [
     ["linpack_gflops", "GFLOPS", test.gflops],
     ["linpack_time", "s", test.time],
@@ -128,13 +146,14 @@ function testSamples(test: HplTest, threshold: number | undefined): Sample[] {
   const note = test.failed
     ? `HPL residual check FAILED: scaled residual ${test.residual ?? "?"}${threshold === undefined ? "" : ` >= ${threshold}`}; reported ${test.gflops} Gflops in ${test.time} s`
     : undefined;
-  return values
-    .filter(([, , value]) => value !== undefined)
-    .map(([metric, unit, value]) =>
+  for (const [metric, unit, value] of values) {
+    if (value === undefined) continue;
+    samples.push(
       test.failed
-        ? {...base, metric, unit, params: {...test.params}, value: Number.NaN, status: "failed" as const, note}
-        : {...base, metric, unit, params: {...test.params}, value: roundSignificant(value!)}
+        ? {suite: "linpack", repetition: 0, metric, unit, params: {...test.params}, value: Number.NaN, status: "failed", note}
+        : {suite: "linpack", repetition: 0, metric, unit, params: {...test.params}, value: roundSignificant(value)}
     );
+  }
 }
 
 /** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */

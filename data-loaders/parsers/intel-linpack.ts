@@ -15,7 +15,7 @@
  */
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {fields, firstSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {fields, firstNonBlank, firstSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "intel-linpack";
 
@@ -62,9 +62,14 @@ export function parseIntelLinpack(text: string, file: string, lines: readonly st
   }
   if (samples.length === 0) throw new ParseError(file, headerIndex + 2, "Intel LINPACK trial rows under the table header", lines[headerIndex + 1]);
   // The summary or "End of tests" closes every complete run; without them the table may be cut short.
-  const closed = lines.slice(i).some((line) => SUMMARY_TITLE.test(line.trim()) || END_OF_TESTS.test(line.trim()));
+  let closed = false;
+  for (let k = i; k < lines.length && !closed; k++) {
+    const first = firstNonBlank(lines[k]!);
+    const lead = first < 0 ? 0 : lines[k]!.charCodeAt(first);
+    if (lead === 80 || lead === 69) closed = SUMMARY_TITLE.test(lines[k]!.trim()) || END_OF_TESTS.test(lines[k]!.trim()); // "P", "E"
+  }
   if (!closed) throw new ParseError(file, Math.min(i + 1, lines.length), 'the "Performance Summary (GFlops)" table (the output ends early)', lines[i]);
-  const residualCheck = lines.find((line) => /^Residual checks (PASSED|FAILED)/.test(line.trim()));
+  const residualCheck = lines.find((line) => line.includes("Residual checks ") && /^Residual checks (PASSED|FAILED)/.test(line.trim()));
   if (residualCheck) meta.residual_checks = residualCheck.trim().split(/\s+/)[2]!;
   return {format: FORMAT, tool: "intel-linpack", toolVersion: meta.version ?? null, samples: numberRepetitions(samples), meta: withoutVersion(meta)};
 }

@@ -15,7 +15,7 @@
  */
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {numberRepetitions, roundSignificant, splitLines} from "./text.ts";
+import {firstNonBlank, numberRepetitions, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "lmbench-summary";
 
@@ -149,6 +149,9 @@ function memLevel(level: string): ColumnSpec {
 /** Tables whose cells are not measurements in the vocabulary (CPU description, cache line size). */
 const IGNORED_TITLES = [/^Basic system parameters/, /^\*Remote\* Communication bandwidths/];
 
+/** First characters of every title in SECTIONS and IGNORED_TITLES. */
+const TITLE_START = "PBC*FM";
+
 const COLUMN_RULE = /^-+(?: +-+)+ *$/;
 const MAKE_NOISE = /^(?:make(?:\[\d+\])?:|cd results && make)/;
 const CELL = /^(\d+\.?\d*|\.\d+)(K)?$/;
@@ -167,6 +170,9 @@ export function parseLmbenchSummary(text: string, file: string, lines: readonly 
   const meta: Record<string, string> = {};
 
   for (let i = bannerIndex + 1; i < lines.length; i++) {
+    // Table titles start with one of a few characters; other lines (rows, blanks) need no regex.
+    const first = firstNonBlank(lines[i]!);
+    if (first < 0 || !TITLE_START.includes(lines[i]![first]!)) continue;
     const title = lines[i]!.trim();
     const section = SECTIONS.find((candidate) => candidate.title.test(title));
     const ignored = IGNORED_TITLES.some((pattern) => pattern.test(title));

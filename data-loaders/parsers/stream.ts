@@ -43,7 +43,11 @@ export function parseStream(text: string, file: string, lines: readonly string[]
     else if (requested && params.threads === undefined) params.threads = Number(requested[1]);
   }
 
-  const validation = lines.slice(headerIndex).find((line) => /^(Solution Validates|Failed Validation)/.test(line.trim()));
+  let validation: string | undefined;
+  for (let k = headerIndex; k < lines.length && validation === undefined; k++) {
+    const line = lines[k]!;
+    if ((line.includes("Solution Validates") || line.includes("Failed Validation")) && /^(Solution Validates|Failed Validation)/.test(line.trim())) validation = line;
+  }
   if (validation) meta.validation = validation.trim();
   const failed = validation !== undefined && validation.trim().startsWith("Failed");
   const samples: Sample[] = [];

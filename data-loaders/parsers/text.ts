@@ -3,7 +3,6 @@
  * All regexes here are anchored and linear (no nested quantifiers) so arbitrary input cannot stall them.
  */
 import {ParseError} from "../errors.ts";
-import {ParamsTrie} from "../params-trie.ts";
 import type {Sample} from "../samples.ts";
 
 /** Lines without their terminators; CRLF and lone CR count as line ends too (Windows tools, pasted logs). */
@@ -156,16 +155,87 @@ function fieldsSlow(line: string): string[] {
  * input gets repetition n. Parsers emit samples in file order and leave repetition at 0.
  */
 export function numberRepetitions(samples: Sample[]): Sample[] {
-  // A trie of Maps over (host, metric, sorted params) instead of a JSON key string per sample.
-  const seen = new ParamsTrie<{count: number}>();
+  // Bucketed by a numeric hash of (host, metric, params), compared exactly within a bucket: no key
+  // string or nested Map per sample. Values compare as they did inside JSON.stringify of [key, value]
+  // pairs: undefined, NaN and ±Infinity are all null, and -0 is 0.
+  const groups = new Map<number, RepetitionGroup | RepetitionGroup[]>();
   for (const sample of samples) {
-    const slot = seen.slot(sample.host ?? "", sample.metric, "", sample.params, newCount);
-    sample.repetition = slot.count++;
+    const hash = sampleHash(sample);
+    const found = groups.get(hash);
+    if (found === undefined) {
+      groups.set(hash, {sample, count: 1});
+      sample.repetition = 0;
+      continue;
+    }
+    const list = Array.isArray(found) ? found : [found];
+    let group = list.find((candidate) => sameMeasurement(candidate.sample, sample));
+    if (group === undefined) {
+      group = {sample, count: 0};
+      list.push(group);
+      if (list.length === 2) groups.set(hash, list);
+    }
+    sample.repetition = group.count++;
   }
   return samples;
 }
 
-const newCount = () => ({count: 0});
+interface RepetitionGroup {
+  sample: Sample;
+  count: number;
+}
+
+const scratch = new Float64Array(1);
+const scratchWords = new Int32Array(scratch.buffer);
+
+/** Short strings (names, metrics) hash every character; long ones a sample of them: collisions only cost a comparison. */
+function stringHash(text: string, seed: number): number {
+  const n = text.length;
+  let hash = seed ^ n;
+  const step = n <= 24 ? 1 : n >> 3;
+  for (let i = 0; i < n; i += step) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return Math.imul(hash ^ text.charCodeAt(n - 1), 0x01000193);
+}
+
+function valueHash(value: unknown): number {
+  if (typeof value === "number" && Number.isFinite(value)) {
+    scratch[0] = value === 0 ? 0 : value; // -0 is 0
+    return Math.imul(scratchWords[0]! ^ Math.imul(scratchWords[1]!, 0x5bd1e995), 0x01000193) ^ 1;
+  }
+  if (typeof value === "string") return stringHash(value, 2);
+  if (typeof value === "boolean") return value ? 3 : 4;
+  return 5; // null, undefined, NaN, ±Infinity
+}
+
+/** Order-independent over params (a sum of per-key hashes), so no sorting is needed. */
+function sampleHash(sample: Sample): number {
+  let hash = stringHash(sample.metric, stringHash(sample.host ?? "", 0x811c9dc5));
+  const params = sample.params;
+  let sum = 0;
+  for (const key in params) {
+    if (!Object.prototype.hasOwnProperty.call(params, key)) continue;
+    sum = (sum + Math.imul(stringHash(key, 7) ^ valueHash(params[key]), 0x9e3779b1)) | 0;
+  }
+  hash = Math.imul(hash ^ sum, 0x01000193);
+  return hash;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const nullA = a === undefined || a === null || (typeof a === "number" && !Number.isFinite(a));
+  const nullB = b === undefined || b === null || (typeof b === "number" && !Number.isFinite(b));
+  return nullA && nullB;
+}
+
+function sameMeasurement(a: Sample, b: Sample): boolean {
+  if (a.metric !== b.metric || (a.host ?? "") !== (b.host ?? "")) return false;
+  const keysA = Object.keys(a.params);
+  const keysB = Object.keys(b.params);
+  if (keysA.length !== keysB.length) return false;
+  for (const key of keysA) {
+    if (!Object.prototype.hasOwnProperty.call(b.params, key) || !sameValue(a.params[key], b.params[key])) return false;
+  }
+  return true;
+}
 
 /** Rounds to a number of significant digits to strip binary noise from unit conversions (e.g. KiB/s → MB/s). */
 export function roundSignificant(value: number, digits = 12): number {

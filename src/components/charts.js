@@ -31,7 +31,7 @@ export function overheadChart(overhead, {width, caption = "Slowdown against nati
   const order = environmentsOf(rows).map((e) => e.label);
   const suites = ["lmbench", "linpack", "iozone", "fio", "stream"].filter((s) => data.some((d) => d.suite === s)).map((s) => SUITE_LABEL[s] ?? s);
   const chart = Plot.plot({
-    width,
+    width: chartWidth(width),
     height: 40 + suites.length * (order.length * 16 + 24),
     marginRight: 70,
     marginLeft: Math.min(260, 8 + 6.5 * Math.max(...order.map((l) => l.length))),
@@ -81,7 +81,7 @@ export function reproductionChart(rows, {width, labels, caption = "Reproduction:
   const lo = Math.min(0.5, ...all) * 0.9;
   const hi = Math.max(2, ...all) * 1.1;
   const chart = Plot.plot({
-    width,
+    width: chartWidth(width),
     height: Math.min(520, width * 0.75),
     x: {type: "log", domain: [lo, hi], label: "paper: guest / native F8 (×) →", grid: true, ticks: LOG_TICKS.filter((t) => t >= lo && t <= hi), tickFormat: (t) => `${t}×`},
     y: {type: "log", domain: [lo, hi], label: "↑ ours: guest / native (×)", grid: true, ticks: LOG_TICKS.filter((t) => t >= lo && t <= hi), tickFormat: (t) => `${t}×`},
@@ -112,7 +112,7 @@ export function linpackSweep(rows, {width, caption = "Figure 1. LINPACK: GFLOPS 
   for (const d of data) d.label = envLabel(d, {multiRun: multi});
   const order = environmentsOf(data).map((e) => e.label);
   const chart = Plot.plot({
-    width,
+    width: chartWidth(width),
     height: 380,
     x: {type: "log", label: "problem size N →", grid: true, tickFormat: "d"},
     y: {label: "↑ GFLOPS (higher is better)", grid: true, zero: true},
@@ -134,7 +134,7 @@ export function peakChart(peaks, {width, paper = [], caption = "LINPACK peak as 
   const rows = data.map((d) => ({...d, label: envLabel(d, {multiRun: multi}), pct: d.ratio * 100, lo: (d.ratio_low ?? d.ratio) * 100, hi: (d.ratio_high ?? d.ratio) * 100}));
   const order = environmentsOf(rows).map((e) => e.label);
   const chart = Plot.plot({
-    width,
+    width: chartWidth(width),
     height: 60 + Math.max(1, order.length) * 22 + paper.length * 10,
     marginLeft: Math.min(260, 8 + 6.5 * Math.max(10, ...order.map((l) => l.length))),
     x: {label: "peak GFLOPS, % of native (higher is better) →", grid: true, domain: [0, Math.max(110, ...rows.map((d) => d.hi + 5))]},
@@ -160,7 +160,7 @@ export function memoryBandwidth(rows, {width, sizeMb, caption = "Figure 2. Memor
   for (const d of data) (d.label = envLabel(d, {multiRun: multi})), (d.op = d.metric === "bw_mem_read" ? "read" : "write");
   const order = environmentsOf(data).map((e) => e.label);
   const chart = Plot.plot({
-    width,
+    width: chartWidth(width),
     height: 50 + order.length * 20,
     marginLeft: Math.min(260, 8 + 6.5 * Math.max(...order.map((l) => l.length))),
     fx: {label: null, domain: ["read", "write"]},
@@ -187,7 +187,7 @@ export function iozoneBars(rows, {width, metric = "file_read", fileKb, recordKb,
   for (const d of data) (d.label = envLabel(d, {multiRun: multi})), (d.case = ioCase(d));
   const order = environmentsOf(data).map((e) => e.label);
   const chart = Plot.plot({
-    width,
+    width: chartWidth(width),
     height: 50 + order.length * 22,
     marginRight: 190,
     marginLeft: Math.min(260, 8 + 6.5 * Math.max(...order.map((l) => l.length))),
@@ -225,7 +225,7 @@ export function iozoneHeatmap(rows, {width, metric = "file_read", measure = "rat
   const titles = envs.map((e, i) => ({col: i % cols, row: Math.floor(i / cols), label: e.label}));
   const rowsN = Math.ceil(envs.length / cols);
   const chart = Plot.plot({
-    width,
+    width: chartWidth(width),
     height: rowsN * (files.length * 22 + 50) + 50,
     marginLeft: 60,
     fx: {axis: null, padding: 0.08},
@@ -242,6 +242,15 @@ export function iozoneHeatmap(rows, {width, metric = "file_read", measure = "rat
     ]
   });
   return figure(caption, chart, {note: measure === "ratio" ? "Blue: faster than native, red: slower. Hover a cell for n, spread and the 95% interval." : "Hover a cell for n, spread and the ratio to native.", name: "iozone-heatmap", count: data.length});
+}
+
+/**
+ * Framework reports width 0 for a cell drawn before layout (and phones are narrow): with the wide
+ * label margins these charts use, that makes negative bar widths, so the chart never goes below
+ * what its margins need and scrolls instead.
+ */
+function chartWidth(width) {
+  return Math.max(Number.isFinite(width) ? width : 640, 560);
 }
 
 export {direction};

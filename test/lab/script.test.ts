@@ -32,19 +32,19 @@ describe("lab script", () => {
     const script = labScript({
       kver,
       xen: false,
-      envs: [env(0, "native"), env(1, "kvm", {paging: "shadow", diskMb: 64, qemuArgv: ["qemu-system-x86_64", "-drive", "file=$DISK,if=virtio"]})]
+      envs: [env(0, "native"), env(1, "kvm", {paging: "shadow", diskMb: 64, diskDevice: "/dev/vdd", qemuArgv: ["qemu-system-x86_64", "-drive", "file=/dev/vdd,if=virtio"]})]
     });
     await execa("sh", ["-n"], {input: script});
     expect(script).toContain(`printf '\\n${CHANNEL_MAGIC} ENV %s 0\\n' 0 >&3`);
     expect(script).toContain(`printf '\\n${CHANNEL_MAGIC} ENVEND %s %s 0\\n' 1 "$rc" >&3`);
     expect(script).toContain("kvm_paging 0"); // shadow paging: npt=0
-    expect(script).toContain('"file=$DISK,if=virtio"');
+    expect(script).toContain("'file=/dev/vdd,if=virtio'");
     expect(script).toContain("timeout -s KILL 100 ");
     expect(script).toContain("LABBYE");
   });
 
   it("runs Xen domUs with xl create -c and destroys them at their deadline", async () => {
-    const script = labScript({kver, xen: true, envs: [env(0, "xen-pv"), env(1, "xen-pvh", {diskMb: 128})]});
+    const script = labScript({kver, xen: true, envs: [env(0, "xen-pv"), env(1, "xen-pvh", {diskMb: 128, diskDevice: "/dev/vdd"})]});
     await execa("sh", ["-n"], {input: script});
     expect(script).toContain("/etc/init.d/xen start");
     expect(script).toContain("xl create -c /tmp/env0.xl < /tmp/env0.in >&3");
@@ -56,6 +56,7 @@ describe("lab script", () => {
     expect(() => labScript({kver, xen: false, envs: [env(0, "xen-pv")]})).toThrow(ConfigError);
     expect(() => labScript({kver, xen: true, envs: [env(0, "native")]})).toThrow(ConfigError);
     expect(() => labScript({kver, xen: false, envs: [env(0, "kvm")]})).toThrow(/QEMU command line/);
+    expect(() => labScript({kver, xen: true, envs: [env(0, "xen-pv", {diskMb: 64})]})).toThrow(/no lab device/);
   });
 
   it("has a valid initramfs /init", async () => {

@@ -5,13 +5,14 @@
  * in a second or two.
  */
 import {chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync} from "node:fs";
+import {execa} from "execa";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
 import {ConfigError, MissingDependencyError} from "../../data-loaders/errors.ts";
 import type {GuestImage} from "../../data-loaders/guest/image.ts";
 import {CHANNEL_MAGIC} from "../../data-loaders/guest/init-script.ts";
-import {XenTarget, detectXen, domuBatchPrelude, parseXlInfo, xlConfig} from "../../data-loaders/targets/xen.ts";
+import {MINIMAL_BLOCK_HOTPLUG, XenTarget, detectXen, domuBatchPrelude, parseXlInfo, xlConfig} from "../../data-loaders/targets/xen.ts";
 import type {StepOutput} from "../../data-loaders/targets/target.ts";
 
 describe("xlConfig", () => {
@@ -43,6 +44,9 @@ describe("xlConfig", () => {
     const pvh = xlConfig({...base, type: "pvh", disk: "/scratch/d.img"});
     expect(pvh).toContain('type = "pvh"');
     expect(pvh).toContain('disk = [ "format=raw, vdev=xvda, access=rw, target=/scratch/d.img" ]');
+    expect(xlConfig({...base, disk: "/dev/vdd", diskScript: "/run/vmmb/block-hotplug.sh"})).toContain(
+      'disk = [ "format=raw, vdev=xvda, access=rw, script=/run/vmmb/block-hotplug.sh, target=/dev/vdd" ]'
+    );
     const hvm = xlConfig({...base, type: "hvm", ramdisk: undefined});
     expect(hvm).toContain('extra = "console=ttyS0 ');
     expect(hvm).toContain('device_model_version = "qemu-xen"');
@@ -64,6 +68,13 @@ describe("xlConfig", () => {
     expect(prelude).toContain("VMMB_DISK_DEV=/dev/xvda");
     expect(prelude).toContain("insmod /lib/modules/k/xen-blkfront.ko");
     expect(domuBatchPrelude("hvm")).toContain("VMMB_CHANNEL=/dev/ttyS0");
+  });
+});
+
+describe("minimal block hotplug", () => {
+  it("is valid sh that only tells blkback the device number", async () => {
+    await execa("sh", ["-n"], {input: MINIMAL_BLOCK_HOTPLUG});
+    expect(MINIMAL_BLOCK_HOTPLUG).toContain('xenstore-write "$XENBUS_PATH/physical-device" "$mm" "$XENBUS_PATH/hotplug-status" connected');
   });
 });
 

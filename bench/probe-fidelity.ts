@@ -1,0 +1,198 @@
+/**
+ * How closely the built-in probes reproduce the real tools on this machine: runs each built-in
+ * probe and the matching reference tool **interleaved** (alternating which goes first, round after
+ * round) and prints, per metric, the median of each, their ratio and both relative standard
+ * deviations over rounds. Targets: Table 1/2 within 0.9–1.1 of LMbench with an RSD no worse;
+ * LINPACK ≥ 0.95 of HPL at the same N, threads and OpenBLAS.
+ *
+ * The tools are not part of vmmbench: point at an installation with environment variables.
+ *   LMBENCH_BIN  directory of LMbench 3 binaries (lat_syscall, lat_proc, hello, lat_sig, lat_pipe, lat_ctx, bw_mem)
+ *   IOZONE       the iozone binary
+ *   XHPL         HPL's xhpl (one MPI process; link it to the OpenBLAS the built-in probe uses)
+ *   HPL_DAT      optional HPL.dat to use instead of the generated one (its Ns must include FIDELITY_N)
+ *   FIDELITY_ROUNDS (default 7), FIDELITY_N (default 2000), FIDELITY_BUDGET_MS (default 50)
+ * A tool that is not given is skipped (its metrics are not compared).
+ *
+ * It also times one full built-in pass of the `quick` plan (Table 1, Table 2, memory, a small
+ * IOzone sweep, LINPACK up to N=2000): target under 2 minutes on 2 cores.
+ *
+ * Usage: LMBENCH_BIN=… IOZONE=… XHPL=… npx tsx bench/probe-fidelity.ts [--skip-pass]
+ */
+import {spawnSync} from "node:child_process";
+import {readFileSync} from "node:fs";
+import {join} from "node:path";
+import {REFERENCE_RUNNER, writeReferenceRunner, type ReferenceTools} from "../data-loaders/campaign/reference.ts";
+import {stepTemplates, type StepTemplate} from "../data-loaders/campaign/steps.ts";
+import {loadPlan} from "../data-loaders/plan/load.ts";
+import {validatePlan} from "../data-loaders/plan/validate.ts";
+import {buildProbesDetailed} from "../data-loaders/probes/build.ts";
+import {parseProbeOutput} from "../data-loaders/probes/parse-output.ts";
+import type {Sample} from "../data-loaders/samples.ts";
+
+const ROUNDS = Number(process.env.FIDELITY_ROUNDS ?? 7);
+const N = Number(process.env.FIDELITY_N ?? 2000);
+const BUDGET_MS = Number(process.env.FIDELITY_BUDGET_MS ?? 50);
+
+const TABLE1 = ["lat_syscall", "lat_stat", "lat_fstat", "lat_open_close", "lat_fork", "lat_exec", "lat_sh", "lat_sig_handler", "lat_pipe"];
+
+/** What each comparison covers: one built-in step set and its reference step set. */
+interface Part {
+  name: string;
+  builtin: StepTemplate[];
+  reference: StepTemplate[];
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function rsd(values: number[]): number {
+  if (values.length < 2) return NaN;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
+  return Math.sqrt(variance) / mean;
+}
+
+function key(sample: Sample): string {
+  const params = Object.keys(sample.params).sort().map((k) => `${k}=${sample.params[k]}`).join(",");
+  return `${sample.metric}${params ? `{${params}}` : ""}`;
+}
+
+/** Per invocation: the median of its repetitions per metric (what LMbench itself would print for them). */
+function perInvocation(samples: Sample[]): Map<string, number> {
+  const groups = new Map<string, number[]>();
+  for (const s of samples) {
+    if (s.status === "failed" || !Number.isFinite(s.value)) continue;
+    if (!groups.has(key(s))) groups.set(key(s), []);
+    groups.get(key(s))!.push(s.value);
+  }
+  return new Map([...groups].map(([k, v]) => [k, median(v)]));
+}
+
+function run(template: StepTemplate, binaries: Record<string, string>): {samples: Sample[]; ms: number; problem?: string} {
+  const bin = binaries[template.probe]!;
+  const started = performance.now();
+  const r = spawnSync(bin, template.args, {encoding: "utf8", timeout: 600_000, maxBuffer: 256 << 20});
+  const ms = performance.now() - started;
+  try {
+    const samples = template.parse ? template.parse(r.stdout ?? "", template.name).samples : parseProbeOutput(r.stdout ?? "", template.name).samples;
+    return {samples, ms, problem: r.status === 0 ? undefined : `exit ${r.status ?? r.signal}: ${(r.stderr ?? "").trim().split("\n").slice(-2).join(" | ")}`};
+  } catch (error) {
+    return {samples: [], ms, problem: `${(error as Error).message} (exit ${r.status ?? r.signal}; ${(r.stderr ?? "").trim().split("\n").slice(-2).join(" | ")})`};
+  }
+}
+
+/** HPL_DAT replaces the generated HPL.dat in the runner's arguments. */
+function withHplDat(template: StepTemplate, text: string): StepTemplate {
+  const args = [...template.args];
+  const at = args.findIndex((a, i) => a === "--file" && args[i + 1] === "HPL.dat");
+  if (at >= 0) args[at + 2] = text;
+  return {...template, args};
+}
+
+async function main(): Promise<void> {
+  const build = await buildProbesDetailed({log: (m) => console.error(m)});
+  const binaries: Record<string, string> = {...(build.binaries as Record<string, string>), [REFERENCE_RUNNER]: writeReferenceRunner()};
+  const blas = spawnSync(binaries["vmmbench-linpack"] ?? "/bin/false", ["--n", "100"], {encoding: "utf8"}).stdout?.split("\n")[0] ?? "";
+  console.log(`# probe fidelity: ${ROUNDS} interleaved rounds, budget ${BUDGET_MS} ms, LINPACK N=${N} (built-in BLAS: ${/"blas":"([^"]*)"/.exec(blas)?.[1] ?? "?"})`);
+
+  const lmDir = process.env.LMBENCH_BIN;
+  const tools: ReferenceTools = {lmbench: {}};
+  if (lmDir) for (const b of ["lat_syscall", "lat_proc", "hello", "lat_sig", "lat_pipe", "lat_ctx", "bw_mem"]) tools.lmbench[b] = join(lmDir, b);
+  if (process.env.IOZONE) tools.iozone = process.env.IOZONE;
+  if (process.env.XHPL) tools.linpack = {kind: "hpl", path: process.env.XHPL};
+
+  const plan = validatePlan({
+    name: "fidelity",
+    environments: [{target: "local"}],
+    suites: {
+      lmbench: {table1: TABLE1, budget_ms: BUDGET_MS, reps: 5, mem_size_mb: [64]},
+      iozone: {file_kb: [65536], record_kb: [64], fsync: true, reps: 1},
+      linpack: {n: [N], threads: 1, reps: 1}
+    }
+  });
+  const builtin = stepTemplates(plan.suites);
+  const reference = stepTemplates(plan.suites, tools).filter((t) => t.provenance?.engine === "reference");
+  const byPrefix = (list: StepTemplate[], test: (name: string) => boolean) => list.filter((t) => test(t.name));
+  const parts: Part[] = [];
+  if (lmDir) {
+    parts.push({name: "Table 1", builtin: byPrefix(builtin, (n) => n === "lmbench-table1"), reference: byPrefix(reference, (n) => /^lmbench-lat_/.test(n))});
+    parts.push({name: "Table 2", builtin: byPrefix(builtin, (n) => n === "lmbench-ctx"), reference: byPrefix(reference, (n) => /^lmbench-ctx-/.test(n))});
+    parts.push({
+      name: "memory",
+      // Only read and write bandwidth are compared (the paper's Fig. 2).
+      builtin: byPrefix(builtin, (n) => n === "lmbench-mem").map((t) => ({...t, args: ["--metrics", "bw_mem_read,bw_mem_write", ...t.args]})),
+      reference: byPrefix(reference, (n) => /^lmbench-bw_mem-(rd|wr)-/.test(n))
+    });
+  }
+  if (tools.iozone) parts.push({name: "IOzone", builtin: byPrefix(builtin, (n) => n === "iozone"), reference: byPrefix(reference, (n) => n.startsWith("iozone-"))});
+  if (tools.linpack) {
+    const hplDat = process.env.HPL_DAT ? readFileSync(process.env.HPL_DAT, "utf8") : undefined;
+    parts.push({
+      name: "LINPACK",
+      builtin: byPrefix(builtin, (n) => n === "linpack"),
+      reference: byPrefix(reference, (n) => n.startsWith("linpack-")).map((t) => (hplDat ? withHplDat(t, hplDat) : t))
+    });
+  }
+  if (parts.length === 0) console.log("no reference tool given (LMBENCH_BIN, IOZONE, XHPL): nothing to compare");
+
+  const series = new Map<string, {builtin: number[]; reference: number[]}>();
+  const add = (side: "builtin" | "reference", values: Map<string, number>) => {
+    for (const [k, v] of values) {
+      if (!series.has(k)) series.set(k, {builtin: [], reference: []});
+      series.get(k)![side].push(v);
+    }
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const part of parts) {
+      const order: Array<"builtin" | "reference"> = round % 2 === 0 ? ["builtin", "reference"] : ["reference", "builtin"];
+      for (const side of order) {
+        for (const template of part[side]) {
+          const result = run(template, binaries);
+          if (result.problem) console.error(`round ${round} ${side} ${template.name}: ${result.problem}`);
+          add(side, perInvocation(result.samples));
+        }
+      }
+    }
+    console.error(`round ${round + 1}/${ROUNDS} done`);
+  }
+
+  const rows = [...series].filter(([k, s]) => s.builtin.length && s.reference.length && !/^linpack_(time|residual)/.test(k));
+  const fmt = (x: number) => (Math.abs(x) >= 1000 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(2) : x.toPrecision(4));
+  const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "-");
+  // The ratio of the best rounds is printed too: on a shared machine the minimum is the least
+  // disturbed estimate of what an operation costs, the median what a typical run sees.
+  console.log(`| metric | built-in median | reference median | ratio | ratio of minima | RSD built-in | RSD reference | target |`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---|`);
+  for (const [k, s] of rows) {
+    const b = median(s.builtin);
+    const r = median(s.reference);
+    const ratio = b / r;
+    const linpack = k.startsWith("linpack_gflops");
+    const iozone = k.startsWith("file_");
+    const ok = linpack ? ratio >= 0.95 : iozone ? ratio >= 0.9 && ratio <= 1.1 : ratio >= 0.9 && ratio <= 1.1 && rsd(s.builtin) <= Math.max(rsd(s.reference), 0.02);
+    const target = linpack ? "≥ 0.95" : "0.9–1.1, RSD ≤ ref";
+    const best = (v: number[]) => (k.startsWith("lat_") ? Math.min(...v) : Math.max(...v));
+    console.log(`| ${k} | ${fmt(b)} | ${fmt(r)} | ${ratio.toFixed(3)} | ${(best(s.builtin) / best(s.reference)).toFixed(3)} | ${pct(rsd(s.builtin))} | ${pct(rsd(s.reference))} | ${target} ${ok ? "ok" : "MISS"} |`);
+  }
+
+  if (!process.argv.includes("--skip-pass")) {
+    // One full built-in pass of the quick plan, every step in sequence, as `vmmbench run` would.
+    const quick = loadPlan("quick");
+    const started = performance.now();
+    const times: string[] = [];
+    for (const template of stepTemplates(quick.suites)) {
+      if (!binaries[template.probe]) continue;
+      const result = run(template, binaries);
+      times.push(`${template.name} ${(result.ms / 1000).toFixed(1)} s${result.problem ? ` (${result.problem})` : ""}`);
+    }
+    console.log(`\nfull built-in quick pass: ${((performance.now() - started) / 1000).toFixed(1)} s (target < 120 s): ${times.join(", ")}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
