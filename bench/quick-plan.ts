@@ -25,7 +25,7 @@ for (let r = 0; r < runs; r++) {
     walls.push(wall);
     const store = await Store.open(db);
     const rows = await store.query(
-      `SELECT environment, count(*) AS steps, sum(duration_ms) / 1000 AS in_steps_s, count(*) FILTER (WHERE status = 'failed') AS failed
+      `SELECT environment, count(*) AS steps, sum(duration_ms) / 1000 AS in_steps_s, count(*) FILTER (WHERE steps.status = 'failed') AS failed
        FROM steps JOIN runs USING (run_id) WHERE source = 'run' GROUP BY ALL ORDER BY 1`
     );
     store.close();
