@@ -35,11 +35,10 @@ const BUDGET_MS = Number(process.env.FIDELITY_BUDGET_MS ?? 50);
 
 const TABLE1 = ["lat_syscall", "lat_stat", "lat_fstat", "lat_open_close", "lat_fork", "lat_exec", "lat_sh", "lat_sig_handler", "lat_pipe"];
 
-/** What each comparison covers: one built-in step set and its reference step set. */
-interface Part {
-  name: string;
-  builtin: StepTemplate[];
-  reference: StepTemplate[];
+/** One reference step and the built-in step narrowed to the same measurements. */
+interface Pair {
+  builtin: StepTemplate;
+  reference: StepTemplate;
 }
 
 function median(values: number[]): number {
@@ -115,44 +114,51 @@ async function main(): Promise<void> {
   });
   const builtin = stepTemplates(plan.suites);
   const reference = stepTemplates(plan.suites, tools).filter((t) => t.provenance?.engine === "reference");
-  const byPrefix = (list: StepTemplate[], test: (name: string) => boolean) => list.filter((t) => test(t.name));
-  const parts: Part[] = [];
-  if (lmDir) {
-    parts.push({name: "Table 1", builtin: byPrefix(builtin, (n) => n === "lmbench-table1"), reference: byPrefix(reference, (n) => /^lmbench-lat_/.test(n))});
-    parts.push({name: "Table 2", builtin: byPrefix(builtin, (n) => n === "lmbench-ctx"), reference: byPrefix(reference, (n) => /^lmbench-ctx-/.test(n))});
-    parts.push({
-      name: "memory",
-      // Only read and write bandwidth are compared (the paper's Fig. 2).
-      builtin: byPrefix(builtin, (n) => n === "lmbench-mem").map((t) => ({...t, args: ["--metrics", "bw_mem_read,bw_mem_write", ...t.args]})),
-      reference: byPrefix(reference, (n) => /^lmbench-bw_mem-(rd|wr)-/.test(n))
-    });
-  }
-  if (tools.iozone) parts.push({name: "IOzone", builtin: byPrefix(builtin, (n) => n === "iozone"), reference: byPrefix(reference, (n) => n.startsWith("iozone-"))});
-  if (tools.linpack) {
-    const hplDat = process.env.HPL_DAT ? readFileSync(process.env.HPL_DAT, "utf8") : undefined;
-    parts.push({
-      name: "LINPACK",
-      builtin: byPrefix(builtin, (n) => n === "linpack"),
-      reference: byPrefix(reference, (n) => n.startsWith("linpack-")).map((t) => (hplDat ? withHplDat(t, hplDat) : t))
-    });
-  }
-  if (parts.length === 0) console.log("no reference tool given (LMBENCH_BIN, IOZONE, XHPL): nothing to compare");
-
-  const series = new Map<string, {builtin: number[]; reference: number[]}>();
-  const add = (side: "builtin" | "reference", values: Map<string, number>) => {
-    for (const [k, v] of values) {
-      if (!series.has(k)) series.set(k, {builtin: [], reference: []});
-      series.get(k)![side].push(v);
-    }
+  const named = (name: string) => builtin.find((t) => t.name === name);
+  /** A built-in step narrowed to what one reference step measures, so the two run back to back. */
+  const narrow = (template: StepTemplate | undefined, option: string, value: string): StepTemplate | undefined => {
+    if (!template) return undefined;
+    const args = [...template.args];
+    const at = args.indexOf(option);
+    if (at >= 0) args[at + 1] = value;
+    else args.unshift(option, value);
+    return {...template, args};
   };
+  const pairs: Pair[] = [];
+  const hplDat = process.env.HPL_DAT ? readFileSync(process.env.HPL_DAT, "utf8") : undefined;
+  for (const ref of reference) {
+    const lat = /^lmbench-(lat_\w+)$/.exec(ref.name);
+    const ctx = /^lmbench-ctx-(\d+)k$/.exec(ref.name);
+    const mem = /^lmbench-bw_mem-(rd|wr)-/.exec(ref.name);
+    let b: StepTemplate | undefined;
+    if (lat) b = narrow(named("lmbench-table1"), "--metrics", lat[1]!);
+    else if (ctx) b = narrow(named("lmbench-ctx"), "--cells", plan.suites.lmbench!.ctx.filter(([, kb]) => kb === Number(ctx[1])).map(([p, kb]) => `${p}:${kb}`).join(","));
+    else if (mem) b = narrow(named("lmbench-mem"), "--metrics", mem[1] === "rd" ? "bw_mem_read" : "bw_mem_write");
+    else if (ref.name.startsWith("iozone-")) b = named("iozone");
+    else if (ref.name.startsWith("linpack-")) b = named("linpack");
+    if (b) pairs.push({builtin: b, reference: hplDat && ref.name.startsWith("linpack-") ? withHplDat(ref, hplDat) : ref});
+  }
+  if (pairs.length === 0) console.log("no reference tool given (LMBENCH_BIN, IOZONE, XHPL): nothing to compare");
+
+  // Each pair runs back to back, the order alternating by round, so both see the same load; the
+  // ratio is taken per round (paired) as well as between the two medians.
+  const series = new Map<string, {builtin: number[]; reference: number[]; paired: number[]}>();
   for (let round = 0; round < ROUNDS; round++) {
-    for (const part of parts) {
-      const order: Array<"builtin" | "reference"> = round % 2 === 0 ? ["builtin", "reference"] : ["reference", "builtin"];
-      for (const side of order) {
-        for (const template of part[side]) {
-          const result = run(template, binaries);
-          if (result.problem) console.error(`round ${round} ${side} ${template.name}: ${result.problem}`);
-          add(side, perInvocation(result.samples));
+    for (const pair of pairs) {
+      const got: Record<string, Map<string, number>> = {};
+      for (const side of round % 2 === 0 ? (["builtin", "reference"] as const) : (["reference", "builtin"] as const)) {
+        const result = run(pair[side], binaries);
+        if (result.problem) console.error(`round ${round} ${side} ${pair[side].name}: ${result.problem}`);
+        got[side] = perInvocation(result.samples);
+      }
+      for (const [k, r] of got.reference!) {
+        const b = got.builtin!.get(k);
+        if (!series.has(k)) series.set(k, {builtin: [], reference: [], paired: []});
+        const entry = series.get(k)!;
+        entry.reference.push(r);
+        if (b !== undefined) {
+          entry.builtin.push(b);
+          entry.paired.push(b / r);
         }
       }
     }
@@ -162,20 +168,17 @@ async function main(): Promise<void> {
   const rows = [...series].filter(([k, s]) => s.builtin.length && s.reference.length && !/^linpack_(time|residual)/.test(k));
   const fmt = (x: number) => (Math.abs(x) >= 1000 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(2) : x.toPrecision(4));
   const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "-");
-  // The ratio of the best rounds is printed too: on a shared machine the minimum is the least
-  // disturbed estimate of what an operation costs, the median what a typical run sees.
-  console.log(`| metric | built-in median | reference median | ratio | ratio of minima | RSD built-in | RSD reference | target |`);
+  console.log(`| metric | built-in median | reference median | ratio of medians | paired ratio (median) | RSD built-in | RSD reference | target |`);
   console.log(`|---|---:|---:|---:|---:|---:|---:|---|`);
   for (const [k, s] of rows) {
     const b = median(s.builtin);
     const r = median(s.reference);
-    const ratio = b / r;
+    const paired = median(s.paired);
     const linpack = k.startsWith("linpack_gflops");
-    const iozone = k.startsWith("file_");
-    const ok = linpack ? ratio >= 0.95 : iozone ? ratio >= 0.9 && ratio <= 1.1 : ratio >= 0.9 && ratio <= 1.1 && rsd(s.builtin) <= Math.max(rsd(s.reference), 0.02);
+    const inRange = linpack ? paired >= 0.95 : paired >= 0.9 && paired <= 1.1;
+    const rsdOk = linpack || rsd(s.builtin) <= rsd(s.reference) * 1.1 + 0.01;
     const target = linpack ? "≥ 0.95" : "0.9–1.1, RSD ≤ ref";
-    const best = (v: number[]) => (k.startsWith("lat_") ? Math.min(...v) : Math.max(...v));
-    console.log(`| ${k} | ${fmt(b)} | ${fmt(r)} | ${ratio.toFixed(3)} | ${(best(s.builtin) / best(s.reference)).toFixed(3)} | ${pct(rsd(s.builtin))} | ${pct(rsd(s.reference))} | ${target} ${ok ? "ok" : "MISS"} |`);
+    console.log(`| ${k} | ${fmt(b)} | ${fmt(r)} | ${(b / r).toFixed(3)} | ${paired.toFixed(3)} | ${pct(rsd(s.builtin))} | ${pct(rsd(s.reference))} | ${target} ${inRange && rsdOk ? "ok" : "MISS"} |`);
   }
 
   if (!process.argv.includes("--skip-pass")) {

@@ -21,7 +21,8 @@ export interface CampaignOptions {
   plan?: Plan;
   /** Continue the newest unfinished campaign (or this run id) instead of starting one. */
   resume?: boolean | string;
-  openTarget: (spec: EnvironmentSpec) => Promise<Target>;
+  /** Opens an environment; `peers` are all of the plan's environments (a nested lab boots once for all of its own). */
+  openTarget: (spec: EnvironmentSpec, peers: readonly EnvironmentSpec[]) => Promise<Target>;
   parseOutput: ProbeOutputParser;
   progress: Progress;
   /** Probes that could not be built, with the reason: their steps are recorded as failed, the rest go on. */
@@ -91,7 +92,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
         }
         let target: Target;
         try {
-          target = await targetFor(spec, targets, options);
+          target = await targetFor(spec, targets, options, plan.environments);
           await runRound(options, runId, spec.label, round, pending, target, tracker, summary, plan.stepTimeoutS);
         } catch (error) {
           // An environment that cannot start (QEMU missing, SSH host refusing) is recorded as failed steps; the others go on.
@@ -115,7 +116,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
       if (fingerprinted.has(spec.label) || broken.has(spec.label)) continue;
       // Resumed with nothing left to run here: make sure the environment's row exists.
       const known = await store.query(`SELECT 1 FROM environments WHERE run_id = $1 AND environment = $2`, [runId, spec.label]);
-      if (known.length === 0) await store.recordEnvironment(runId, {...(await (await targetFor(spec, targets, options)).fingerprint()), environment: spec.label});
+      if (known.length === 0) await store.recordEnvironment(runId, {...(await (await targetFor(spec, targets, options, plan.environments)).fingerprint()), environment: spec.label});
     }
     for (const [label, message] of broken) await store.recordEnvironment(runId, unrunnableFingerprint(spec(plan, label), message));
     await store.finishRun(runId, "complete");
@@ -154,10 +155,10 @@ async function replayFinishedRounds(store: Store, runId: string, tracker: StopRu
 }
 
 /** Opens each environment once per campaign. */
-async function targetFor(spec: EnvironmentSpec, targets: Map<string, Target>, options: CampaignOptions): Promise<Target> {
+async function targetFor(spec: EnvironmentSpec, targets: Map<string, Target>, options: CampaignOptions, peers: readonly EnvironmentSpec[]): Promise<Target> {
   let target = targets.get(spec.label);
   if (!target) {
-    target = await options.openTarget(spec);
+    target = await options.openTarget(spec, peers);
     targets.set(spec.label, target);
   }
   return target;

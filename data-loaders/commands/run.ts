@@ -36,7 +36,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
       store,
       plan,
       resume: opts.resume,
-      openTarget: (spec) => openTarget(spec, probes),
+      openTarget: (spec, peers) => openTarget(spec, probes, peers),
       parseOutput: probeSamples,
       progress: createProgress(),
       unavailable: Object.fromEntries(Object.entries(build.unavailable).map(([name, why]) => [name, why?.message ?? "not built"])),

@@ -76,9 +76,11 @@ const LAB_SUITES = {
  * the host has it (KVM: qemu target with accel kvm; Xen: xen target from dom0), else the nested
  * lab's (docs/lab.md), whose KVM uses shadow paging as KVM-60 did (no EPT/NPT in 2008); the lab's
  * bare machine is the baseline of lab environments. Expected wall time on a 2-core machine without
- * VT-x/SVM (all lab): one-time lab root build 3–8 min, then about 25–40 min per round (two lab
- * boots, ~1 min of booting each; the rest is measuring under emulation), 3 rounds ≈ 1.5–2 h
- * (bench/lab.ts measures it).
+ * VT-x/SVM (all lab): the one-time lab root build (~3 min with Debian's mirror), then ~4.7 min per
+ * round — two lab boots, 40% of it booting (bench/lab.ts) — so 15 min for the preset's minimum of
+ * 3 rounds and 25 min for its maximum of 5 (the stop rule's 5% RSD is rarely met under emulation).
+ * Until the campaign hands openTarget the plan's environments, round 0 boots once per lab
+ * environment (5 boots instead of 2): add ~3 min.
  */
 export function paperPreset(host: HostVirt = detectHostVirt()): unknown {
   const environments: unknown[] = [];
