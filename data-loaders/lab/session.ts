@@ -32,7 +32,7 @@ import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {cacheRoot, sha256} from "../guest/paths.ts";
 import type {Step, StepOutput} from "../targets/target.ts";
 import {MINIMAL_BLOCK_HOTPLUG, domuBatchPrelude, parseXlInfo, xlConfig} from "../targets/xen.ts";
-import {StepAssembler, parseKeyValues, type GuestFacts} from "./frames.ts";
+import {StepAssembler, parseKeyValues, type GuestFacts} from "../guest/frames.ts";
 import {LAB_RUN_DIR, bootArchive, concatArchives} from "./initrd.ts";
 import {buildLabRoot, type LabRoot} from "./root.ts";
 import {GUEST_DIR, domainName, labScript, type InnerKind, type Paging, type ScriptEnv} from "./script.ts";

@@ -16,9 +16,10 @@
  * Every boot keeps `console.log`, `channel.bin` and `qemu.args` in `<cache>/qemu-runs/<dir>/`.
  */
 
+import {parseHello, stepOutput} from "../guest/frames.ts";
 import {existsSync} from "node:fs";
 import {mkdir, mkdtemp, readFile, readdir, rm, stat, truncate, writeFile} from "node:fs/promises";
-import {hostname, constants as osConstants} from "node:os";
+import {hostname} from "node:os";
 import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
@@ -395,53 +396,6 @@ export class QemuTarget implements Target {
     await writeFile(join(runDir, "qemu.args"), `${launchLine(this.#qemu, args)}\n`);
     return {runDir, args};
   }
-}
-
-function stepOutput(step: Step, rc: number, timedOut: boolean, start: number, end: number, entry?: {stdout: Buffer; stderr: Buffer}): StepOutput {
-  let exitCode: number | null = Number.isFinite(rc) ? rc : null;
-  let signal: string | null = null;
-  if (timedOut) {
-    exitCode = null;
-    signal = "SIGKILL";
-  } else if (exitCode !== null && exitCode > 128 && exitCode <= 128 + 64) {
-    // The guest shell reports death by signal N as 128+N.
-    signal = signalName(exitCode - 128);
-    exitCode = null;
-  }
-  const durationMs = Number.isFinite(start) && Number.isFinite(end) ? Math.max(0, Math.round((end - start) * 1000)) : 0;
-  return {
-    id: step.id,
-    stdout: entry?.stdout.toString("utf8") ?? "",
-    stderr: entry?.stderr.toString("utf8") ?? "",
-    exitCode,
-    signal,
-    timedOut,
-    durationMs
-  };
-}
-
-function signalName(number: number): string {
-  const found = Object.entries(osConstants.signals).find(([, value]) => value === number);
-  return found ? found[0] : `SIG${number}`;
-}
-
-function parseHello(text: string): Partial<GuestInfo> {
-  const facts = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const at = line.indexOf("=");
-    if (at > 0) facts.set(line.slice(0, at), line.slice(at + 1).trim());
-  }
-  const number = (key: string) => {
-    const value = Number(facts.get(key));
-    return facts.has(key) && Number.isFinite(value) ? value : null;
-  };
-  return {
-    kernel: facts.get("kernel") ?? "",
-    cpu: facts.get("cpu") ?? "",
-    nproc: number("nproc"),
-    memtotalKb: number("memtotal_kb"),
-    cmdline: facts.get("cmdline") ?? ""
-  };
 }
 
 function validateBatch(steps: Step[], image: GuestImage): void {

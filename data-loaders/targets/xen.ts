@@ -27,7 +27,7 @@ import {buildImage, type GuestImage} from "../guest/image.ts";
 import {batchScript} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {cacheRoot} from "../guest/paths.ts";
-import {StepAssembler, type GuestFacts} from "../lab/frames.ts";
+import {StepAssembler, type GuestFacts} from "../guest/frames.ts";
 import type {Fingerprint, Step, StepOutput, Target} from "./target.ts";
 
 export type XenDomainType = "pv" | "pvh" | "hvm";

@@ -6,7 +6,7 @@
 
 import {constants as osConstants} from "node:os";
 import {performance} from "node:perf_hooks";
-import type {Frame} from "../guest/channel.ts";
+import type {Frame} from "./channel.ts";
 import type {Step, StepOutput} from "../targets/target.ts";
 
 export interface GuestFacts {
