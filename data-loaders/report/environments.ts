@@ -7,13 +7,19 @@ export async function loadEnvironments(dbPath = databasePath()): Promise<Record<
   const store = await Store.open(dbPath);
   try {
     await ensureReference(store);
-    return await store.query(`
+    const rows = await store.query(`
       WITH counts AS (SELECT run_id, environment, count(*) AS samples FROM results GROUP BY ALL)
-      SELECT r.source, r.run_id, r.started_at, r.status, e.* EXCLUDE (run_id, extra, launch),
+      SELECT r.source, r.run_id, r.started_at, r.status, e.* EXCLUDE (run_id, launch),
              coalesce(c.samples, 0) AS samples
       FROM environments e JOIN runs r USING (run_id)
       LEFT JOIN counts c ON c.run_id = e.run_id AND c.environment = e.environment
       ORDER BY CASE r.source WHEN 'reference' THEN 0 WHEN 'run' THEN 1 ELSE 2 END, r.started_at DESC, e.environment`);
+    // Of the fingerprint's free-form extras, the report shows what changes how a ratio reads:
+    // measured inside an emulator (the nested lab), and KVM's paging mode (KVM-60 had no EPT).
+    return rows.map(({extra, ...row}) => {
+      const facts = JSON.parse(String(extra ?? "{}")) as Record<string, string>;
+      return {...row, nested_under: facts.nested_under ?? null, paging: facts.paging ?? null};
+    });
   } finally {
     store.close();
   }
