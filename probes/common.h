@@ -185,6 +185,19 @@ static int vmmb_opt(int argc, char **argv, int *i, const char *name, const char 
 
 static int vmmb_flag(const char *arg, const char *name) { return strcmp(arg, name) == 0; }
 
+/* --help/-h (usage on stderr, exit 0) and --dry-run, which every probe takes: 1 when argv[i] was one. */
+static int vmmb_common_flag(const char *arg) {
+  if (vmmb_flag(arg, "--help") || vmmb_flag(arg, "-h")) {
+    fputs(vmmb_usage, stderr);
+    exit(0);
+  }
+  if (vmmb_flag(arg, "--dry-run")) {
+    vmmb_dry_run = 1;
+    return 1;
+  }
+  return 0;
+}
+
 static long long vmmb_parse_int(const char *opt, const char *s, long long lo, long long hi) {
   char *end;
   errno = 0;

@@ -172,11 +172,8 @@ int main(int argc, char **argv) {
 
   for (int i = 1; i < argc; i++) {
     const char *v;
-    if (vmmb_flag(argv[i], "--help") || vmmb_flag(argv[i], "-h")) {
-      fputs(USAGE, stderr);
-      return 0;
-    } else if (vmmb_flag(argv[i], "--dry-run")) {
-      vmmb_dry_run = 1;
+    if (vmmb_common_flag(argv[i])) {
+      continue;
     } else if (vmmb_flag(argv[i], "--sweep")) {
       sweep = 1;
     } else if (vmmb_opt(argc, argv, &i, "--n", &v)) {

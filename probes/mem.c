@@ -133,11 +133,8 @@ int main(int argc, char **argv) {
 
   for (int i = 1; i < argc; i++) {
     const char *v;
-    if (vmmb_flag(argv[i], "--help") || vmmb_flag(argv[i], "-h")) {
-      fputs(USAGE, stderr);
-      return 0;
-    } else if (vmmb_flag(argv[i], "--dry-run")) {
-      vmmb_dry_run = 1;
+    if (vmmb_common_flag(argv[i])) {
+      continue;
     } else if (vmmb_opt(argc, argv, &i, "--metrics", &v)) {
       char *s = strdup(v), *items[16];
       int k = vmmb_split("--metrics", s, items, 16);

@@ -1,15 +1,13 @@
 import {ConfigError} from "../errors.ts";
+import {TABLE1_METRICS, TABLE2_CELLS} from "../probes/catalog.ts";
 import type {EnvironmentSpec, IozoneOptions, LinpackOptions, LmbenchOptions, Plan, StopRule, ToolPaths} from "./types.ts";
 
 /** Says where a path of keys sits in the source (file:line), so errors point at the text a user wrote. */
 export type Locate = (path: readonly (string | number)[]) => string;
 
-const TABLE1 = [
-  "lat_syscall", "lat_read", "lat_write", "lat_stat", "lat_fstat", "lat_open_close",
-  "lat_fork", "lat_exec", "lat_sh", "lat_sig_install", "lat_sig_handler", "lat_pipe"
-];
-/** The paper's Table 2 cells. */
-export const PAPER_CTX_CELLS: Array<[number, number]> = [[2, 0], [2, 16], [2, 64], [8, 16], [8, 64], [16, 16], [16, 64]];
+const TABLE1: readonly string[] = TABLE1_METRICS;
+/** The paper's Table 2 cells as [procs, size_kb]. */
+const PAPER_CTX_CELLS = TABLE2_CELLS.map((cell) => cell.split(":").map(Number) as [number, number]);
 
 type Obj = Record<string, unknown>;
 
@@ -196,7 +194,7 @@ class Validator {
 
   lmbench(x: unknown, path: (string | number)[]): LmbenchOptions {
     const o = this.object(x, path, ["table1", "ctx", "mem_size_mb", "budget_ms", "reps"]);
-    const table1 = o.table1 === undefined ? TABLE1 : this.array(o.table1, [...path, "table1"]).map((m, i) =>
+    const table1 = o.table1 === undefined ? [...TABLE1] : this.array(o.table1, [...path, "table1"]).map((m, i) =>
       this.oneOf(m, [...path, "table1", i], TABLE1)
     );
     const ctx = o.ctx === undefined ? PAPER_CTX_CELLS : this.array(o.ctx, [...path, "ctx"]).map((cell, i) => this.ctxCell(cell, [...path, "ctx", i]));

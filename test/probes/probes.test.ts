@@ -9,7 +9,7 @@ import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {MissingDependencyError} from "../../data-loaders/errors.ts";
 import {buildProbesDetailed, elfHasInterpreter, PROBE_NAMES, pruneProbeCache, type ProbeBuild, type ProbeName} from "../../data-loaders/probes/build.ts";
-import {PROBE_CATALOG, planSteps, TABLE1_METRICS} from "../../data-loaders/probes/catalog.ts";
+import {PROBE_CATALOG, TABLE1_METRICS} from "../../data-loaders/probes/catalog.ts";
 import {parseProbeOutput, type ProbeOutput} from "../../data-loaders/probes/parse-output.ts";
 import {ROOT} from "../helpers/shared.ts";
 
@@ -306,16 +306,7 @@ describe("arguments", () => {
     expect(r.stderr).toMatch(message);
   });
 
-  it("every probe accepts its quick and full catalog arguments (--dry-run)", async () => {
-    for (const plan of ["quick", "full"] as const) {
-      for (const step of planSteps(plan, {dir: scratch})) {
-        if (!build.binaries[step.probe as ProbeName]) continue;
-        const r = await run(step.probe as ProbeName, [...step.args, "--dry-run"]);
-        expect(r.code, `${step.id}: ${r.stderr}`).toBe(0);
-        expect(r.out.info?.probe).toBe(step.probe);
-        expect(r.out.samples).toEqual([]);
-      }
-    }
+  it("catalogues every probe it builds", () => {
     expect(Object.keys(PROBE_CATALOG).sort()).toEqual([...PROBE_NAMES].sort());
   });
 });
