@@ -30,8 +30,8 @@ export const METHOD = {
   baseline: "the native environment (hypervisor none) of the same run"
 };
 
-/** One cell of the report: a metric in one environment of one run, with its spread and overhead. */
-export interface SummaryRow {
+/** Which environment of which run a report row speaks of, with the dimensions the filters use. */
+export interface EnvironmentKey {
   source: string;
   run_id: string;
   environment: string;
@@ -40,6 +40,10 @@ export interface SummaryRow {
   guest_os: string | null;
   vcpus: number | null;
   passthrough: boolean | null;
+}
+
+/** One cell of the report: a metric in one environment of one run, with its spread and overhead. */
+export interface SummaryRow extends EnvironmentKey {
   suite: string;
   metric: string;
   params: string;
@@ -64,15 +68,7 @@ export interface SummaryRow {
 }
 
 /** Geometric mean over a suite's metrics of the slowdown against native (>1: slower than native). */
-export interface OverheadRow {
-  source: string;
-  run_id: string;
-  environment: string;
-  hypervisor: string;
-  mode: string;
-  guest_os: string | null;
-  vcpus: number | null;
-  passthrough: boolean | null;
+export interface OverheadRow extends EnvironmentKey {
   suite: string;
   /** how many metric × params groups the mean is over */
   groups: number;
