@@ -118,7 +118,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
       const known = await store.query(`SELECT 1 FROM environments WHERE run_id = $1 AND environment = $2`, [runId, spec.label]);
       if (known.length === 0) await store.recordEnvironment(runId, {...(await (await targetFor(spec, targets, options, plan.environments)).fingerprint()), environment: spec.label});
     }
-    for (const [label, message] of broken) await store.recordEnvironment(runId, unrunnableFingerprint(spec(plan, label), message));
+    for (const [label, message] of broken) {
+      // A real fingerprint from an earlier round stays; only an environment that never started gets this one.
+      if (!fingerprinted.has(label)) await store.recordEnvironment(runId, unrunnableFingerprint(spec(plan, label), message));
+    }
     await store.finishRun(runId, "complete");
     return summary;
   } finally {
