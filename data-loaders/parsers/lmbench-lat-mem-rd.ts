@@ -12,7 +12,7 @@
  */
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {fields, firstNonBlank, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {firstNonBlank, numberRepetitions, pairFirst, pairSecond, readNumberPair, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "lmbench-lat-mem-rd";
 
@@ -20,14 +20,9 @@ export const STRIDE_TITLE = /^"?stride=(\d+)\s*$/;
 
 /** One "size_mb ns" row under a stride title (its stride read once), or undefined when the line is not such a row. */
 export function latMemRdRow(stride: number, line: string, random: boolean): {params: Params; value: number} | undefined {
-  const parts = fields(line);
-  if (parts.length !== 2) return undefined;
-  const size = readNumber(parts[0]);
-  const latency = readNumber(parts[1]);
-  if (size === undefined || latency === undefined) return undefined;
-  const params: Params = {size_mb: size, stride};
-  if (random) params.random = true;
-  return {params, value: latency};
+  if (!readNumberPair(line)) return undefined;
+  const params: Params = random ? {size_mb: pairFirst, stride, random: true} : {size_mb: pairFirst, stride};
+  return {params, value: pairSecond};
 }
 
 /** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */

@@ -16,7 +16,7 @@
  */
 import {ParseError} from "../errors.ts";
 import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {fields, firstNonBlank, firstSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {firstNonBlank, firstSignificantLine, numberRepetitions, pairFirst, pairSecond, readNumber, readNumberPair, roundSignificant, splitLines} from "./text.ts";
 import {STRIDE_TITLE, latMemRdRow} from "./lmbench-lat-mem-rd.ts";
 
 export const FORMAT = "lmbench-results";
@@ -255,12 +255,8 @@ function blockOf(title: string, lastUnquotedTitle: string | undefined): Block {
 /** One data row inside the current block; false when the line is not a row of that block. */
 function parseBlockRow(block: Block, line: string, push: Push): boolean {
   if (block.kind === "ctx") {
-    const parts = fields(line);
-    if (parts.length !== 2) return false;
-    const procs = readNumber(parts[0]);
-    const latency = readNumber(parts[1]);
-    if (procs === undefined || latency === undefined) return false;
-    push("lat_ctx", {procs, size_kb: block.sizeKb}, "us", latency);
+    if (!readNumberPair(line)) return false;
+    push("lat_ctx", {procs: pairFirst, size_kb: block.sizeKb}, "us", pairSecond);
     return true;
   }
   if (block.kind === "stride") {

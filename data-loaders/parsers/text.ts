@@ -44,7 +44,12 @@ export function readNumber(token: string | undefined): number | undefined {
   const first = token.charCodeAt(0);
   const last = token.charCodeAt(n - 1);
   const trimmed = first > 32 && first < 127 && last > 32 && last < 127 ? token : token.trim();
-  return decimalValue(trimmed);
+  return decimalValue(trimmed, 0, trimmed.length);
+}
+
+/** readNumber of line.slice(start, end) for a token already known to hold no blanks, without copying it. */
+export function readNumberAt(line: string, start: number, end: number): number | undefined {
+  return start < end ? decimalValue(line, start, end) : undefined;
 }
 
 const EXACT_POWERS = Array.from({length: 23}, (_, k) => 10 ** k); // 10^0..10^22, exact in binary64
@@ -55,14 +60,13 @@ const EXACT_POWERS = Array.from({length: 23}, (_, k) => 10 ** k); // 10^0..10^22
  * value is one correctly rounded multiplication or division of exact operands (Clinger's fast
  * path), the same double Number() returns; anything else goes through Number().
  */
-function decimalValue(text: string): number | undefined {
-  const n = text.length;
-  let i = 0;
-  let code = text.charCodeAt(0);
+function decimalValue(text: string, start: number, n: number): number | undefined {
+  let i = start;
+  let code = i < n ? text.charCodeAt(i) : Number.NaN;
   let negative = false;
   if (code === 43 || code === 45) {
     negative = code === 45;
-    code = text.charCodeAt(++i);
+    code = ++i < n ? text.charCodeAt(i) : Number.NaN;
   }
   let digits = 0;
   let significant = 0;
@@ -74,10 +78,10 @@ function decimalValue(text: string): number | undefined {
       significant++;
       mantissa = mantissa * 10 + (code - 48);
     }
-    code = text.charCodeAt(++i);
+    code = ++i < n ? text.charCodeAt(i) : Number.NaN;
   }
   if (code === 46) {
-    code = text.charCodeAt(++i);
+    code = ++i < n ? text.charCodeAt(i) : Number.NaN;
     while (code >= 48 && code <= 57) {
       digits++;
       scale--;
@@ -85,23 +89,23 @@ function decimalValue(text: string): number | undefined {
         significant++;
         mantissa = mantissa * 10 + (code - 48);
       }
-      code = text.charCodeAt(++i);
+      code = ++i < n ? text.charCodeAt(i) : Number.NaN;
     }
   }
   if (digits === 0) return undefined;
   if (code === 101 || code === 69) {
-    code = text.charCodeAt(++i);
+    code = ++i < n ? text.charCodeAt(i) : Number.NaN;
     let exponentNegative = false;
     if (code === 43 || code === 45) {
       exponentNegative = code === 45;
-      code = text.charCodeAt(++i);
+      code = ++i < n ? text.charCodeAt(i) : Number.NaN;
     }
     let exponentDigits = 0;
     let exponent = 0;
     while (code >= 48 && code <= 57) {
       exponentDigits++;
       if (exponent < 1e6) exponent = exponent * 10 + (code - 48);
-      code = text.charCodeAt(++i);
+      code = ++i < n ? text.charCodeAt(i) : Number.NaN;
     }
     if (exponentDigits === 0) return undefined;
     scale += exponentNegative ? -exponent : exponent;
@@ -111,7 +115,7 @@ function decimalValue(text: string): number | undefined {
     const value = scale >= 0 ? mantissa * EXACT_POWERS[scale]! : mantissa / EXACT_POWERS[-scale]!;
     return negative ? -value : value;
   }
-  const value = Number(text);
+  const value = Number(start === 0 && n === text.length ? text : text.slice(start, n));
   return Number.isFinite(value) ? value : undefined;
 }
 
@@ -145,6 +149,57 @@ export function fields(line: string): string[] {
   return out;
 }
 
+/** The numbers of a line of exactly two fields (as fields() splits it), else false; read them from pairFirst/pairSecond. */
+export let pairFirst = 0;
+export let pairSecond = 0;
+
+/** fields(line) has two entries and readNumber reads both: without allocating the fields. */
+export function readNumberPair(line: string): boolean {
+  const n = line.length;
+  let i = 0;
+  let code = 0;
+  const bounds = pairBounds;
+  let count = 0;
+  while (i < n) {
+    code = line.charCodeAt(i);
+    if (isAsciiBlank(code)) {
+      i++;
+      continue;
+    }
+    if (count === 2) return code >= 128 ? readNumberPairSlow(line) : false;
+    const start = i;
+    while (code > 32 || (code !== 32 && (code < 9 || code > 13))) {
+      if (code >= 128) return readNumberPairSlow(line);
+      if (++i === n) break;
+      code = line.charCodeAt(i);
+    }
+    bounds[count * 2] = start;
+    bounds[count * 2 + 1] = i;
+    count++;
+  }
+  if (count !== 2) return false;
+  const a = decimalValue(line, bounds[0]!, bounds[1]!);
+  if (a === undefined) return false;
+  const b = decimalValue(line, bounds[2]!, bounds[3]!);
+  if (b === undefined) return false;
+  pairFirst = a;
+  pairSecond = b;
+  return true;
+}
+
+const pairBounds = new Int32Array(4);
+
+function readNumberPairSlow(line: string): boolean {
+  const parts = fieldsSlow(line);
+  if (parts.length !== 2) return false;
+  const a = readNumber(parts[0]);
+  const b = readNumber(parts[1]);
+  if (a === undefined || b === undefined) return false;
+  pairFirst = a;
+  pairSecond = b;
+  return true;
+}
+
 function fieldsSlow(line: string): string[] {
   const trimmed = line.trim();
   return trimmed === "" ? [] : trimmed.split(/\s+/);
@@ -159,8 +214,15 @@ export function numberRepetitions(samples: Sample[]): Sample[] {
   // string or nested Map per sample. Values compare as they did inside JSON.stringify of [key, value]
   // pairs: undefined, NaN and ±Infinity are all null, and -0 is 0.
   const groups = new Map<number, RepetitionGroup | RepetitionGroup[]>();
+  // Parsers often give consecutive samples one params object (a row's metrics): hash it once.
+  let lastParams: Sample["params"] | undefined;
+  let lastParamsHash = 0;
   for (const sample of samples) {
-    const hash = sampleHash(sample);
+    if (sample.params !== lastParams) {
+      lastParams = sample.params;
+      lastParamsHash = paramsHash(lastParams);
+    }
+    const hash = sampleHash(sample, lastParamsHash);
     const found = groups.get(hash);
     if (found === undefined) {
       groups.set(hash, {sample, count: 1});
@@ -207,16 +269,18 @@ function valueHash(value: unknown): number {
 }
 
 /** Order-independent over params (a sum of per-key hashes), so no sorting is needed. */
-function sampleHash(sample: Sample): number {
-  let hash = stringHash(sample.metric, stringHash(sample.host ?? "", 0x811c9dc5));
-  const params = sample.params;
+function sampleHash(sample: Sample, sum: number): number {
+  const hash = stringHash(sample.metric, stringHash(sample.host ?? "", 0x811c9dc5));
+  return Math.imul(hash ^ sum, 0x01000193);
+}
+
+function paramsHash(params: Sample["params"]): number {
   let sum = 0;
   for (const key in params) {
     if (!Object.prototype.hasOwnProperty.call(params, key)) continue;
     sum = (sum + Math.imul(stringHash(key, 7) ^ valueHash(params[key]), 0x9e3779b1)) | 0;
   }
-  hash = Math.imul(hash ^ sum, 0x01000193);
-  return hash;
+  return sum;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -228,13 +292,20 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 function sameMeasurement(a: Sample, b: Sample): boolean {
   if (a.metric !== b.metric || (a.host ?? "") !== (b.host ?? "")) return false;
-  const keysA = Object.keys(a.params);
-  const keysB = Object.keys(b.params);
-  if (keysA.length !== keysB.length) return false;
-  for (const key of keysA) {
-    if (!Object.prototype.hasOwnProperty.call(b.params, key) || !sameValue(a.params[key], b.params[key])) return false;
+  const paramsA = a.params;
+  const paramsB = b.params;
+  if (paramsA === paramsB) return true;
+  // Own enumerable keys, as Object.keys gives them, counted and compared without allocating key arrays.
+  const hasOwn = Object.prototype.hasOwnProperty;
+  let countA = 0;
+  for (const key in paramsA) {
+    if (!hasOwn.call(paramsA, key)) continue;
+    countA++;
+    if (!hasOwn.call(paramsB, key) || !sameValue(paramsA[key], paramsB[key])) return false;
   }
-  return true;
+  let countB = 0;
+  for (const key in paramsB) if (hasOwn.call(paramsB, key)) countB++;
+  return countA === countB;
 }
 
 /** Rounds to a number of significant digits to strip binary noise from unit conversions (e.g. KiB/s → MB/s). */
