@@ -143,3 +143,29 @@ export async function imageBuildCommand(options: ImageBuildCommandOptions = {}):
   print(`  probes     ${Object.keys(m.probes).join(" ") || "(none)"}`);
   return image;
 }
+
+/** What every target that boots this image for a batch of steps takes (QEMU, Xen domU). */
+export interface GuestBatchOptions {
+  label: string;
+  /** Fingerprint.environment; default the label. */
+  environment?: string;
+  vcpus?: number;
+  memoryMb?: number;
+  /** Size of the ext4 scratch disk mounted on /scratch (the steps' cwd and TMPDIR); 0 = none. */
+  diskMb?: number;
+  /** Probe name → static binary; the image is built (or found in the cache) from these. */
+  probes?: Record<string, string>;
+  /** A prebuilt image instead of `probes`. */
+  image?: GuestImage;
+  /** Whole-batch deadline in seconds; default boot allowance + Σ (step timeout + step slack). */
+  timeoutS?: number;
+  /** Seconds from launch to the guest's first frame before it is declared hung. */
+  bootTimeoutS?: number;
+  /** Seconds beyond a step's own timeout before the host declares the guest hung. Default 20. */
+  stepSlackS?: number;
+  /** Extra environment for the probes in the guest. */
+  env?: Record<string, string>;
+  /** Cache root (images, run directories); default `<repo>/.cache`. */
+  cacheDir?: string;
+  log?: (line: string) => void;
+}

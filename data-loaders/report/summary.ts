@@ -42,13 +42,16 @@ export interface EnvironmentKey {
   passthrough: boolean | null;
 }
 
-/** One cell of the report: a metric in one environment of one run, with its spread and overhead. */
-export interface SummaryRow extends EnvironmentKey {
+/** What one measurement is: a metric with its parameters, in one environment of one run. */
+export interface SeriesKey extends EnvironmentKey {
   suite: string;
   metric: string;
   params: string;
   unit: string;
-  lower_is_better: boolean;
+}
+
+/** n and spread of a group's ok values (null statistics when n = 0). */
+export interface Spread {
   n: number;
   median: number | null;
   min: number | null;
@@ -56,6 +59,11 @@ export interface SummaryRow extends EnvironmentKey {
   q1: number | null;
   q3: number | null;
   rsd: number | null;
+}
+
+/** One cell of the report: a metric in one environment of one run, with its spread and overhead. */
+export interface SummaryRow extends SeriesKey, Spread {
+  lower_is_better: boolean;
   noisy: boolean;
   bimodal: boolean;
   /** The environment this row is compared with (hypervisor 'none' in the same run), or null. */
@@ -113,16 +121,9 @@ export function countsForOverhead(row: Pick<SummaryRow, "metric" | "unit">): boo
   return row.unit !== "1" && row.unit !== "ratio" && row.metric !== "linpack_time";
 }
 
-export interface Group {
-  key: Omit<SummaryRow, "lower_is_better" | "n" | "median" | "min" | "max" | "q1" | "q3" | "rsd" | "noisy" | "bimodal" | "baseline" | "ratio" | "ratio_low" | "ratio_high" | "failed">;
-  n: number;
+export interface Group extends Spread {
+  key: SeriesKey;
   failed: number;
-  median: number | null;
-  min: number | null;
-  max: number | null;
-  q1: number | null;
-  q3: number | null;
-  rsd: number | null;
   /** sorted values, or GRID + 1 order statistics when n > GRID + 1 */
   sorted: number[];
 }

@@ -25,7 +25,7 @@ import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {ChannelParser, tailFile, type Frame} from "../guest/channel.ts";
-import {buildImage, type GuestImage} from "../guest/image.ts";
+import {buildImage, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
 import {batchArchive} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {cacheRoot} from "../guest/paths.ts";
@@ -35,32 +35,18 @@ import type {Fingerprint, Step, StepOutput, Target} from "./target.ts";
 export type QemuAccel = "tcg" | "kvm" | "auto";
 export type DiskCacheMode = "none" | "writeback" | "writethrough" | "directsync" | "unsafe";
 
-export interface QemuTargetOptions {
-  label: string;
-  /** Fingerprint.environment; default the label. */
-  environment?: string;
+export interface QemuTargetOptions extends GuestBatchOptions {
   /** `auto` (default): KVM when usable, else TCG. `kvm` fails when KVM is not usable. */
   accel?: QemuAccel;
-  /** Default 1 (under TCG, a second vCPU makes fork much dearer: docs/guests.md). */
+  /** Default 1 (under TCG, a second vCPU makes fork much dearer: docs/guests.md). Memory default 1024. */
   vcpus?: number;
-  /** Default 1024. */
-  memoryMb?: number;
   /** QEMU `cache=` of the scratch disk; default `none` (O_DIRECT on the host, no host page cache). */
   diskCacheMode?: DiskCacheMode;
-  /** Size of the ext4 scratch disk mounted on /scratch (the steps' cwd and TMPDIR); 0 = none.
-   * Default: 1024 when diskCacheMode is given, else 0. */
+  /** Default: 1024 when diskCacheMode is given, else 0. */
   diskMb?: number;
-  /** Probe name → static binary; the image is built (or found in the cache) from these. */
-  probes?: Record<string, string>;
-  /** A prebuilt image instead of `probes`. */
-  image?: GuestImage;
-  /** Whole-batch deadline in seconds; default boot allowance + Σ (step timeout + step slack). */
-  timeoutS?: number;
-  /** Seconds from launch to the guest's first frame before it is declared hung. Default 60 (TCG) / 30 (KVM). */
+  /** Default 60 (TCG) / 30 (KVM). */
   bootTimeoutS?: number;
-  /** Seconds beyond a step's own timeout before the host declares the guest hung. Default 20. */
-  stepSlackS?: number;
-  /** Extra environment for the probes in the guest (TCG adds OPENBLAS_CORETYPE=Haswell). */
+  /** TCG adds OPENBLAS_CORETYPE=Haswell. */
   env?: Record<string, string>;
   /** Extra kernel command line words. */
   kernelArgs?: string[];
@@ -68,11 +54,8 @@ export interface QemuTargetOptions {
   qemuArgs?: string[];
   /** QEMU binary; default `qemu-system-x86_64` from PATH. */
   qemu?: string;
-  /** Cache root (images, run directories); default `<repo>/.cache`. */
-  cacheDir?: string;
   /** Run directories kept for diagnosis; default 20. */
   keepRuns?: number;
-  log?: (line: string) => void;
 }
 
 interface GuestInfo {

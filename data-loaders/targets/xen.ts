@@ -23,7 +23,7 @@ import {execa, type ResultPromise} from "execa";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {ChannelParser, type Frame} from "../guest/channel.ts";
 import {cpioArchive} from "../guest/cpio.ts";
-import {buildImage, type GuestImage} from "../guest/image.ts";
+import {buildImage, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
 import {batchScript} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {cacheRoot} from "../guest/paths.ts";
@@ -136,25 +136,14 @@ export function domuBatchPrelude(type: XenDomainType, insmods: string[] = []): s
   ].join("\n");
 }
 
-export interface XenTargetOptions {
-  label: string;
-  environment?: string;
+export interface XenTargetOptions extends GuestBatchOptions {
   type: XenDomainType;
-  vcpus?: number;
-  memoryMb?: number;
-  /** Scratch disk size (MB) for the file suite; 0 = none (steps run in the guest's tmpfs). Default 1024. */
+  /** Scratch disk for the file suite; 0 = none (steps run in the guest's tmpfs). Default 1024. */
   diskMb?: number;
-  probes?: Record<string, string>;
-  image?: GuestImage;
   /** Seconds from `xl create` to the guest's first frame. Default 90. */
   bootTimeoutS?: number;
-  stepSlackS?: number;
-  timeoutS?: number;
-  env?: Record<string, string>;
   /** `xl` binary; default `xl` from PATH. */
   xl?: string;
-  cacheDir?: string;
-  log?: (line: string) => void;
 }
 
 /** Is this a Xen dom0 with a working toolstack? (`xl info` exits 0.) */
