@@ -1,7 +1,7 @@
 /**
- * Frames (guest/channel.ts, format in guest/init-script.ts) → StepOutputs, for targets whose guest
- * reports through a stream other than the QEMU target's second serial port: a Xen domU's console
- * (targets/xen.ts) and each inner environment of a nested lab boot (lab/session.ts).
+ * Frames (guest/channel.ts, format in guest/init-script.ts) → StepOutputs, for every target that
+ * boots the guest image: the QEMU target's second serial port (targets/qemu.ts), a Xen domU's
+ * console (targets/xen.ts) and each inner environment of a nested lab boot (lab/session.ts).
  */
 
 import {constants as osConstants} from "node:os";

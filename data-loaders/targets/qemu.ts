@@ -16,7 +16,7 @@
  * Every boot keeps `console.log`, `channel.bin` and `qemu.args` in `<cache>/qemu-runs/<dir>/`.
  */
 
-import {parseHello, stepOutput} from "../guest/frames.ts";
+import {StepAssembler, type GuestFacts} from "../guest/frames.ts";
 import {existsSync} from "node:fs";
 import {mkdir, mkdtemp, readFile, readdir, rm, stat, truncate, writeFile} from "node:fs/promises";
 import {hostname} from "node:os";
@@ -58,15 +58,6 @@ export interface QemuTargetOptions extends GuestBatchOptions {
   keepRuns?: number;
 }
 
-interface GuestInfo {
-  kernel: string;
-  cpu: string;
-  nproc: number | null;
-  memtotalKb: number | null;
-  cmdline: string;
-  cpuinfo: string;
-}
-
 interface Boot {
   runDir: string;
   args: string[];
@@ -74,7 +65,6 @@ interface Boot {
 
 const TCG_BOOT_ALLOWANCE_S = 60;
 const KVM_BOOT_ALLOWANCE_S = 30;
-const CONSOLE_TAIL = 4000;
 
 export class QemuTarget implements Target {
   readonly label: string;
@@ -87,7 +77,7 @@ export class QemuTarget implements Target {
   #image: Promise<GuestImage> | undefined;
   #accel: Promise<"tcg" | "kvm"> | undefined;
   #version: Promise<string> | undefined;
-  #info: GuestInfo | undefined;
+  #info: GuestFacts | undefined;
   #lastLaunch: string | undefined;
   #child: ResultPromise | undefined;
   /** Directory of the last boot (console.log, channel.bin, qemu.args). */
@@ -214,22 +204,21 @@ export class QemuTarget implements Target {
       log(`${this.label}: killing QEMU (pid ${child.pid}): ${why}`);
       child.kill("SIGKILL");
     };
-    let deadline = {at: started + bootAllowanceS * 1000, why: `no frame from the guest within ${bootAllowanceS} s of launch`};
+    const assembler = new StepAssembler(steps);
     const batchDeadline = started + batchTimeoutS * 1000;
     const watchdog = setInterval(() => {
       const now = performance.now();
+      const stepDeadline = assembler.inFlightDeadline(stepSlackS);
       if (now > batchDeadline) kill(`batch timeout (${batchTimeoutS} s)`);
-      else if (now > deadline.at) kill(deadline.why);
+      else if (!assembler.sawHello && now > started + bootAllowanceS * 1000) kill(`no frame from the guest within ${bootAllowanceS} s of launch`);
+      else if (stepDeadline !== undefined && now > stepDeadline) {
+        const step = steps.find((s) => s.id === assembler.inFlightId)!;
+        kill(`step ${step.id} did not finish within its timeout (${step.timeoutS} s) + ${stepSlackS} s: the guest is hung`);
+      }
     }, 100);
 
-    // Frames → StepOutputs, delivered in order through one promise chain.
+    // Frames → StepOutputs (guest/frames.ts), delivered in order through one promise chain.
     const parser = new ChannelParser();
-    const outputs = new Map<number, {stdout: Buffer; stderr: Buffer}>();
-    const done = new Set<number>();
-    let inFlight: number | undefined;
-    let sawHello = false;
-    let sawBye = false;
-    let info: Partial<GuestInfo> = {};
     let delivery: Promise<void> = Promise.resolve();
     let deliveryError: unknown;
     const deliver = (output: StepOutput) => {
@@ -244,52 +233,8 @@ export class QemuTarget implements Target {
       });
     };
     const onFrame = (frame: Frame) => {
-      const index = Number(frame.fields[0]);
-      switch (frame.kind) {
-        case "HELLO":
-          sawHello = true;
-          info = {...info, ...parseHello(frame.payload.toString("utf8"))};
-          deadline = {at: Infinity, why: ""};
-          break;
-        case "CPUINFO":
-          info.cpuinfo = frame.payload.toString("utf8");
-          break;
-        case "NOTE":
-          log(`${this.label}: guest: ${frame.payload.toString("utf8").trim()}`);
-          break;
-        case "BEGIN":
-          inFlight = index;
-          if (steps[index]) {
-            deadline = {
-              at: performance.now() + (steps[index].timeoutS + stepSlackS) * 1000,
-              why: `step ${steps[index].id} did not finish within its timeout (${steps[index].timeoutS} s) + ${stepSlackS} s: the guest is hung`
-            };
-          }
-          break;
-        case "OUT":
-        case "ERR": {
-          const entry = outputs.get(index) ?? {stdout: Buffer.alloc(0), stderr: Buffer.alloc(0)};
-          if (frame.kind === "OUT") entry.stdout = Buffer.concat([entry.stdout, frame.payload]);
-          else entry.stderr = Buffer.concat([entry.stderr, frame.payload]);
-          outputs.set(index, entry);
-          break;
-        }
-        case "END": {
-          const step = steps[index];
-          if (!step || done.has(index)) break;
-          done.add(index);
-          inFlight = undefined;
-          deadline = {at: Infinity, why: ""};
-          const [rcText, timedOutText, startText, endText] = frame.fields.slice(1);
-          const entry = outputs.get(index);
-          outputs.delete(index);
-          deliver(stepOutput(step, Number(rcText), timedOutText === "1", Number(startText), Number(endText), entry));
-          break;
-        }
-        case "BYE":
-          sawBye = true;
-          break;
-      }
+      for (const output of assembler.frame(frame)) deliver(output);
+      if (frame.kind === "NOTE") log(`${this.label}: guest: ${assembler.notes.at(-1)}`);
     };
     const tail = tailFile(channelPath, (chunk) => parser.push(chunk).forEach(onFrame));
 
@@ -299,9 +244,7 @@ export class QemuTarget implements Target {
     await delivery;
     this.#child = undefined;
     const elapsedS = (performance.now() - started) / 1000;
-    if (sawHello) {
-      this.#info = {kernel: "", cpu: "", nproc: null, memtotalKb: null, cmdline: "", cpuinfo: "", ...info};
-    }
+    if (assembler.facts) this.#info = assembler.facts;
     this.#lastLaunch = launchLine(this.#qemu, boot.args, boot.runDir);
     await writeFile(join(boot.runDir, "qemu.out"), String(result.all ?? ""));
     await rm(join(boot.runDir, "initrd"), {force: true});
@@ -310,31 +253,17 @@ export class QemuTarget implements Target {
     if (deliveryError) throw deliveryError;
 
     const console = await readFile(consolePath, "utf8").catch(() => "");
-    if (!sawHello && !killedBecause && result.exitCode !== 0 && !console.trim()) {
+    if (!assembler.sawHello && !killedBecause && result.exitCode !== 0 && !console.trim()) {
       // QEMU itself refused to start (bad argument, missing firmware…): not a guest failure.
       throw new ProcessFailedError(launchLine(this.#qemu, boot.args, boot.runDir), result.exitCode, result.signal, false, String(result.all ?? ""));
     }
-    const unfinished = steps.map((step, index) => ({step, index})).filter(({index}) => !done.has(index));
-    if (unfinished.length === 0) return;
+    if (assembler.finished === steps.length) return;
     const reason = killedBecause
       ? `vmmbench: the guest was killed by the host: ${killedBecause}`
-      : sawBye
+      : assembler.sawBye
         ? "vmmbench: the guest finished without reporting this step"
         : `vmmbench: the guest stopped before this step finished (QEMU exit ${result.exitCode ?? result.signal}; a kernel panic or a crash)`;
-    const consoleTail = `${reason}\n--- console tail (${consolePath}) ---\n${tailOf(console, CONSOLE_TAIL)}`;
-    for (const {step, index} of unfinished) {
-      const partial = outputs.get(index);
-      const wasRunning = index === inFlight;
-      deliver({
-        id: step.id,
-        stdout: partial?.stdout.toString("utf8") ?? "",
-        stderr: `${partial?.stderr.toString("utf8") ?? ""}${consoleTail}`,
-        exitCode: null,
-        signal: killedBecause && wasRunning ? "SIGKILL" : null,
-        timedOut: Boolean(killedBecause),
-        durationMs: 0
-      });
-    }
+    for (const output of assembler.unfinished(reason, consolePath, console, Boolean(killedBecause))) deliver(output);
     await delivery;
     if (deliveryError) throw deliveryError;
   }
@@ -433,10 +362,6 @@ function launchLine(qemu: string, args: string[], runDir?: string): string {
     .map((word) => (runDir ? word.split(runDir).join("$RUN") : word))
     .map((word) => (/^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`))
     .join(" ");
-}
-
-function tailOf(text: string, max: number): string {
-  return text.length > max ? `…${text.slice(-max)}` : text;
 }
 
 function positiveInteger(value: number, name: string): number {
