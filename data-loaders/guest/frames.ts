@@ -171,3 +171,42 @@ export function parseKeyValues(text: string): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Hands step outputs to a target's `onOutput` one at a time, in arrival order, while frames keep
+ * streaming in. The first callback that throws stops further delivery and calls `onError` (the
+ * target kills its guest); `idle()` waits for the chain, `rethrow()` raises that error.
+ */
+export class OrderedDelivery {
+  #chain: Promise<void> = Promise.resolve();
+  #error: unknown;
+  #failed = false;
+
+  constructor(
+    private readonly onOutput: (output: StepOutput) => Promise<void> | void,
+    private readonly onError: () => void
+  ) {}
+
+  deliver(output: StepOutput): void {
+    this.#chain = this.#chain.then(async () => {
+      if (this.#failed) return;
+      try {
+        await this.onOutput(output);
+      } catch (error) {
+        this.#failed = true;
+        this.#error = error;
+        this.onError();
+      }
+    });
+  }
+
+  /** Waits for every delivery so far (never throws: clean-up may still follow). */
+  async idle(): Promise<void> {
+    await this.#chain;
+  }
+
+  /** Raises the callback's error, if one threw. */
+  rethrow(): void {
+    if (this.#failed) throw this.#error;
+  }
+}

@@ -32,7 +32,7 @@ import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {cacheRoot, sha256} from "../guest/paths.ts";
 import type {Step, StepOutput} from "../targets/target.ts";
 import {MINIMAL_BLOCK_HOTPLUG, domuBatchPrelude, parseXlInfo, xlConfig} from "../targets/xen.ts";
-import {StepAssembler, parseKeyValues, type GuestFacts} from "../guest/frames.ts";
+import {OrderedDelivery, StepAssembler, parseKeyValues, type GuestFacts} from "../guest/frames.ts";
 import {LAB_RUN_DIR, bootArchive, concatArchives} from "./initrd.ts";
 import {buildLabRoot, type LabRoot} from "./root.ts";
 import {GUEST_DIR, domainName, labScript, type InnerKind, type Paging, type ScriptEnv} from "./script.ts";
@@ -422,22 +422,13 @@ export class LabSession {
     let envDeadline = Infinity;
     let envDeadlineWhy = "";
 
-    let delivery: Promise<void> = Promise.resolve();
-    let deliveryError: unknown;
+    const delivery = live ? new OrderedDelivery(live.onOutput, () => kill("onOutput threw")) : undefined;
     const deliver = (index: number, output: StepOutput) => {
       const spec = specs[index]!;
       const step = plan.get(spec.label)!.find((s) => s.id === output.id)!;
-      if (live && spec.label === live.label) {
+      if (delivery && spec.label === live!.label) {
         this.#consumedOf(spec.label).add(output.id);
-        delivery = delivery.then(async () => {
-          if (deliveryError) return;
-          try {
-            await live.onOutput(output);
-          } catch (error) {
-            deliveryError = error;
-            kill("onOutput threw");
-          }
-        });
+        delivery.deliver(output);
       } else {
         // Speculative outputs: only steps that finished in the guest get here (see below).
         let map = this.#buffer.get(spec.label);
@@ -573,8 +564,8 @@ export class LabSession {
       const text = `${consoles[index] ? `${consoles[index].slice(-2500)}\n--- lab console (tail) ---\n` : ""}${consoleText.slice(consoles[index] ? -1500 : -4000)}`;
       for (const output of assembler.unfinished(reason, join(runDir, "console.log"), text, Boolean(killedBecause))) deliver(index, output);
     }
-    await delivery;
-    if (deliveryError) throw deliveryError;
+    await delivery?.idle();
+    delivery?.rethrow();
   }
 
   async #domuModules(lab: LabRoot): Promise<{archive: Buffer; paths: string[]}> {

@@ -16,7 +16,7 @@
  * Every boot keeps `console.log`, `channel.bin` and `qemu.args` in `<cache>/qemu-runs/<dir>/`.
  */
 
-import {StepAssembler, type GuestFacts} from "../guest/frames.ts";
+import {OrderedDelivery, StepAssembler, type GuestFacts} from "../guest/frames.ts";
 import {existsSync} from "node:fs";
 import {mkdir, mkdtemp, readFile, readdir, rm, stat, truncate, writeFile} from "node:fs/promises";
 import {hostname} from "node:os";
@@ -219,21 +219,9 @@ export class QemuTarget implements Target {
 
     // Frames → StepOutputs (guest/frames.ts), delivered in order through one promise chain.
     const parser = new ChannelParser();
-    let delivery: Promise<void> = Promise.resolve();
-    let deliveryError: unknown;
-    const deliver = (output: StepOutput) => {
-      delivery = delivery.then(async () => {
-        if (deliveryError) return;
-        try {
-          await onOutput(output);
-        } catch (error) {
-          deliveryError = error;
-          kill("onOutput threw");
-        }
-      });
-    };
+    const delivery = new OrderedDelivery(onOutput, () => kill("onOutput threw"));
     const onFrame = (frame: Frame) => {
-      for (const output of assembler.frame(frame)) deliver(output);
+      for (const output of assembler.frame(frame)) delivery.deliver(output);
       if (frame.kind === "NOTE") log(`${this.label}: guest: ${assembler.notes.at(-1)}`);
     };
     const tail = tailFile(channelPath, (chunk) => parser.push(chunk).forEach(onFrame));
@@ -241,7 +229,7 @@ export class QemuTarget implements Target {
     const result = await child;
     clearInterval(watchdog);
     await tail.stop();
-    await delivery;
+    await delivery.idle();
     this.#child = undefined;
     const elapsedS = (performance.now() - started) / 1000;
     if (assembler.facts) this.#info = assembler.facts;
@@ -250,7 +238,7 @@ export class QemuTarget implements Target {
     await rm(join(boot.runDir, "initrd"), {force: true});
     await rm(join(boot.runDir, "scratch.img"), {force: true});
     log(`${this.label}: QEMU exited (${result.exitCode ?? result.signal}) after ${elapsedS.toFixed(1)} s`);
-    if (deliveryError) throw deliveryError;
+    delivery.rethrow();
 
     const console = await readFile(consolePath, "utf8").catch(() => "");
     if (!assembler.sawHello && !killedBecause && result.exitCode !== 0 && !console.trim()) {
@@ -263,9 +251,9 @@ export class QemuTarget implements Target {
       : assembler.sawBye
         ? "vmmbench: the guest finished without reporting this step"
         : `vmmbench: the guest stopped before this step finished (QEMU exit ${result.exitCode ?? result.signal}; a kernel panic or a crash)`;
-    for (const output of assembler.unfinished(reason, consolePath, console, Boolean(killedBecause))) deliver(output);
-    await delivery;
-    if (deliveryError) throw deliveryError;
+    for (const output of assembler.unfinished(reason, consolePath, console, Boolean(killedBecause))) delivery.deliver(output);
+    await delivery.idle();
+    delivery.rethrow();
   }
 
   async #prepare(steps: Step[], image: GuestImage, accel: "tcg" | "kvm"): Promise<Boot> {

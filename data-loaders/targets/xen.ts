@@ -27,7 +27,7 @@ import {buildImage, type GuestBatchOptions, type GuestImage} from "../guest/imag
 import {batchScript} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {cacheRoot} from "../guest/paths.ts";
-import {StepAssembler, type GuestFacts} from "../guest/frames.ts";
+import {OrderedDelivery, StepAssembler, type GuestFacts} from "../guest/frames.ts";
 import type {Fingerprint, Step, StepOutput, Target} from "./target.ts";
 
 export type XenDomainType = "pv" | "pvh" | "hvm";
@@ -279,19 +279,7 @@ export class XenTarget implements Target {
       log(`${this.label}: destroying domain ${name}: ${why}`);
       void execa(this.#xl, ["destroy", name], {reject: false, timeout: 60_000}).finally(() => child.kill("SIGKILL"));
     };
-    let delivery: Promise<void> = Promise.resolve();
-    let deliveryError: unknown;
-    const deliver = (output: StepOutput) => {
-      delivery = delivery.then(async () => {
-        if (deliveryError) return;
-        try {
-          await onOutput(output);
-        } catch (error) {
-          deliveryError = error;
-          kill("onOutput threw");
-        }
-      });
-    };
+    const delivery = new OrderedDelivery(onOutput, () => kill("onOutput threw"));
     const watchdog = setInterval(() => {
       const now = performance.now();
       if ((now - started) / 1000 > batchS) kill(`batch timeout (${batchS} s)`);
@@ -301,7 +289,7 @@ export class XenTarget implements Target {
     const parser = new ChannelParser();
     child.stdout!.on("data", (chunk: Buffer) => {
       consoleLog.write(chunk);
-      for (const frame of parser.push(chunk)) for (const output of assembler.frame(frame as Frame)) deliver(output);
+      for (const frame of parser.push(chunk)) for (const output of assembler.frame(frame as Frame)) delivery.deliver(output);
     });
     child.stderr!.on("data", (chunk: Buffer) => consoleLog.write(chunk));
     const result = await child;
@@ -310,12 +298,12 @@ export class XenTarget implements Target {
     this.#child = undefined;
     this.#domain = undefined;
     await execa(this.#xl, ["destroy", name], {reject: false, timeout: 60_000}); // gone already when it powered off
-    await delivery;
+    await delivery.idle();
     if (assembler.facts) this.#facts = assembler.facts;
     await rm(join(runDir, "scratch.img"), {force: true});
     await rm(join(runDir, "ramdisk"), {force: true});
     log(`${this.label}: xl exited (${result.exitCode ?? result.signal}) after ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    if (deliveryError) throw deliveryError;
+    delivery.rethrow();
     const console = await readFile(join(runDir, "console.log"), "utf8").catch(() => "");
     if (!assembler.sawHello && !killedBecause && result.exitCode !== 0) {
       throw new ProcessFailedError(`xl create -c ${join(runDir, "domain.cfg")}`, result.exitCode, result.signal, false, console.slice(-2000));
@@ -325,9 +313,9 @@ export class XenTarget implements Target {
       : assembler.sawBye
         ? "vmmbench: the domU finished without reporting this step"
         : `vmmbench: the domU stopped before this step finished (xl exit ${result.exitCode ?? result.signal}; a kernel panic or a crash)`;
-    for (const output of assembler.unfinished(reason, join(runDir, "console.log"), console, Boolean(killedBecause))) deliver(output);
-    await delivery;
-    if (deliveryError) throw deliveryError;
+    for (const output of assembler.unfinished(reason, join(runDir, "console.log"), console, Boolean(killedBecause))) delivery.deliver(output);
+    await delivery.idle();
+    delivery.rethrow();
   }
 
   async #runDir(): Promise<string> {
