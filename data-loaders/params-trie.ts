@@ -25,7 +25,7 @@ export class ParamsTrie<T> {
   private prefixNode: Node | undefined;
   /** A copy of the previous lookup's params (sorted keys, values) and the node they led to, under prefixNode. */
   private lastKeys: string[] | undefined;
-  private lastValues: unknown[] = [];
+  private readonly lastValues: unknown[] = [];
   private paramsNode: Node | undefined;
 
   /** The slot for this combination, made by `create` the first time it is seen. */
@@ -58,7 +58,10 @@ export class ParamsTrie<T> {
     }
     node = child(node, END);
     this.lastKeys = keys;
-    this.lastValues = keys.map((key) => params[key]);
+    // Refilled in place: a fresh array per lookup was a good part of parsing's garbage.
+    const values = this.lastValues;
+    values.length = keys.length;
+    for (let i = 0; i < keys.length; i++) values[i] = params[keys[i]!];
     this.paramsNode = node;
     return node;
   }

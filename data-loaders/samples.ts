@@ -3,6 +3,7 @@
  * a built-in probe, a real tool's output, an ingested file or the paper's reference tables.
  * Metric names and units are the vocabulary of docs/metrics.md.
  */
+import type {SampleTable} from "./sample-table.ts";
 
 export type Suite = "lmbench" | "linpack" | "iozone" | "fio" | "stream";
 
@@ -27,15 +28,26 @@ export interface Sample {
 }
 
 /** What a parser returns for one input text. */
-export interface ParsedOutput {
-  /** Format id, e.g. "lmbench-results", "iozone-auto", "hpl", "fio-json". */
-  format: string;
-  /** Tool that wrote the text, e.g. "lmbench", "iozone", "hpl", "hpcc", "intel-linpack", "fio", "stream". */
-  tool: string;
-  toolVersion: string | null;
-  samples: Sample[];
-  /** Facts the text states about where it ran (os, kernel, cpu, host...), kept as provenance. */
-  meta: Record<string, string>;
+export class ParsedOutput {
+  private materialized: Sample[] | undefined;
+
+  constructor(
+    /** Format id, e.g. "lmbench-results", "iozone-auto", "hpl", "fio-json". */
+    readonly format: string,
+    /** Tool that wrote the text, e.g. "lmbench", "iozone", "hpl", "hpcc", "intel-linpack", "fio", "stream". */
+    readonly tool: string,
+    readonly toolVersion: string | null,
+    /** The samples, column by column: what the store reads. */
+    readonly table: SampleTable,
+    /** Facts the text states about where it ran (os, kernel, cpu, host...), kept as provenance. */
+    readonly meta: Record<string, string>
+  ) {}
+
+  /** The samples as objects, made on first use (the store never needs them). */
+  get samples(): Sample[] {
+    this.materialized ??= this.table.toSamples();
+    return this.materialized;
+  }
 }
 
 /** Metrics where a smaller value is better (latencies); all others are bandwidths or rates. */

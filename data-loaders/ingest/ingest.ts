@@ -1,14 +1,14 @@
-import {isAscii, isUtf8} from "node:buffer";
 import {readFileSync, rmSync} from "node:fs";
 import {basename, join, relative} from "node:path";
 import {newRunId} from "../campaign/run.ts";
-import {parseAny} from "../parsers/detect.ts";
-import type {ParsedOutput, Sample} from "../samples.ts";
+import type {SampleTable} from "../sample-table.ts";
+import type {ParsedOutput} from "../samples.ts";
 import {keepRawRun, safeName, sha256} from "../store/raw.ts";
 import type {RawOutput, StepRecord, Store} from "../store/store.ts";
 import type {Fingerprint} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
 import type {IngestEnvironment, IngestInput} from "./collect.ts";
+import {parseFiles} from "./parse-pool.ts";
 
 export interface IngestSummary {
   runId: string | null;
@@ -45,21 +45,25 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
     }
   }
   const stored = await store.storedRawOutputs(read.flatMap((file) => ("sha256" in file ? [file.sha256] : [])));
-  const parsed: Parsed[] = [];
   const skipped: string[] = [];
   const seen = new Set<string>();
-  for (const file of read) {
-    if ("error" in file) throw file.error;
-    const {input, bytes, sha256: hash} = file;
-    if (seen.has(hash) || stored.has(hash)) {
-      skipped.push(input.path);
-      continue;
+  const fresh = read.filter((file) => {
+    if (!("sha256" in file)) return true;
+    if (seen.has(file.sha256) || stored.has(file.sha256)) {
+      skipped.push(file.input.path);
+      return false;
     }
-    seen.add(hash);
-    // Parsers read text; latin1 keeps every byte of a non-UTF-8 file one character, so line numbers stay true.
-    // Pure ASCII (the usual benchmark output) reads the same either way; latin1 decodes it several times faster.
-    const text = bytes.toString(isAscii(bytes) || !isUtf8(bytes) ? "latin1" : "utf8");
-    parsed.push({input, bytes, sha256: hash, output: parseAny(text, displayPath(input.path))});
+    seen.add(file.sha256);
+    return true;
+  });
+  const toParse = fresh.flatMap((file) => ("bytes" in file ? [file] : []));
+  const outputs = await parseFiles(toParse.map((file) => ({bytes: file.bytes, file: displayPath(file.input.path)})));
+  const parsed: Parsed[] = [];
+  for (const file of fresh) {
+    if ("error" in file) throw file.error;
+    const output = outputs[parsed.length]!;
+    if (output instanceof Error) throw output;
+    parsed.push({...file, output});
   }
   const summary: IngestSummary = {runId: null, files: parsed.length, skipped, samples: 0, formats: {}};
   if (parsed.length === 0) return summary;
@@ -83,7 +87,7 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
         const raw = raws[index]!;
         for (const [label, samples] of byEnvironment(file)) {
           if (!environments.has(label)) {
-            const fp = fingerprint(label, file.input.environment, file.output, samples[0]?.host);
+            const fp = fingerprint(label, file.input.environment, file.output, samples.series[0]?.host);
             environments.set(label, fp);
             await store.recordEnvironment(runId, fp);
           }
@@ -116,22 +120,14 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
 }
 
 /** A summary table can hold several machines; each becomes its own environment ("label:host"). */
-function byEnvironment(file: Parsed): Map<string, Sample[]> {
-  const samples = file.output.samples;
-  // One host (the usual case): the parser's array is the environment's, as is.
-  const firstHost = samples[0]?.host;
-  if (samples.every((s) => s.host === firstHost)) return new Map([[file.input.environment.label, samples]]);
-  const hosts = new Set(samples.map((s) => s.host ?? ""));
-  const out = new Map<string, Sample[]>();
-  // A file with no samples (an empty summary) is still kept, so ingesting it again is recognised.
-  if (file.output.samples.length === 0) out.set(file.input.environment.label, []);
-  for (const s of file.output.samples) {
-    const label = hosts.size > 1 ? `${file.input.environment.label}:${s.host ?? "?"}` : file.input.environment.label;
-    const list = out.get(label) ?? [];
-    list.push(s);
-    out.set(label, list);
-  }
-  return out;
+function byEnvironment(file: Parsed): Map<string, SampleTable> {
+  const table = file.output.table;
+  const label = file.input.environment.label;
+  const hosts = [...new Set(table.series.map((s) => s.host))];
+  // One host (the usual case, and a file with no samples, which is still kept so that ingesting it
+  // again is recognised): the parser's table is the environment's, as is.
+  if (hosts.length <= 1) return new Map([[label, table]]);
+  return new Map(hosts.map((host) => [`${label}:${host ?? "?"}`, table.select((s) => s.host === host)]));
 }
 
 function fingerprint(label: string, env: IngestEnvironment, output: ParsedOutput, host: string | undefined): Fingerprint {

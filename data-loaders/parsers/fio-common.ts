@@ -1,5 +1,6 @@
 /** What the fio formats share: job parameters in the vocabulary and the sample triple per direction. */
-import type {Params, Sample} from "../samples.ts";
+import {SampleTable} from "../sample-table.ts";
+import type {Params} from "../samples.ts";
 import {roundSignificant} from "./text.ts";
 
 export type Direction = "read" | "write" | "trim";
@@ -36,19 +37,17 @@ export interface DirectionResult {
 }
 
 /** fio_bw, fio_iops and fio_lat_mean for one job direction; a job error makes them failed samples. */
-export function directionSamples(params: Params, result: DirectionResult, error?: number): Sample[] {
+export function addDirection(table: SampleTable, params: Params, result: DirectionResult, error?: number): void {
   const values: Array<[string, string, number | undefined]> = [
     ["fio_bw", "MB/s", result.bandwidth],
     ["fio_iops", "IOPS", result.iops],
     ["fio_lat_mean", "us", result.clatMeanUs]
   ];
-  return values
-    .filter(([, , value]) => value !== undefined && Number.isFinite(value))
-    .map(([metric, unit, value]) =>
-      error
-        ? {suite: "fio", metric, params: {...params}, unit, value: Number.NaN, repetition: 0, status: "failed", note: `fio job error ${error}`}
-        : {suite: "fio", metric, params: {...params}, unit, value: roundSignificant(value!), repetition: 0}
-    );
+  for (const [metric, unit, value] of values) {
+    if (value === undefined || !Number.isFinite(value)) continue;
+    if (!error) table.add("fio", metric, unit, params, roundSignificant(value));
+    else table.fail(table.add("fio", metric, unit, params, Number.NaN), `fio job error ${error}`);
+  }
 }
 
 /**

@@ -11,9 +11,10 @@
  * 2.x reports bw in KiB/s and clat in µs ("clat"); 3.x adds bw_bytes and reports clat_ns.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Sample} from "../samples.ts";
-import {FIO_VERSION, directionSamples, jobParams, type Direction} from "./fio-common.ts";
-import {kibPerSecToMBps, numberRepetitions, splitLines} from "./text.ts";
+import {SampleTable} from "../sample-table.ts";
+import {ParsedOutput} from "../samples.ts";
+import {FIO_VERSION, addDirection, jobParams, type Direction} from "./fio-common.ts";
+import {kibPerSecToMBps, splitLines} from "./text.ts";
 
 export const FORMAT = "fio-json";
 
@@ -39,7 +40,7 @@ export function parseFioJson(text: string, file: string, lines: readonly string[
     throw new ParseError(file, start + 1, 'a fio JSON object with "fio version" and "jobs"', lines[start]);
   }
   const globalOptions = stringRecord(document["global options"]);
-  const samples: Sample[] = [];
+  const table = new SampleTable();
   jobs.forEach((job, index) => {
     if (!isObject(job)) throw new ParseError(file, start + 1, `an object for job ${index} in "jobs"`);
     const name = typeof job.jobname === "string" ? job.jobname : `job${index}`;
@@ -48,13 +49,13 @@ export function parseFioJson(text: string, file: string, lines: readonly string[
     for (const direction of DIRECTIONS) {
       const stats = job[direction];
       if (!isObject(stats) || !didIo(stats)) continue;
-      samples.push(...directionSamples(jobParams(name, direction, options), readDirection(stats), error));
+      addDirection(table, jobParams(name, direction, options), readDirection(stats), error);
     }
   });
   const meta: Record<string, string> = {};
   if (typeof document.time === "string") meta.time = document.time;
   if (lines.slice(0, start).some((line) => line.trim() !== "")) meta.preamble_lines = String(start);
-  return {format: FORMAT, tool: "fio", toolVersion: FIO_VERSION.exec(version)?.[1] ?? version, samples: numberRepetitions(samples), meta};
+  return new ParsedOutput(FORMAT, "fio", FIO_VERSION.exec(version)?.[1] ?? version, table, meta);
 }
 
 /** Trailing text after the document (a wrapper's "done" line) is cut at the last line that is "}". */

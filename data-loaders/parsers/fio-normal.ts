@@ -12,9 +12,10 @@
  * "Run status group" summaries and disk stats repeat or leave the job level and are skipped.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Sample} from "../samples.ts";
-import {FIO_VERSION, directionSamples, jobParams, readJobDescriptions, type Direction} from "./fio-common.ts";
-import {firstNonBlank, lastSignificantLine, numberRepetitions, readNumber, splitLines} from "./text.ts";
+import {SampleTable} from "../sample-table.ts";
+import {ParsedOutput} from "../samples.ts";
+import {FIO_VERSION, addDirection, jobParams, readJobDescriptions, type Direction} from "./fio-common.ts";
+import {firstNonBlank, lastSignificantLine, readNumber, splitLines} from "./text.ts";
 
 export const FORMAT = "fio-normal";
 
@@ -42,7 +43,7 @@ interface Pending {
 /** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
 export function parseFioNormal(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const descriptions = readJobDescriptions(lines);
-  const samples: Sample[] = [];
+  const table = new SampleTable();
   let version: string | null = null;
   let job: Pending | undefined;
   let current: Pending | undefined;
@@ -50,7 +51,7 @@ export function parseFioNormal(text: string, file: string, lines: readonly strin
   const flush = () => {
     if (current?.direction && current.bandwidth !== undefined && current.iops !== undefined) {
       const params = jobParams(current.job, current.direction, descriptions.get(current.job) ?? {});
-      samples.push(...directionSamples(params, {bandwidth: current.bandwidth, iops: current.iops, clatMeanUs: current.clatMeanUs}, current.error));
+      addDirection(table, params, {bandwidth: current.bandwidth, iops: current.iops, clatMeanUs: current.clatMeanUs}, current.error);
     }
     current = undefined;
   };
@@ -105,9 +106,9 @@ export function parseFioNormal(text: string, file: string, lines: readonly strin
     }
   });
   flush();
-  if (samples.length === 0) {
+  if (table.length === 0) {
     const end = lastSignificantLine(lines);
     throw new ParseError(file, end + 1, 'fio job results ("<job>: (groupid=0, jobs=1): err= 0" followed by "read: IOPS=..., BW=...")', lines[end]);
   }
-  return {format: FORMAT, tool: "fio", toolVersion: version, samples: numberRepetitions(samples), meta: {}};
+  return new ParsedOutput(FORMAT, "fio", version, table, {});
 }

@@ -10,9 +10,10 @@
  * terse lines, when present; the normal report that `terse,normal` appends is ignored.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Sample} from "../samples.ts";
-import {FIO_VERSION, directionSamples, jobParams, readJobDescriptions, type Direction} from "./fio-common.ts";
-import {firstNonBlank, kibPerSecToMBps, numberRepetitions, readNumber, splitLines} from "./text.ts";
+import {SampleTable} from "../sample-table.ts";
+import {ParsedOutput} from "../samples.ts";
+import {FIO_VERSION, addDirection, jobParams, readJobDescriptions, type Direction} from "./fio-common.ts";
+import {firstNonBlank, kibPerSecToMBps, readNumber, splitLines} from "./text.ts";
 
 export const FORMAT = "fio-terse";
 
@@ -23,7 +24,7 @@ const FIRST_DIRECTION = 5;
 /** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
 export function parseFioTerse(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
   const descriptions = readJobDescriptions(lines);
-  const samples: Sample[] = [];
+  const table = new SampleTable();
   let version: string | null = null;
   lines.forEach((raw, index) => {
     // Terse lines start with their version digit (2-5); no other line needs the regex.
@@ -57,11 +58,11 @@ export function parseFioTerse(text: string, file: string, lines: readonly string
       }
       if (ioKib === 0 && bw === 0) return; // direction not used by this job
       const params = jobParams(job, direction, descriptions.get(job) ?? {});
-      samples.push(...directionSamples(params, {bandwidth: kibPerSecToMBps(bw), iops, clatMeanUs: clatMean}, error));
+      addDirection(table, params, {bandwidth: kibPerSecToMBps(bw), iops, clatMeanUs: clatMean}, error);
     });
   });
-  if (samples.length === 0 && version === null) {
+  if (table.length === 0 && version === null) {
     throw new ParseError(file, 1, 'fio terse lines "3;fio-<version>;<job>;..."', lines[0]);
   }
-  return {format: FORMAT, tool: "fio", toolVersion: version, samples: numberRepetitions(samples), meta: {}};
+  return new ParsedOutput(FORMAT, "fio", version, table, {});
 }

@@ -11,9 +11,10 @@
  *   section has no result line.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Params, Sample, Suite} from "../samples.ts";
+import {SampleTable} from "../sample-table.ts";
+import {ParsedOutput, type Params, type Suite} from "../samples.ts";
 import {readHplSection} from "./hpl.ts";
-import {firstNonBlank, firstSignificantLine, lastSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {firstNonBlank, firstSignificantLine, lastSignificantLine, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "hpcc";
 
@@ -94,19 +95,19 @@ export function parseHpcc(text: string, file: string, lines: readonly string[] =
     const first = Math.max(firstSignificantLine(lines), 0);
     throw new ParseError(file, first + 1, 'an HPCC banner "This is the DARPA/DOE HPC Challenge Benchmark version ..."', lines[first]);
   }
-  const samples: Sample[] = [];
+  const table = new SampleTable();
   const meta: Record<string, string> = {};
   let version: string | null = null;
   starts.forEach((start, run) => {
     const end = starts[run + 1] ?? lines.length;
     version = HPCC_BANNER.exec(lines[start]!.trim())![1]!;
-    samples.push(...readRun(lines, start, end, file, run, meta));
+    readRun(lines, start, end, file, run, meta, table);
   });
   meta.runs = String(starts.length);
-  return {format: FORMAT, tool: "hpcc", toolVersion: version, samples: numberRepetitions(samples), meta};
+  return new ParsedOutput(FORMAT, "hpcc", version, table, meta);
 }
 
-function readRun(lines: readonly string[], start: number, end: number, file: string, run: number, meta: Record<string, string>): Sample[] {
+function readRun(lines: readonly string[], start: number, end: number, file: string, run: number, meta: Record<string, string>, table: SampleTable): void {
   const sections = new Map<string, {begin: number; end?: number}>();
   for (let i = start; i < end; i++) {
     const line = lines[i]!;
@@ -143,10 +144,10 @@ function readRun(lines: readonly string[], start: number, end: number, file: str
   const procs = readNumber(values.get("CommWorldProcs"));
   const withProcs = (params: Params): Params => (procs === undefined ? params : {...params, procs});
 
-  const samples: Sample[] = [];
   const hpl = sections.get("HPL");
-  if (hpl) samples.push(...readHplSection(lines, hpl.begin + 1, hpl.end!, file).samples);
-  if (!samples.some((sample) => sample.metric === "linpack_gflops")) samples.push(...hplFromSummary(values));
+  // Every HPL test gives a linpack_gflops sample; without any, the summary's HPL figures stand in.
+  const fromSection = hpl ? readHplSection(lines, hpl.begin + 1, hpl.end!, file, table).samples : 0;
+  if (fromSection === 0) hplFromSummary(values, table);
 
   const streamParams: Params = {};
   const vectorSize = readNumber(values.get("STREAM_VectorSize"));
@@ -159,9 +160,8 @@ function readRun(lines: readonly string[], start: number, end: number, file: str
     // HPCC writes 0 or -1 for tests it skipped (e.g. ping-pong on one process).
     if (value === undefined || value <= 0) continue;
     const params = spec.suite === "stream" ? {...spec.params, ...streamParams} : spec.params;
-    samples.push({suite: spec.suite, metric: spec.metric, params: withProcs(params), unit: spec.unit, value: roundSignificant(value * spec.scale), repetition: 0});
+    table.add(spec.suite, spec.metric, spec.unit, withProcs(params), roundSignificant(value * spec.scale));
   }
-  return samples;
 }
 
 function readSummary(lines: readonly string[], from: number, to: number): Map<string, string> {
@@ -173,16 +173,15 @@ function readSummary(lines: readonly string[], from: number, to: number): Map<st
   return values;
 }
 
-function hplFromSummary(values: Map<string, string>): Sample[] {
+function hplFromSummary(values: Map<string, string>, table: SampleTable): void {
   const tflops = readNumber(values.get("HPL_Tflops"));
-  if (tflops === undefined || tflops <= 0) return [];
+  if (tflops === undefined || tflops <= 0) return;
   const params: Params = {};
   for (const [key, name] of [["HPL_N", "n"], ["HPL_NB", "nb"], ["HPL_nprow", "p"], ["HPL_npcol", "q"]] as const) {
     const value = readNumber(values.get(key));
     if (value !== undefined) params[name] = value;
   }
-  const samples: Sample[] = [{suite: "linpack", metric: "linpack_gflops", params, unit: "GFLOPS", value: roundSignificant(tflops * 1000), repetition: 0}];
+  table.add("linpack", "linpack_gflops", "GFLOPS", params, roundSignificant(tflops * 1000));
   const time = readNumber(values.get("HPL_time"));
-  if (time !== undefined) samples.push({suite: "linpack", metric: "linpack_time", params: {...params}, unit: "s", value: time, repetition: 0});
-  return samples;
+  if (time !== undefined) table.add("linpack", "linpack_time", "s", params, time);
 }

@@ -12,8 +12,9 @@
  * "( per GPU)" column are tolerated.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {firstNonBlank, firstSignificantLine, lastSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {SampleTable} from "../sample-table.ts";
+import {ParsedOutput, type Params} from "../samples.ts";
+import {firstNonBlank, firstSignificantLine, lastSignificantLine, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "hpl";
 
@@ -41,15 +42,16 @@ interface HplTest {
 
 export interface HplSection {
   version: string | null;
-  samples: Sample[];
+  /** How many samples the section added to the table. */
+  samples: number;
   meta: Record<string, string>;
 }
 
 /**
- * Reads HPL output between two line indexes (a whole HPL.out, or the HPL section of hpccoutf.txt).
- * Throws when the text stops before a test's result or its residual check.
+ * Reads HPL output between two line indexes (a whole HPL.out, or the HPL section of hpccoutf.txt)
+ * into `table`. Throws when the text stops before a test's result or its residual check.
  */
-export function readHplSection(lines: readonly string[], from: number, to: number, file: string): HplSection {
+export function readHplSection(lines: readonly string[], from: number, to: number, file: string, table: SampleTable): HplSection {
   const meta: Record<string, string> = {};
   let version: string | null = null;
   let threshold: number | undefined;
@@ -132,12 +134,12 @@ export function readHplSection(lines: readonly string[], from: number, to: numbe
       throw new ParseError(file, end + 1, "the residual check line of the last HPL test (the output ends early)", lines[end]);
     }
   }
-  const samples: Sample[] = [];
-  for (const test of tests) testSamples(test, threshold, samples);
-  return {version, samples, meta};
+  const before = table.length;
+  for (const test of tests) testSamples(test, threshold, table);
+  return {version, samples: table.length - before, meta};
 }
 
-function testSamples(test: HplTest, threshold: number | undefined, samples: Sample[]): void {
+function testSamples(test: HplTest, threshold: number | undefined, table: SampleTable): void {
   const values: Array<[string, string, number | undefined]> = [
     ["linpack_gflops", "GFLOPS", test.gflops],
     ["linpack_time", "s", test.time],
@@ -148,11 +150,8 @@ function testSamples(test: HplTest, threshold: number | undefined, samples: Samp
     : undefined;
   for (const [metric, unit, value] of values) {
     if (value === undefined) continue;
-    samples.push(
-      test.failed
-        ? {suite: "linpack", repetition: 0, metric, unit, params: {...test.params}, value: Number.NaN, status: "failed", note}
-        : {suite: "linpack", repetition: 0, metric, unit, params: {...test.params}, value: roundSignificant(value)}
-    );
+    if (!test.failed) table.add("linpack", metric, unit, test.params, roundSignificant(value));
+    else table.fail(table.add("linpack", metric, unit, test.params, Number.NaN), note!);
   }
 }
 
@@ -163,10 +162,11 @@ export function parseHpl(text: string, file: string, lines: readonly string[] = 
     const first = Math.max(firstSignificantLine(lines), 0);
     throw new ParseError(file, first + 1, 'an HPL banner "HPLinpack 2.x  --  High-Performance Linpack benchmark"', lines[first]);
   }
-  const section = readHplSection(lines, 0, lines.length, file);
-  if (section.samples.length === 0 && section.meta.tests_reported === undefined) {
+  const table = new SampleTable();
+  const section = readHplSection(lines, 0, lines.length, file, table);
+  if (section.samples === 0 && section.meta.tests_reported === undefined) {
     const end = lastSignificantLine(lines);
     throw new ParseError(file, end + 1, "at least one HPL result line (the output ends before any test finished)", lines[end]);
   }
-  return {format: FORMAT, tool: "hpl", toolVersion: section.version, samples: numberRepetitions(section.samples), meta: section.meta};
+  return new ParsedOutput(FORMAT, "hpl", section.version, table, section.meta);
 }

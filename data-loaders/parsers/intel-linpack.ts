@@ -14,8 +14,9 @@
  * residual) with repetition = trial index; the summary (average/maximal of those rows) is not stored.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {fields, firstNonBlank, firstSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {SampleTable} from "../sample-table.ts";
+import {ParsedOutput, type Params, type Sample} from "../samples.ts";
+import {fields, firstNonBlank, firstSignificantLine, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "intel-linpack";
 
@@ -33,7 +34,7 @@ export function parseIntelLinpack(text: string, file: string, lines: readonly st
   const meta = readSettings(lines.slice(0, headerIndex));
   const threads = readNumber(meta.threads);
   const hasCheck = TRIALS_HEADER.exec(lines[headerIndex]!.trim())![1] !== undefined;
-  const samples: Sample[] = [];
+  const table = new SampleTable();
 
   let i = headerIndex + 1;
   for (; i < lines.length && lines[i]!.trim() !== ""; i++) {
@@ -53,14 +54,11 @@ export function parseIntelLinpack(text: string, file: string, lines: readonly st
       ["linpack_time", "s", time!],
       ["linpack_residual", "1", residualNorm!]
     ] as const) {
-      samples.push(
-        failed
-          ? {suite: "linpack", metric, params: {...params}, unit, value: Number.NaN, repetition: 0, status: "failed", note}
-          : {suite: "linpack", metric, params: {...params}, unit, value: roundSignificant(value), repetition: 0}
-      );
+      if (!failed) table.add("linpack", metric, unit, params, roundSignificant(value));
+      else table.fail(table.add("linpack", metric, unit, params, Number.NaN), note!);
     }
   }
-  if (samples.length === 0) throw new ParseError(file, headerIndex + 2, "Intel LINPACK trial rows under the table header", lines[headerIndex + 1]);
+  if (table.length === 0) throw new ParseError(file, headerIndex + 2, "Intel LINPACK trial rows under the table header", lines[headerIndex + 1]);
   // The summary or "End of tests" closes every complete run; without them the table may be cut short.
   let closed = false;
   for (let k = i; k < lines.length && !closed; k++) {
@@ -71,7 +69,7 @@ export function parseIntelLinpack(text: string, file: string, lines: readonly st
   if (!closed) throw new ParseError(file, Math.min(i + 1, lines.length), 'the "Performance Summary (GFlops)" table (the output ends early)', lines[i]);
   const residualCheck = lines.find((line) => line.includes("Residual checks ") && /^Residual checks (PASSED|FAILED)/.test(line.trim()));
   if (residualCheck) meta.residual_checks = residualCheck.trim().split(/\s+/)[2]!;
-  return {format: FORMAT, tool: "intel-linpack", toolVersion: meta.version ?? null, samples: numberRepetitions(samples), meta: withoutVersion(meta)};
+  return new ParsedOutput(FORMAT, "intel-linpack", meta.version ?? null, table, withoutVersion(meta));
 }
 
 function readSettings(lines: readonly string[]): Record<string, string> {

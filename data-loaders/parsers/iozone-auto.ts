@@ -12,9 +12,10 @@
  * A trailing `-R` Excel report repeats the same numbers and is ignored here.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Sample} from "../samples.ts";
+import {SampleTable} from "../sample-table.ts";
+import {ParsedOutput} from "../samples.ts";
 import {ALL_AUTO_COLUMNS, AUTO_TEST_COLUMNS, integerRow, readIozoneBanner} from "./iozone-common.ts";
-import {fields, kibPerSecToMBps, numberRepetitions, splitLines} from "./text.ts";
+import {fields, kibPerSecToMBps, splitLines} from "./text.ts";
 
 export const FORMAT = "iozone-auto";
 
@@ -46,7 +47,7 @@ export function parseIozoneAuto(text: string, file: string, lines: readonly stri
   if (rows.length === 0) throw new ParseError(file, headerIndex + 2, "IOzone auto-mode result rows after the header", lines[headerIndex + 1]);
 
   const columns = expected ?? ALL_AUTO_COLUMNS.slice(0, Math.max(...rows.map((row) => row.values.length - 2)));
-  const samples: Sample[] = [];
+  const table = new SampleTable();
   for (const row of rows) {
     const values = row.values;
     if (values.length - 2 !== columns.length) {
@@ -57,20 +58,12 @@ export function parseIozoneAuto(text: string, file: string, lines: readonly stri
         lines[row.index]
       );
     }
-    const fileKb = values[0]!;
-    const recordKb = values[1]!;
+    const params = {file_kb: values[0]!, record_kb: values[1]!};
     for (let column = 0; column < columns.length; column++) {
-      samples.push({
-        suite: "iozone",
-        metric: columns[column]!,
-        params: {file_kb: fileKb, record_kb: recordKb},
-        unit: "MB/s",
-        value: kibPerSecToMBps(values[column + 2]!),
-        repetition: 0
-      });
+      table.add("iozone", columns[column]!, "MB/s", params, kibPerSecToMBps(values[column + 2]!));
     }
   }
-  return {format: FORMAT, tool: "iozone", toolVersion: banner.version, samples: numberRepetitions(samples), meta: banner.meta};
+  return new ParsedOutput(FORMAT, "iozone", banner.version, table, banner.meta);
 }
 
 /** Columns printed for a `-i` selection; undefined when the command line does not say. */

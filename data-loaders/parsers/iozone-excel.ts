@@ -10,9 +10,10 @@
  * file size (kB) and lists KiB/s for the record sizes that ran for that file, smallest first.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Sample} from "../samples.ts";
+import {SampleTable, SeriesByNumber} from "../sample-table.ts";
+import {ParsedOutput} from "../samples.ts";
 import {REPORT_METRICS, integerRow, readIozoneBanner} from "./iozone-common.ts";
-import {fields, firstNonBlank, kibPerSecToMBps, numberRepetitions, splitLines} from "./text.ts";
+import {fields, firstNonBlank, kibPerSecToMBps, splitLines} from "./text.ts";
 
 export const FORMAT = "iozone-excel";
 
@@ -25,7 +26,7 @@ export function parseIozoneExcel(text: string, file: string, lines: readonly str
   const firstTitle = lines.findIndex((line) => REPORT_TITLE.test(line.trim()));
   if (firstTitle < 0) throw new ParseError(file, 1, 'an IOzone Excel report title such as "Writer report"', lines[0]);
   const banner = readIozoneBanner(lines.slice(0, firstTitle), file);
-  const samples: Sample[] = [];
+  const table = new SampleTable();
   const skipped: string[] = [];
 
   let i = firstTitle;
@@ -40,6 +41,16 @@ export function parseIozoneExcel(text: string, file: string, lines: readonly str
     }
     const metric = REPORT_METRICS[title[1]!];
     const recordSizes = readRecordSizes(lines[i + 1], file, i + 1);
+    // One series per (file size, record size) cell of this report, found by a Map per record size.
+    const byRecord = new Map<number, SeriesByNumber>();
+    const seriesOf = (recordKb: number) => {
+      let series = byRecord.get(recordKb);
+      if (series === undefined) {
+        series = new SeriesByNumber(table, "iozone", metric!, "MB/s", (fileKb) => ({file_kb: fileKb, record_kb: recordKb}));
+        byRecord.set(recordKb, series);
+      }
+      return series;
+    };
     i += 2;
     for (; i < lines.length; i++) {
       const line = lines[i]!;
@@ -51,14 +62,14 @@ export function parseIozoneExcel(text: string, file: string, lines: readonly str
       const row = readRow(line, first, recordSizes, file, i);
       if (!metric) continue;
       for (let k = 0; k < row.values.length; k++) {
-        samples.push({suite: "iozone", metric, params: {file_kb: row.fileKb, record_kb: row.recordSizes[k]!}, unit: "MB/s", value: kibPerSecToMBps(row.values[k]!), repetition: 0});
+        seriesOf(row.recordSizes[k]!).push(row.fileKb, kibPerSecToMBps(row.values[k]!));
       }
     }
     if (!metric) skipped.push(title[1]!);
   }
   const meta = {...banner.meta};
   if (skipped.length > 0) meta.skipped_reports = skipped.join(", ");
-  return {format: FORMAT, tool: "iozone", toolVersion: banner.version, samples: numberRepetitions(samples), meta};
+  return new ParsedOutput(FORMAT, "iozone", banner.version, table, meta);
 }
 
 function readRecordSizes(line: string | undefined, file: string, index: number): number[] {

@@ -12,9 +12,10 @@
  * per-process min/max/avg lines restate the same run and are not stored.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Params, Sample} from "../samples.ts";
+import {SampleTable} from "../sample-table.ts";
+import {ParsedOutput, type Params} from "../samples.ts";
 import {THROUGHPUT_METRICS, readIozoneBanner} from "./iozone-common.ts";
-import {kibPerSecToMBps, numberRepetitions, readNumber, splitLines} from "./text.ts";
+import {kibPerSecToMBps, readNumber, splitLines} from "./text.ts";
 
 export const FORMAT = "iozone-throughput";
 
@@ -26,7 +27,7 @@ export function parseIozoneThroughput(text: string, file: string, lines: readonl
   const first = lines.findIndex((line) => THROUGHPUT_LINE.test(line));
   if (first < 0) throw new ParseError(file, 1, 'IOzone throughput lines "Children see throughput for N initial writers = X kB/sec"', lines[0]);
   const banner = readIozoneBanner(lines.slice(0, first), file);
-  const samples: Sample[] = [];
+  const table = new SampleTable();
   const unknown = new Set<string>();
   let sizes: Params = {};
   for (let i = 0; i < lines.length; i++) {
@@ -44,16 +45,10 @@ export function parseIozoneThroughput(text: string, file: string, lines: readonl
       unknown.add(test.trim());
       continue;
     }
-    samples.push({
-      suite: "iozone",
-      metric,
-      params: {...sizes, threads: Number(threads), aggregate: who === "Children see" ? "children" : "parent"},
-      unit: "MB/s",
-      value: kibPerSecToMBps(value),
-      repetition: 0
-    });
+    const params = {...sizes, threads: Number(threads), aggregate: who === "Children see" ? "children" : "parent"};
+    table.add("iozone", metric, "MB/s", params, kibPerSecToMBps(value));
   }
   const meta = {...banner.meta};
   if (unknown.size > 0) meta.skipped_tests = [...unknown].join(", ");
-  return {format: FORMAT, tool: "iozone", toolVersion: banner.version, samples: numberRepetitions(samples), meta};
+  return new ParsedOutput(FORMAT, "iozone", banner.version, table, meta);
 }

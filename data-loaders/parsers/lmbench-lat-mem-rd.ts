@@ -11,24 +11,30 @@
  * One block per stride; rows are array size in MB and load latency in ns.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {firstNonBlank, numberRepetitions, pairFirst, pairSecond, readNumberPair, roundSignificant, splitLines} from "./text.ts";
+import {SampleTable, SeriesByNumber} from "../sample-table.ts";
+import {ParsedOutput, type Params} from "../samples.ts";
+import {firstNonBlank, pairFirst, pairSecond, readNumberPair, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "lmbench-lat-mem-rd";
 
 export const STRIDE_TITLE = /^"?stride=(\d+)\s*$/;
 
-/** One "size_mb ns" row under a stride title (its stride read once), or undefined when the line is not such a row. */
-export function latMemRdRow(stride: number, line: string, random: boolean): {params: Params; value: number} | undefined {
-  if (!readNumberPair(line)) return undefined;
-  const params: Params = random ? {size_mb: pairFirst, stride, random: true} : {size_mb: pairFirst, stride};
-  return {params, value: pairSecond};
+/** The series of one stride block: rows differ in size_mb. */
+export function strideSeries(table: SampleTable, stride: number, random: boolean): SeriesByNumber {
+  return new SeriesByNumber(table, "lmbench", "lat_mem_rd", "ns", (size): Params => (random ? {size_mb: size, stride, random: true} : {size_mb: size, stride}));
+}
+
+/** Appends one "size_mb ns" row of a stride block; false when the line is not such a row. */
+export function addLatMemRdRow(series: SeriesByNumber, line: string): boolean {
+  if (!readNumberPair(line)) return false;
+  series.push(pairFirst, roundSignificant(pairSecond));
+  return true;
 }
 
 /** `lines` is `splitLines(text)`, passed in when the caller (detection) already split the text. */
 export function parseLatMemRd(text: string, file: string, lines: readonly string[] = splitLines(text)): ParsedOutput {
-  const samples: Sample[] = [];
-  let stride: number | undefined;
+  const table = new SampleTable();
+  let stride: SeriesByNumber | undefined;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
     const first = firstNonBlank(raw);
@@ -42,16 +48,14 @@ export function parseLatMemRd(text: string, file: string, lines: readonly string
       // '"' or "s"
       const title = STRIDE_TITLE.exec(raw.trim());
       if (title) {
-        stride = Number(title[1]);
+        stride = strideSeries(table, Number(title[1]), false);
         continue;
       }
     }
-    const row = stride === undefined ? undefined : latMemRdRow(stride, raw, false);
-    if (!row) {
+    if (stride === undefined || !addLatMemRdRow(stride, raw)) {
       throw new ParseError(file, i + 1, stride === undefined ? 'a "stride=N title line' : "a lat_mem_rd row \"<size MB> <latency ns>\"", lines[i]);
     }
-    samples.push({suite: "lmbench", metric: "lat_mem_rd", params: row.params, unit: "ns", value: roundSignificant(row.value), repetition: 0});
   }
-  if (samples.length === 0) throw new ParseError(file, 1, 'at least one "stride=N block with rows', lines[0]);
-  return {format: FORMAT, tool: "lmbench", toolVersion: null, samples: numberRepetitions(samples), meta: {}};
+  if (table.length === 0) throw new ParseError(file, 1, 'at least one "stride=N block with rows', lines[0]);
+  return new ParsedOutput(FORMAT, "lmbench", null, table, {});
 }

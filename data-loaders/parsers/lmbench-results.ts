@@ -15,9 +15,10 @@
  * mapped by title; unknown blocks are skipped too.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {firstNonBlank, firstSignificantLine, numberRepetitions, pairFirst, pairSecond, readNumber, readNumberPair, roundSignificant, splitLines} from "./text.ts";
-import {STRIDE_TITLE, latMemRdRow} from "./lmbench-lat-mem-rd.ts";
+import {SampleTable, SeriesByNumber} from "../sample-table.ts";
+import {ParsedOutput, type Params} from "../samples.ts";
+import {firstNonBlank, firstSignificantLine, pairFirst, pairSecond, readNumber, readNumberPair, roundSignificant, splitLines} from "./text.ts";
+import {STRIDE_TITLE, addLatMemRdRow, strideSeries} from "./lmbench-lat-mem-rd.ts";
 
 export const FORMAT = "lmbench-results";
 
@@ -156,9 +157,10 @@ export function parseLmbenchResults(text: string, file: string, lines: readonly 
     throw new ParseError(file, Math.max(start, 0) + 1, "an LMbench results banner \"[lmbench3.0 results for ...]\"", lines[Math.max(start, 0)]);
   }
   const meta: Record<string, string> = {uname: banner[2]!};
-  const samples: Sample[] = [];
-  const push = (metric: string, params: Params, unit: string, value: number) =>
-    samples.push({suite: "lmbench", metric, params, unit, value: roundSignificant(value), repetition: 0});
+  const table = new SampleTable();
+  const push = (metric: string, params: Params, unit: string, value: number) => {
+    table.add("lmbench", metric, unit, params, roundSignificant(value));
+  };
 
   // The current block, read from its title once rather than on every row.
   let block: Block | undefined;
@@ -203,21 +205,15 @@ export function parseLmbenchResults(text: string, file: string, lines: readonly 
     }
     // A new block title: quoted ("size=16k ovr=1.37, "stride=128, "read bandwidth) or a known bare title.
     if (lead === 34) {
-      block = blockOf(line.slice(1).trim(), lastUnquotedTitle);
+      block = blockOf(line.slice(1).trim(), lastUnquotedTitle, table);
     } else if (!DATA_PAIR.test(line)) {
       lastUnquotedTitle = line.trim();
-      block = blockOf(lastUnquotedTitle, lastUnquotedTitle);
+      block = blockOf(lastUnquotedTitle, lastUnquotedTitle, table);
     }
   }
   if (meta.lmbench_version === undefined && meta.lmbench_ver !== undefined) meta.lmbench_version = meta.lmbench_ver;
   delete meta.lmbench_ver;
-  return {
-    format: FORMAT,
-    tool: "lmbench",
-    toolVersion: meta.lmbench_version || banner[1]!,
-    samples: numberRepetitions(samples),
-    meta
-  };
+  return new ParsedOutput(FORMAT, "lmbench", meta.lmbench_version || banner[1]!, table, meta);
 }
 
 function matchLineMetric(trimmed: string, candidates: readonly LineMetric[]): {metric: string; params: Params; unit: string; value: number} | undefined {
@@ -234,38 +230,40 @@ function matchLineMetric(trimmed: string, candidates: readonly LineMetric[]): {m
 
 type Push = (metric: string, params: Params, unit: string, value: number) => void;
 
-/** What the rows under a title are, decided from the title (and the bare title before a quoted one). */
+/**
+ * What the rows under a title are, decided from the title (and the bare title before a quoted
+ * one). Blocks of "x y" rows carry their series by x, so a row costs a Map lookup.
+ */
 type Block =
-  | {kind: "ctx"; sizeKb: number}
-  | {kind: "stride"; stride: number | undefined; random: boolean}
+  | {kind: "ctx"; series: SeriesByNumber}
+  | {kind: "stride"; series: SeriesByNumber | undefined}
   | {kind: "fs"}
-  | {kind: "pair"; mappings: boolean; bandwidth: BlockMetric | undefined};
+  | {kind: "pair"; series: SeriesByNumber | undefined};
 
-function blockOf(title: string, lastUnquotedTitle: string | undefined): Block {
+function blockOf(title: string, lastUnquotedTitle: string | undefined, table: SampleTable): Block {
   const ctx = CTX_TITLE.exec(title);
-  if (ctx) return {kind: "ctx", sizeKb: Number(ctx[1])};
+  if (ctx) {
+    const sizeKb = Number(ctx[1]);
+    return {kind: "ctx", series: new SeriesByNumber(table, "lmbench", "lat_ctx", "us", (procs) => ({procs, size_kb: sizeKb}))};
+  }
   if (title.startsWith("stride=")) {
     const stride = STRIDE_TITLE.exec(title);
-    return {kind: "stride", stride: stride ? Number(stride[1]) : undefined, random: lastUnquotedTitle === "Random load latency"};
+    return {kind: "stride", series: stride ? strideSeries(table, Number(stride[1]), lastUnquotedTitle === "Random load latency") : undefined};
   }
   if (title === "File system latency") return {kind: "fs"};
-  return {kind: "pair", mappings: title === "mappings", bandwidth: Object.hasOwn(BANDWIDTH_BLOCKS, title) ? BANDWIDTH_BLOCKS[title] : undefined};
+  if (title === "mappings") return {kind: "pair", series: new SeriesByNumber(table, "lmbench", "lat_mmap", "us", (size) => ({size_mb: size}))};
+  const bandwidth = Object.hasOwn(BANDWIDTH_BLOCKS, title) ? BANDWIDTH_BLOCKS[title]! : undefined;
+  return {kind: "pair", series: bandwidth && new SeriesByNumber(table, "lmbench", bandwidth.metric, "MB/s", (size) => ({...bandwidth.params, size_mb: size}))};
 }
 
 /** One data row inside the current block; false when the line is not a row of that block. */
 function parseBlockRow(block: Block, line: string, push: Push): boolean {
   if (block.kind === "ctx") {
     if (!readNumberPair(line)) return false;
-    push("lat_ctx", {procs: pairFirst, size_kb: block.sizeKb}, "us", pairSecond);
+    block.series.push(pairFirst, roundSignificant(pairSecond));
     return true;
   }
-  if (block.kind === "stride") {
-    if (block.stride === undefined) return false;
-    const row = latMemRdRow(block.stride, line, block.random);
-    if (!row) return false;
-    push("lat_mem_rd", row.params, "ns", row.value);
-    return true;
-  }
+  if (block.kind === "stride") return block.series !== undefined && addLatMemRdRow(block.series, line);
   if (block.kind === "fs") {
     const row = FS_LATENCY_ROW.exec(line);
     if (!row) return false;
@@ -282,14 +280,7 @@ function parseBlockRow(block: Block, line: string, push: Push): boolean {
   const x = readNumber(pair[1]);
   const y = readNumber(pair[2]);
   if (x === undefined || y === undefined) return false;
-  if (block.mappings) {
-    push("lat_mmap", {size_mb: x}, "us", y);
-    return true;
-  }
-  if (block.bandwidth) {
-    push(block.bandwidth.metric, {...block.bandwidth.params, size_mb: x}, "MB/s", y);
-    return true;
-  }
   // Rows of a block we do not map (e.g. "Memory load parallelism") are consumed silently.
+  block.series?.push(x, roundSignificant(y));
   return true;
 }

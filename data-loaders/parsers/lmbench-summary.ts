@@ -14,10 +14,13 @@
  * are located from the "--- ---" rule under the header, so blank cells keep their place.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {firstNonBlank, numberRepetitions, roundSignificant, splitLines} from "./text.ts";
+import {SampleTable} from "../sample-table.ts";
+import {ParsedOutput, type Params} from "../samples.ts";
+import {firstNonBlank, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "lmbench-summary";
+
+const NO_PARAMS: Params = Object.freeze({});
 
 export const SUMMARY_BANNER = /^\s*L M B E N C H\s+(\d) \. (\d)\s+S U M M A R Y\s*$/;
 
@@ -166,7 +169,7 @@ export function parseLmbenchSummary(text: string, file: string, lines: readonly 
   const bannerIndex = lines.findIndex((line) => SUMMARY_BANNER.test(line));
   if (bannerIndex < 0) throw new ParseError(file, 1, 'an LMbench summary banner "L M B E N C H  3 . 0   S U M M A R Y"', lines[0]);
   const banner = SUMMARY_BANNER.exec(lines[bannerIndex]!)!;
-  const samples: Sample[] = [];
+  const table = new SampleTable();
   const meta: Record<string, string> = {};
 
   for (let i = bannerIndex + 1; i < lines.length; i++) {
@@ -190,11 +193,11 @@ export function parseLmbenchSummary(text: string, file: string, lines: readonly 
     for (let r = ruleIndex + 1; r < rowsEnd; r++) {
       const row = lines[r]!;
       if (MAKE_NOISE.test(row.trim())) continue;
-      readRow(row, r, columns, layout, section.unit, file, samples, meta);
+      readRow(row, r, columns, layout, section.unit, file, table, meta);
     }
   }
-  if (samples.length === 0) meta.warning = "the summary holds no result tables (no results files were found when it was made)";
-  return {format: FORMAT, tool: "lmbench", toolVersion: `${banner[1]}.${banner[2]}`, samples: numberRepetitions(samples), meta};
+  if (table.length === 0) meta.warning = "the summary holds no result tables (no results files were found when it was made)";
+  return new ParsedOutput(FORMAT, "lmbench", `${banner[1]}.${banner[2]}`, table, meta);
 }
 
 /** The header rule is the first "--- ---" line within a few lines of the title (titles are followed by one long rule). */
@@ -226,7 +229,7 @@ function readRow(
   layout: ColumnSpec[],
   unit: string,
   file: string,
-  samples: Sample[],
+  table: SampleTable,
   meta: Record<string, string>
 ): void {
   const host = row.slice(columns[0]!.start, columns[1]!.start).trim();
@@ -242,7 +245,7 @@ function readRow(
     if (!cell) throw new ParseError(file, index + 1, `a number in column ${column + 3} of the summary row for ${host}`, token);
     // getsummary squeezes wide values as "111.5K" (×1000) and drops trailing digits ("262.").
     const value = Number(cell[1]) * (cell[2] ? 1000 : 1);
-    samples.push({suite: "lmbench", metric: spec.metric, params: {...spec.params}, unit, value: roundSignificant(value), repetition: 0, host});
+    table.add("lmbench", spec.metric, unit, spec.params ?? NO_PARAMS, roundSignificant(value), host);
   }
 }
 

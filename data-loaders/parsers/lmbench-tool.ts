@@ -16,7 +16,7 @@
  * and a full results file go through the same line handlers and give the same metrics.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput} from "../samples.ts";
+import {ParsedOutput} from "../samples.ts";
 import {parseLmbenchResults} from "./lmbench-results.ts";
 import {excerpt, firstSignificantLine, splitLines} from "./text.ts";
 
@@ -48,8 +48,8 @@ export function parseLmbenchTool(text: string, file: string, options: LmbenchToo
   }
   const prefix = ["[lmbench3.0 results for single tool run]", ...(options.title ? [`"${options.title}`] : [])];
   const parsed = parseLmbenchResults([...prefix, ...lines].join("\n"), file);
-  if (parsed.samples.length === 0) {
+  if (parsed.table.length === 0) {
     throw new ParseError(file, first + 1, "an LMbench measurement (e.g. \"Simple syscall: 0.1 microseconds\", \"size=16k ovr=1.0 blocks, \"64.00 12345.6\")", excerpt(lines[first]));
   }
-  return {format: FORMAT, tool: "lmbench", toolVersion: null, samples: parsed.samples, meta: {}};
+  return new ParsedOutput(FORMAT, "lmbench", null, parsed.table, {});
 }

@@ -12,8 +12,9 @@
  * Older builds print "Rate (MB/s)"; HPCC's copy prints "Rate (GB/s)" (×1000 to MB/s).
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput, Params, Sample} from "../samples.ts";
-import {fields, firstSignificantLine, numberRepetitions, readNumber, roundSignificant, splitLines} from "./text.ts";
+import {SampleTable} from "../sample-table.ts";
+import {ParsedOutput, type Params} from "../samples.ts";
+import {fields, firstSignificantLine, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "stream";
 
@@ -50,7 +51,7 @@ export function parseStream(text: string, file: string, lines: readonly string[]
   }
   if (validation) meta.validation = validation.trim();
   const failed = validation !== undefined && validation.trim().startsWith("Failed");
-  const samples: Sample[] = [];
+  const table = new SampleTable();
   KERNELS.forEach((kernel, k) => {
     const index = headerIndex + 1 + k;
     const parts = fields(lines[index] ?? "");
@@ -59,11 +60,8 @@ export function parseStream(text: string, file: string, lines: readonly string[]
       throw new ParseError(file, index + 1, `the STREAM "${kernel}:" row "<rate> <avg> <min> <max>"`, lines[index]);
     }
     const metric = `stream_${kernel.toLowerCase()}`;
-    samples.push(
-      failed
-        ? {suite: "stream", metric, params: {...params}, unit: "MB/s", value: Number.NaN, repetition: 0, status: "failed", note: `${validation!.trim()} (reported ${rate * scale} MB/s)`}
-        : {suite: "stream", metric, params: {...params}, unit: "MB/s", value: roundSignificant(rate * scale), repetition: 0}
-    );
+    if (!failed) table.add("stream", metric, "MB/s", params, roundSignificant(rate * scale));
+    else table.fail(table.add("stream", metric, "MB/s", params, Number.NaN), `${validation!.trim()} (reported ${rate * scale} MB/s)`);
   });
-  return {format: FORMAT, tool: "stream", toolVersion: version, samples: numberRepetitions(samples), meta};
+  return new ParsedOutput(FORMAT, "stream", version, table, meta);
 }

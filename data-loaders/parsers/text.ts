@@ -1,9 +1,8 @@
 /**
- * Small helpers every parser shares: line splitting, strict number reading, repetition numbering.
+ * Small helpers every parser shares: line splitting, strict number reading, rounding.
  * All regexes here are anchored and linear (no nested quantifiers) so arbitrary input cannot stall them.
  */
 import {ParseError} from "../errors.ts";
-import type {Sample} from "../samples.ts";
 
 /** Lines without their terminators; CRLF and lone CR count as line ends too (Windows tools, pasted logs). */
 export function splitLines(text: string): string[] {
@@ -62,11 +61,11 @@ const EXACT_POWERS = Array.from({length: 23}, (_, k) => 10 ** k); // 10^0..10^22
  */
 function decimalValue(text: string, start: number, n: number): number | undefined {
   let i = start;
-  let code = i < n ? text.charCodeAt(i) : Number.NaN;
+  let code = i < n ? text.charCodeAt(i) : -1;
   let negative = false;
   if (code === 43 || code === 45) {
     negative = code === 45;
-    code = ++i < n ? text.charCodeAt(i) : Number.NaN;
+    code = ++i < n ? text.charCodeAt(i) : -1;
   }
   let digits = 0;
   let significant = 0;
@@ -78,10 +77,10 @@ function decimalValue(text: string, start: number, n: number): number | undefine
       significant++;
       mantissa = mantissa * 10 + (code - 48);
     }
-    code = ++i < n ? text.charCodeAt(i) : Number.NaN;
+    code = ++i < n ? text.charCodeAt(i) : -1;
   }
   if (code === 46) {
-    code = ++i < n ? text.charCodeAt(i) : Number.NaN;
+    code = ++i < n ? text.charCodeAt(i) : -1;
     while (code >= 48 && code <= 57) {
       digits++;
       scale--;
@@ -89,23 +88,23 @@ function decimalValue(text: string, start: number, n: number): number | undefine
         significant++;
         mantissa = mantissa * 10 + (code - 48);
       }
-      code = ++i < n ? text.charCodeAt(i) : Number.NaN;
+      code = ++i < n ? text.charCodeAt(i) : -1;
     }
   }
   if (digits === 0) return undefined;
   if (code === 101 || code === 69) {
-    code = ++i < n ? text.charCodeAt(i) : Number.NaN;
+    code = ++i < n ? text.charCodeAt(i) : -1;
     let exponentNegative = false;
     if (code === 43 || code === 45) {
       exponentNegative = code === 45;
-      code = ++i < n ? text.charCodeAt(i) : Number.NaN;
+      code = ++i < n ? text.charCodeAt(i) : -1;
     }
     let exponentDigits = 0;
     let exponent = 0;
     while (code >= 48 && code <= 57) {
       exponentDigits++;
       if (exponent < 1e6) exponent = exponent * 10 + (code - 48);
-      code = ++i < n ? text.charCodeAt(i) : Number.NaN;
+      code = ++i < n ? text.charCodeAt(i) : -1;
     }
     if (exponentDigits === 0) return undefined;
     scale += exponentNegative ? -exponent : exponent;
@@ -203,109 +202,6 @@ function readNumberPairSlow(line: string): boolean {
 function fieldsSlow(line: string): string[] {
   const trimmed = line.trim();
   return trimmed === "" ? [] : trimmed.split(/\s+/);
-}
-
-/**
- * Numbers repetitions per (host, metric, params): the n-th sample of the same measurement in one
- * input gets repetition n. Parsers emit samples in file order and leave repetition at 0.
- */
-export function numberRepetitions(samples: Sample[]): Sample[] {
-  // Bucketed by a numeric hash of (host, metric, params), compared exactly within a bucket: no key
-  // string or nested Map per sample. Values compare as they did inside JSON.stringify of [key, value]
-  // pairs: undefined, NaN and ±Infinity are all null, and -0 is 0.
-  const groups = new Map<number, RepetitionGroup | RepetitionGroup[]>();
-  // Parsers often give consecutive samples one params object (a row's metrics): hash it once.
-  let lastParams: Sample["params"] | undefined;
-  let lastParamsHash = 0;
-  for (const sample of samples) {
-    if (sample.params !== lastParams) {
-      lastParams = sample.params;
-      lastParamsHash = paramsHash(lastParams);
-    }
-    const hash = sampleHash(sample, lastParamsHash);
-    const found = groups.get(hash);
-    if (found === undefined) {
-      groups.set(hash, {sample, count: 1});
-      sample.repetition = 0;
-      continue;
-    }
-    const list = Array.isArray(found) ? found : [found];
-    let group = list.find((candidate) => sameMeasurement(candidate.sample, sample));
-    if (group === undefined) {
-      group = {sample, count: 0};
-      list.push(group);
-      if (list.length === 2) groups.set(hash, list);
-    }
-    sample.repetition = group.count++;
-  }
-  return samples;
-}
-
-interface RepetitionGroup {
-  sample: Sample;
-  count: number;
-}
-
-const scratch = new Float64Array(1);
-const scratchWords = new Int32Array(scratch.buffer);
-
-/** Short strings (names, metrics) hash every character; long ones a sample of them: collisions only cost a comparison. */
-function stringHash(text: string, seed: number): number {
-  const n = text.length;
-  let hash = seed ^ n;
-  const step = n <= 24 ? 1 : n >> 3;
-  for (let i = 0; i < n; i += step) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return Math.imul(hash ^ text.charCodeAt(n - 1), 0x01000193);
-}
-
-function valueHash(value: unknown): number {
-  if (typeof value === "number" && Number.isFinite(value)) {
-    scratch[0] = value === 0 ? 0 : value; // -0 is 0
-    return Math.imul(scratchWords[0]! ^ Math.imul(scratchWords[1]!, 0x5bd1e995), 0x01000193) ^ 1;
-  }
-  if (typeof value === "string") return stringHash(value, 2);
-  if (typeof value === "boolean") return value ? 3 : 4;
-  return 5; // null, undefined, NaN, ±Infinity
-}
-
-/** Order-independent over params (a sum of per-key hashes), so no sorting is needed. */
-function sampleHash(sample: Sample, sum: number): number {
-  const hash = stringHash(sample.metric, stringHash(sample.host ?? "", 0x811c9dc5));
-  return Math.imul(hash ^ sum, 0x01000193);
-}
-
-function paramsHash(params: Sample["params"]): number {
-  let sum = 0;
-  for (const key in params) {
-    if (!Object.prototype.hasOwnProperty.call(params, key)) continue;
-    sum = (sum + Math.imul(stringHash(key, 7) ^ valueHash(params[key]), 0x9e3779b1)) | 0;
-  }
-  return sum;
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  const nullA = a === undefined || a === null || (typeof a === "number" && !Number.isFinite(a));
-  const nullB = b === undefined || b === null || (typeof b === "number" && !Number.isFinite(b));
-  return nullA && nullB;
-}
-
-function sameMeasurement(a: Sample, b: Sample): boolean {
-  if (a.metric !== b.metric || (a.host ?? "") !== (b.host ?? "")) return false;
-  const paramsA = a.params;
-  const paramsB = b.params;
-  if (paramsA === paramsB) return true;
-  // Own enumerable keys, as Object.keys gives them, counted and compared without allocating key arrays.
-  const hasOwn = Object.prototype.hasOwnProperty;
-  let countA = 0;
-  for (const key in paramsA) {
-    if (!hasOwn.call(paramsA, key)) continue;
-    countA++;
-    if (!hasOwn.call(paramsB, key) || !sameValue(paramsA[key], paramsB[key])) return false;
-  }
-  let countB = 0;
-  for (const key in paramsB) if (hasOwn.call(paramsB, key)) countB++;
-  return countA === countB;
 }
 
 /** Rounds to a number of significant digits to strip binary noise from unit conversions (e.g. KiB/s → MB/s). */

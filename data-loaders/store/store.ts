@@ -1,10 +1,12 @@
-import {BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
+import {DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
 import {mkdirSync} from "node:fs";
 import {dirname, resolve} from "node:path";
 import {VmmbenchError} from "../errors.ts";
 import type {Fingerprint} from "../targets/target.ts";
 import {ParamsTrie} from "../params-trie.ts";
+import {SampleTable, type SeriesInfo} from "../sample-table.ts";
 import type {Params, Sample} from "../samples.ts";
+import {SampleColumns} from "./sample-columns.ts";
 import {SCHEMA_SQL, SCHEMA_VERSION} from "./schema.ts";
 
 export const DEFAULT_DB = "data/vmmbench.duckdb";
@@ -45,7 +47,8 @@ export interface StepRecord {
   durationMs: number;
   message?: string;
   raw: RawOutput[];
-  samples: Sample[];
+  /** A parser's table as is, or sample objects (a probe's, a campaign's) that keep their repetitions. */
+  samples: readonly Sample[] | SampleTable;
   provenance: StepProvenance;
 }
 
@@ -181,7 +184,6 @@ export class Store {
     if (steps.length === 0) return;
     let stepNo = Number((await this.query("SELECT coalesce(max(step_no), 0) AS n FROM steps"))[0].n);
     const series = await this.seriesIndex();
-    const newSeries: Array<[number, Sample]> = [];
     const stepNos: number[] = [];
     const stepAppender = await this.connection.createAppender("steps");
     const rawAppender = await this.connection.createAppender("raw_outputs");
@@ -203,29 +205,29 @@ export class Store {
       stepAppender.closeSync();
       rawAppender.closeSync();
     }
-    await this.appendSamples(steps, stepNos, series, newSeries);
+    await this.appendSamples(steps, stepNos, series);
   }
 
-  private async appendSamples(steps: readonly StepRecord[], stepNos: number[], series: SeriesIndex, newSeries: Array<[number, Sample]>): Promise<void> {
-    // Series ids first (new series rows must exist before their samples), then the samples in chunks.
-    let total = 0;
-    for (const step of steps) total += step.samples.length;
-    const seriesCol = new Int32Array(total);
-    let i = 0;
-    for (const step of steps) {
-      for (const s of step.samples) {
+  private async appendSamples(steps: readonly StepRecord[], stepNos: number[], series: SeriesIndex): Promise<void> {
+    const tables = steps.map((step) => (step.samples instanceof SampleTable ? step.samples : SampleTable.fromSamples(step.samples)));
+    // Series ids are looked up once per distinct series of each table, not per sample; new series
+    // rows are appended before their samples.
+    const newSeries: SeriesInfo[] = [];
+    const seriesIds = tables.map((table) =>
+      Int32Array.from(table.series, (s) => {
         const slot = series.index.slot(s.suite, s.metric, s.unit, s.params, newSlot);
         if (slot.id === 0) {
           slot.id = ++series.size;
-          newSeries.push([slot.id, s]);
+          newSeries.push(s);
         }
-        seriesCol[i++] = slot.id;
-      }
-    }
+        return slot.id;
+      })
+    );
     if (newSeries.length) {
       const appender = await this.connection.createAppender("series");
       try {
-        for (const [id, s] of newSeries) appendRow(appender, [["integer", id], ["varchar", s.suite], ["varchar", s.metric], ["varchar", canonicalParams(s.params)], ["varchar", s.unit]]);
+        const first = series.size - newSeries.length + 1;
+        newSeries.forEach((s, k) => appendRow(appender, [["integer", first + k], ["varchar", s.suite], ["varchar", s.metric], ["varchar", canonicalParams(s.params)], ["varchar", s.unit]]));
         appender.flushSync();
       } finally {
         appender.closeSync();
@@ -233,59 +235,9 @@ export class Store {
     }
     const appender = await this.connection.createAppender("samples");
     try {
-      // Column buffers reused for every chunk; typed arrays keep the numbers unboxed.
-      const stepBuf = new Int32Array(CHUNK);
-      const valueBuf = new Float64Array(CHUNK);
-      const repetitionBuf = new Int32Array(CHUNK);
-      const failedBuf = new Uint8Array(CHUNK);
-      const noteBuf = new Array<string | null>(CHUNK).fill(null);
-      const nulls: number[] = [];
-      let k = 0;
-      let j = 0;
-      let n = 0;
-      i = 0;
-      const flush = () => {
-        const chunk = DuckDBDataChunk.create(SAMPLE_TYPES, n);
-        const cut = <T extends {subarray(a: number, b: number): T}>(a: T) => (n === CHUNK ? a : a.subarray(0, n));
-        chunk.setColumns([
-          cut(stepBuf) as never,
-          seriesCol.subarray(i - n, i) as never,
-          cut(valueBuf) as never,
-          cut(repetitionBuf) as never,
-          cut(failedBuf) as never,
-          n === CHUNK ? noteBuf : noteBuf.slice(0, n)
-        ]);
-        if (nulls.length) {
-          // Non-finite values are stored as NULL.
-          const vector = chunk.getColumnVector(2);
-          for (const row of nulls) vector.setItem(row, null);
-          vector.flush();
-          nulls.length = 0;
-        }
-        appender.appendDataChunk(chunk);
-        noteBuf.fill(null);
-        n = 0;
-      };
-      for (; k < steps.length; k++) {
-        const stepNo = stepNos[k]!;
-        const samples = steps[k]!.samples;
-        for (j = 0; j < samples.length; j++) {
-          const s = samples[j]!;
-          stepBuf[n] = stepNo;
-          if (Number.isFinite(s.value)) valueBuf[n] = s.value;
-          else {
-            valueBuf[n] = 0;
-            nulls.push(n);
-          }
-          repetitionBuf[n] = s.repetition;
-          failedBuf[n] = s.status === "failed" ? 1 : 0;
-          if (s.note !== undefined) noteBuf[n] = s.note;
-          n++;
-          i++;
-          if (n === CHUNK) flush();
-        }
-      }
-      if (n > 0) flush();
+      const columns = new SampleColumns();
+      tables.forEach((table, k) => columns.addTable(table, stepNos[k]!, seriesIds[k]!, (chunk) => appender.appendDataChunk(chunk)));
+      columns.flush((chunk) => appender.appendDataChunk(chunk));
       appender.flushSync();
     } finally {
       appender.closeSync();
@@ -346,8 +298,6 @@ export class Store {
   }
 }
 
-const CHUNK = 2048;
-const SAMPLE_TYPES = [INTEGER, INTEGER, DOUBLE, INTEGER, BOOLEAN, VARCHAR];
 
 type Cell = ["integer" | "bigint" | "double", number] | ["varchar", string | null | undefined] | ["timestamp", Date];
 

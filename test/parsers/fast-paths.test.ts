@@ -6,8 +6,8 @@ import fc from "fast-check";
 import {describe, expect, it} from "vitest";
 import {ParamsTrie} from "../../data-loaders/params-trie.ts";
 import {integerRow} from "../../data-loaders/parsers/iozone-common.ts";
-import {fields, firstNonBlank, kibPerSecToMBps, numberRepetitions, readNumber, roundSignificant, splitLines} from "../../data-loaders/parsers/text.ts";
-import type {Params, Sample} from "../../data-loaders/samples.ts";
+import {fields, firstNonBlank, kibPerSecToMBps, readNumber, roundSignificant, splitLines} from "../../data-loaders/parsers/text.ts";
+import type {Params} from "../../data-loaders/samples.ts";
 import {canonicalParams} from "../../data-loaders/store/store.ts";
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -91,25 +91,7 @@ const paramValue = fc.oneof(
 );
 const params = fc.dictionary(fc.constantFrom("a", "b", "size_kb", "procs", "__proto__x"), paramValue, {maxKeys: 3}) as fc.Arbitrary<Params>;
 
-describe("repetition numbering and the series index", () => {
-  it("numberRepetitions counts like a JSON key of (host, metric, sorted params)", () => {
-    const sample = fc.record({metric: fc.constantFrom("m1", "m2"), host: fc.constantFrom(undefined, "h", ""), params});
-    fc.assert(
-      fc.property(fc.array(sample, {maxLength: 40}), (drafts) => {
-        const samples = drafts.map((d) => ({suite: "lmbench", metric: d.metric, params: d.params, unit: "us", value: 1, repetition: 9, ...(d.host === undefined ? {} : {host: d.host})}) as Sample);
-        const seen = new Map<string, number>();
-        const expected = samples.map((s) => {
-          const key = `${s.host ?? ""}\u0000${s.metric}\u0000${JSON.stringify(Object.keys(s.params).sort().map((k) => [k, s.params[k]]))}`;
-          const n = seen.get(key) ?? 0;
-          seen.set(key, n + 1);
-          return n;
-        });
-        expect(numberRepetitions(samples).map((s) => s.repetition)).toEqual(expected);
-      }),
-      {numRuns: 2000}
-    );
-  });
-
+describe("the series index", () => {
   it("ParamsTrie gives one slot per (suite, metric, unit, canonical params JSON)", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom("s1", "s2"), fc.constantFrom("m1", "m2"), params), {maxLength: 40}), (keys) => {

@@ -1,0 +1,93 @@
+import fc from "fast-check";
+import {describe, expect, it} from "vitest";
+import {SampleTable} from "../data-loaders/sample-table.ts";
+import type {Params, Sample} from "../data-loaders/samples.ts";
+import {canonicalParams} from "../data-loaders/store/store.ts";
+
+const paramValue = fc.oneof(
+  fc.constantFrom<number | string | boolean | undefined>(0, -0, 1, 2, Number.NaN, Infinity, "1", "a", "", true, false, undefined),
+  fc.integer({min: 0, max: 3})
+);
+const params = fc.dictionary(fc.constantFrom("a", "b", "size_kb", "procs"), paramValue, {maxKeys: 3}) as fc.Arbitrary<Params>;
+const draft = fc.record({
+  metric: fc.constantFrom("m1", "m2"),
+  unit: fc.constantFrom("us", "MB/s"),
+  host: fc.constantFrom(undefined, "h", ""),
+  params,
+  value: fc.double(),
+  failed: fc.boolean()
+});
+
+describe("SampleTable", () => {
+  it("numbers repetitions per (host, metric, canonical params JSON), as the store keys series", () => {
+    fc.assert(
+      fc.property(fc.array(draft, {maxLength: 40}), (drafts) => {
+        const table = new SampleTable();
+        const seen = new Map<string, number>();
+        drafts.forEach((d, i) => {
+          const row = table.add("lmbench", d.metric, d.unit, d.params, d.value, d.host);
+          expect(row).toBe(i);
+          const key = `${d.host ?? ""}\u0000${d.metric}\u0000${canonicalParams(d.params)}`;
+          const n = seen.get(key) ?? 0;
+          seen.set(key, n + 1);
+          expect(table.repetitions[row]).toBe(n);
+        });
+        expect(table.length).toBe(drafts.length);
+      }),
+      {numRuns: 1000}
+    );
+  });
+
+  it("gives back its rows as Sample objects, and a table made from them gives the same objects", () => {
+    fc.assert(
+      fc.property(fc.array(draft, {maxLength: 40}), (drafts) => {
+        const table = new SampleTable();
+        for (const d of drafts) {
+          const row = table.add("lmbench", d.metric, d.unit, d.params, d.failed ? Number.NaN : d.value, d.host);
+          if (d.failed) table.fail(row, `failed ${row}`);
+        }
+        const samples = table.toSamples();
+        expect(samples.map((s) => [s.metric, s.unit, s.host, s.status === "failed", s.note])).toEqual(
+          drafts.map((d, i) => [d.metric, d.unit, d.host, d.failed, d.failed ? `failed ${i}` : undefined])
+        );
+        samples.forEach((s, i) => expect(Object.is(s.value, drafts[i]!.failed ? Number.NaN : drafts[i]!.value)).toBe(true));
+        expect(SampleTable.fromSamples(samples).toSamples()).toEqual(samples);
+      }),
+      {numRuns: 500}
+    );
+  });
+
+  it("keeps given repetitions, grows past its first arrays, and selects rows by series", () => {
+    const samples: Sample[] = Array.from({length: 300}, (_, i) => ({
+      suite: "lmbench",
+      metric: "lat_ctx",
+      params: {procs: 2 + (i % 3), size_kb: 16},
+      unit: "us",
+      value: i,
+      repetition: 100 + i,
+      ...(i % 2 ? {host: "b"} : {})
+    }));
+    const table = SampleTable.fromSamples(samples);
+    expect(table.length).toBe(300);
+    expect(table.series.length).toBe(6);
+    expect(Array.from(table.repetitions.subarray(0, 3))).toEqual([100, 101, 102]);
+    const b = table.select((series) => series.host === "b");
+    expect(b.toSamples()).toEqual(samples.filter((s) => s.host === "b"));
+    // Numbering continues after the highest repetition given (row 295 is the last with procs 3 on host b).
+    expect(b.repetitions[b.add("lmbench", "lat_ctx", "us", {procs: 3, size_kb: 16}, 1, "b")]).toBe(100 + 295 + 1);
+  });
+
+  it("append merges series and renumbers the appended rows after its own", () => {
+    const one = new SampleTable();
+    one.add("iozone", "file_read", "MB/s", {file_kb: 64}, 1);
+    const two = new SampleTable();
+    two.add("iozone", "file_read", "MB/s", {file_kb: 64}, 2);
+    two.note(two.add("iozone", "file_write", "MB/s", {file_kb: 64}, 3), "small file");
+    one.append(two);
+    expect(one.toSamples().map((s) => [s.metric, s.value, s.repetition, s.note])).toEqual([
+      ["file_read", 1, 0, undefined],
+      ["file_read", 2, 1, undefined],
+      ["file_write", 3, 0, "small file"]
+    ]);
+  });
+});
