@@ -30,7 +30,14 @@ interface Parsed {
  * written, and the writes share one transaction: any bad file leaves the database and data/runs
  * as they were. A file whose bytes are already stored (by any earlier ingest) is skipped.
  */
-export async function ingest(store: Store, inputs: IngestInput[], options: {command: unknown}): Promise<IngestSummary> {
+export interface IngestOptions {
+  /** The command as given, stored with the run. */
+  command: unknown;
+  /** Parse worker threads; by default as many as cores (up to 4) once the text is large enough. */
+  workers?: number;
+}
+
+export async function ingest(store: Store, inputs: IngestInput[], options: IngestOptions): Promise<IngestSummary> {
   // Read and hash first, so one query (not one per file) tells which files are already stored.
   // A file that cannot be read stops the reading; its error is thrown when the loop below reaches
   // it, after any earlier file's parse error, as when each file was read just before its parse.
@@ -57,7 +64,7 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
     return true;
   });
   const toParse = fresh.flatMap((file) => ("bytes" in file ? [file] : []));
-  const outputs = await parseFiles(toParse.map((file) => ({bytes: file.bytes, file: displayPath(file.input.path)})));
+  const outputs = await parseFiles(toParse.map((file) => ({bytes: file.bytes, file: displayPath(file.input.path)})), {workers: options.workers});
   const parsed: Parsed[] = [];
   for (const file of fresh) {
     if ("error" in file) throw file.error;

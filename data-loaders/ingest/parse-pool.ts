@@ -1,9 +1,12 @@
 /**
- * Parses many input files, on worker threads when there is enough text to repay starting them
- * (each loads the TypeScript sources through tsx). Results come back in input order; a file that
- * fails to parse gives its error in its place, and the caller decides which error to throw.
+ * Parses many input files, on worker threads when there is enough text to repay starting them.
+ * The worker's sources are bundled once per process into one plain script (esbuild, in memory):
+ * a worker that loaded the TypeScript through tsx took ~0.3 s to start, a bundled one ~0.05 s.
+ * Results come back in input order; a file that fails to parse gives its error in its place, and
+ * the caller decides which error to throw.
  */
 import {availableParallelism} from "node:os";
+import {fileURLToPath} from "node:url";
 import {Worker} from "node:worker_threads";
 import {ParseError, VmmbenchError} from "../errors.ts";
 import {SampleTable, type TableColumns} from "../sample-table.ts";
@@ -48,7 +51,8 @@ function attempt(parse: () => ParsedOutput): ParsedOutput | Error {
 
 async function inWorkers(jobs: readonly ParseJob[], count: number): Promise<Array<ParsedOutput | Error>> {
   const results = new Array<ParsedOutput | Error>(jobs.length);
-  const workers = Array.from({length: count}, () => new Worker(new URL("./parse-worker.js", import.meta.url)));
+  const script = await workerScript();
+  const workers = Array.from({length: count}, () => new Worker(script, {eval: true}));
   let next = 0;
   try {
     await Promise.all(
@@ -75,6 +79,23 @@ async function inWorkers(jobs: readonly ParseJob[], count: number): Promise<Arra
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
   return results;
+}
+
+let bundled: Promise<string> | undefined;
+
+function workerScript(): Promise<string> {
+  bundled ??= import("esbuild").then(async ({build}) => {
+    const result = await build({
+      entryPoints: [fileURLToPath(new URL("./parse-worker.ts", import.meta.url))],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      write: false,
+      logLevel: "silent"
+    });
+    return result.outputFiles[0]!.text;
+  });
+  return bundled;
 }
 
 function fromReply(reply: WorkerReply): ParsedOutput | Error {

@@ -275,11 +275,19 @@ function parseBlockRow(block: Block, line: string, push: Push): boolean {
     if (deletes && deletes > 0) push("lat_fs_delete", {size_kb: sizeKb}, "us", 1e6 / deletes);
     return true;
   }
-  const pair = DATA_PAIR.exec(line);
-  if (!pair) return false;
-  const x = readNumber(pair[1]);
-  const y = readNumber(pair[2]);
-  if (x === undefined || y === undefined) return false;
+  let x: number | undefined;
+  let y: number | undefined;
+  // Most rows are two bare numbers; only "x y MB/sec" rows and non-rows need the regex.
+  if (readNumberPair(line)) {
+    x = pairFirst;
+    y = pairSecond;
+  } else {
+    const pair = DATA_PAIR.exec(line);
+    if (!pair) return false;
+    x = readNumber(pair[1]);
+    y = readNumber(pair[2]);
+    if (x === undefined || y === undefined) return false;
+  }
   // Rows of a block we do not map (e.g. "Memory load parallelism") are consumed silently.
   block.series?.push(x, roundSignificant(y));
   return true;
