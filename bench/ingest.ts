@@ -97,7 +97,6 @@ try {
       k++;
     }
   }
-  await endToEnd("a. small files", small, 0);
   await endToEnd("a. small files", small);
 
   // b. ~1 MB files: n copies of a fixture concatenated, where that parses as one output with n× the samples.
@@ -123,9 +122,7 @@ try {
     }
   }
   const kinds = [...new Set(concatenable.map(({file, text}) => parseAny(text, file).format))].sort();
-  console.log(`  b. ~1 MB files: ${kinds.join(", ")}`);
-  await endToEnd("b. ~1 MB files", large, 0);
-  await endToEnd("b. ~1 MB files", large);
+  await endToEnd(`b. ~1 MB files (${kinds.join(", ")})`, large);
 
   console.log("\n3. 10^6 samples through the appender in one transaction");
   const million = new SampleTable();
@@ -153,22 +150,19 @@ try {
   rmSync(dir, {recursive: true, force: true});
 }
 
-/**
- * Three ingests of the folder into fresh databases; median MB/s by wall clock and per CPU-second
- * (all threads of this process). `workers` 0 parses on the main thread; undefined lets ingest choose.
- */
-async function endToEnd(label: string, folder: string, workers?: number): Promise<void> {
+/** Three ingests of the folder into fresh databases; median MB/s by wall clock and per CPU-second. */
+async function endToEnd(label: string, folder: string): Promise<void> {
   const inputs = walk(folder).map((path) => ({path, environment: ingestEnvironment({env: "bench"}, (x) => x)}));
   const bytes = inputs.reduce((n, input) => n + statSync(input.path).size, 0);
   const rates: number[] = [];
   const cpuRates: number[] = [];
   let samples = 0;
   for (let r = 0; r < 3; r++) {
-    const db = join(dir, `e2e-${label[0]}-${workers ?? "auto"}-${r}.duckdb`);
+    const db = join(dir, `e2e-${label[0]}-${r}.duckdb`);
     const store = await Store.open(db);
     const cpu = process.cpuUsage();
     const t = performance.now();
-    const summary = await ingest(store, inputs, {command: {}, workers});
+    const summary = await ingest(store, inputs, {command: {}});
     const ms = performance.now() - t;
     const used = process.cpuUsage(cpu);
     samples = summary.samples;
@@ -181,7 +175,7 @@ async function endToEnd(label: string, folder: string, workers?: number): Promis
   }
   const mbps = median(rates);
   console.log(
-    `  ${label}, ${workers === 0 ? "parsed inline" : "parse workers"}: ${inputs.length} files, ${(bytes / 1e6).toFixed(1)} MB, ${samples} samples: median ${mbps.toFixed(1)} MB/s ` +
+    `  ${label}: ${inputs.length} files, ${(bytes / 1e6).toFixed(1)} MB, ${samples} samples: median ${mbps.toFixed(1)} MB/s ` +
       `(runs: ${rates.map((x) => x.toFixed(1)).join(", ")}; target ≥ ${TARGET_MBPS}: ${mark(mbps >= TARGET_MBPS)}); ` +
       `${median(cpuRates).toFixed(1)} MB per CPU-second`
   );
