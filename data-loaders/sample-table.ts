@@ -1,15 +1,15 @@
 /**
  * The samples of one parsed output or one step, column by column: a series table (suite, metric,
- * unit, params, host — one row per distinct measurement) and per-sample typed arrays of series,
- * value and repetition. Parsers append here instead of building one object per sample: a 1 MB
+ * unit, params, host — one row per distinct measurement) and per-sample arrays of series, value and
+ * repetition. Parsers append here instead of building one object per sample: a 1 MB
  * IOzone or lat_mem_rd output holds ~10^5 samples, and an object (plus its params) each, then
  * renumbering and looking each one up again in the store, cost more than reading the text.
  *
  * Repetitions are numbered as the samples arrive: the n-th sample of the same measurement (host,
  * metric, params) gets repetition n. Params are the same measurement when their canonical JSON is
- * (see ParamsTrie), which is also how the store tells series apart.
+ * (see MeasurementIndex), which is also how the store tells series apart.
  */
-import {ParamsTrie} from "./params-trie.ts";
+import {MeasurementIndex, type Measurement} from "./measurement-index.ts";
 import type {Params, Sample, Suite} from "./samples.ts";
 
 export interface SeriesInfo {
@@ -21,41 +21,24 @@ export interface SeriesInfo {
   host: string | undefined;
 }
 
-/** One (host, metric, params): its next repetition number and the series (suite, unit, host as given) seen under it. */
-interface Measurement {
-  next: number;
-  series: number[];
-}
-
-const newMeasurement = (): Measurement => ({next: 0, series: []});
-
-/** A table as plain data and exact-size typed arrays: what a worker thread posts back (the arrays transferred). */
-export interface TableColumns {
-  series: SeriesInfo[];
-  seriesOf: Int32Array<ArrayBuffer>;
-  values: Float64Array<ArrayBuffer>;
-  repetitions: Int32Array<ArrayBuffer>;
-  failed: number[];
-  notes: Array<[number, string]>;
-}
 
 export class SampleTable {
   readonly series: SeriesInfo[] = [];
-  /** Series of each sample; the arrays grow by doubling, so only the first `length` entries count. */
-  seriesOf = new Int32Array(64);
-  values = new Float64Array(64);
-  repetitions = new Int32Array(64);
-  length = 0;
+  /** Per sample: its series, value and repetition. Plain arrays: V8 grows them cheaply and keeps them unboxed. */
+  readonly seriesOf: number[] = [];
+  readonly values: number[] = [];
+  readonly repetitions: number[] = [];
   /** Rows of failed samples and rows with a note: rare, so kept sparse. */
   readonly failed = new Set<number>();
   readonly notes = new Map<number, string>();
 
-  private readonly measurements = new ParamsTrie<Measurement>();
+  private readonly measurements = new MeasurementIndex();
   private readonly measurementOf: Measurement[] = [];
+  private readonly byNumber = new Map<string, SeriesByNumber>();
 
   /** The id of a series (made the first time it is seen), for `push`. Keep params unchanged afterwards. */
   seriesId(suite: Suite, metric: string, unit: string, params: Params, host?: string): number {
-    const measurement = this.measurements.slot(host ?? "", metric, "", params, newMeasurement);
+    const measurement = this.measurements.get(host ?? "", metric, params);
     const ids = measurement.series;
     for (let i = 0; i < ids.length; i++) {
       const info = this.series[ids[i]!]!;
@@ -68,18 +51,31 @@ export class SampleTable {
     return id;
   }
 
+  get length(): number {
+    return this.values.length;
+  }
+
+  /**
+   * The series of a block of rows that differ in one number, kept under `key` for the whole table:
+   * a block printed again (the next run in a concatenated log) finds its series at once.
+   */
+  seriesByNumber(key: string, suite: Suite, metric: string, unit: string, params: (n: number) => Params): SeriesByNumber {
+    let series = this.byNumber.get(key);
+    if (series === undefined) {
+      series = new SeriesByNumber(this, suite, metric, unit, params);
+      this.byNumber.set(key, series);
+    }
+    return series;
+  }
+
   /** Appends a sample of a series; its repetition is the next of its measurement unless given. Returns its row. */
   push(series: number, value: number, repetition?: number): number {
-    const row = this.length;
-    if (row === this.values.length) this.grow();
     const measurement = this.measurementOf[series]!;
     const rep = repetition ?? measurement.next;
     if (rep >= measurement.next) measurement.next = rep + 1;
-    this.seriesOf[row] = series;
-    this.values[row] = value;
-    this.repetitions[row] = rep;
-    this.length = row + 1;
-    return row;
+    this.seriesOf.push(series);
+    this.repetitions.push(rep);
+    return this.values.push(value) - 1;
   }
 
   /** seriesId + push, for parsers that meet each series once or twice. */
@@ -125,34 +121,6 @@ export class SampleTable {
     return table;
   }
 
-  columns(): TableColumns {
-    return {
-      series: this.series,
-      seriesOf: this.seriesOf.slice(0, this.length),
-      values: this.values.slice(0, this.length),
-      repetitions: this.repetitions.slice(0, this.length),
-      failed: [...this.failed],
-      notes: [...this.notes]
-    };
-  }
-
-  static fromColumns(columns: TableColumns): SampleTable {
-    const table = new SampleTable();
-    // Registering the series in order gives them the same ids and rebuilds the repetition counters.
-    for (const s of columns.series) table.seriesId(s.suite, s.metric, s.unit, s.params, s.host);
-    table.seriesOf = columns.seriesOf;
-    table.values = columns.values;
-    table.repetitions = columns.repetitions;
-    table.length = columns.values.length;
-    for (let row = 0; row < table.length; row++) {
-      const measurement = table.measurementOf[table.seriesOf[row]!]!;
-      measurement.next = Math.max(measurement.next, table.repetitions[row]! + 1);
-    }
-    for (const row of columns.failed) table.failed.add(row);
-    for (const [row, note] of columns.notes) table.notes.set(row, note);
-    return table;
-  }
-
   /** One Sample object per row, in order (for tests, reports and callers that filter samples). */
   toSamples(): Sample[] {
     const out = new Array<Sample>(this.length);
@@ -173,19 +141,6 @@ export class SampleTable {
     if (from.failed.has(row)) this.failed.add(to);
     const note = from.notes.get(row);
     if (note !== undefined) this.notes.set(to, note);
-  }
-
-  private grow(): void {
-    const size = Math.max(64, this.values.length * 2);
-    const seriesOf = new Int32Array(size);
-    seriesOf.set(this.seriesOf);
-    const values = new Float64Array(size);
-    values.set(this.values);
-    const repetitions = new Int32Array(size);
-    repetitions.set(this.repetitions);
-    this.seriesOf = seriesOf;
-    this.values = values;
-    this.repetitions = repetitions;
   }
 }
 

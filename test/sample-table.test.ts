@@ -57,7 +57,7 @@ describe("SampleTable", () => {
     );
   });
 
-  it("keeps given repetitions, grows past its first arrays, and selects rows by series", () => {
+  it("keeps given repetitions and selects rows by series", () => {
     const samples: Sample[] = Array.from({length: 300}, (_, i) => ({
       suite: "lmbench",
       metric: "lat_ctx",
@@ -70,7 +70,7 @@ describe("SampleTable", () => {
     const table = SampleTable.fromSamples(samples);
     expect(table.length).toBe(300);
     expect(table.series.length).toBe(6);
-    expect(Array.from(table.repetitions.subarray(0, 3))).toEqual([100, 101, 102]);
+    expect(table.repetitions.slice(0, 3)).toEqual([100, 101, 102]);
     const b = table.select((series) => series.host === "b");
     expect(b.toSamples()).toEqual(samples.filter((s) => s.host === "b"));
     // Numbering continues after the highest repetition given (row 295 is the last with procs 3 on host b).

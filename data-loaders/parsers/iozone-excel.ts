@@ -10,7 +10,7 @@
  * file size (kB) and lists KiB/s for the record sizes that ran for that file, smallest first.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable, SeriesByNumber} from "../sample-table.ts";
+import {SampleTable, type SeriesByNumber} from "../sample-table.ts";
 import {ParsedOutput} from "../samples.ts";
 import {REPORT_METRICS, integerRow, readIozoneBanner} from "./iozone-common.ts";
 import {fields, firstNonBlank, kibPerSecToMBps, splitLines} from "./text.ts";
@@ -41,12 +41,12 @@ export function parseIozoneExcel(text: string, file: string, lines: readonly str
     }
     const metric = REPORT_METRICS[title[1]!];
     const recordSizes = readRecordSizes(lines[i + 1], file, i + 1);
-    // One series per (file size, record size) cell of this report, found by a Map per record size.
+    // One series per (file size, record size) cell of this report: by record size, then by file size.
     const byRecord = new Map<number, SeriesByNumber>();
     const seriesOf = (recordKb: number) => {
       let series = byRecord.get(recordKb);
       if (series === undefined) {
-        series = new SeriesByNumber(table, "iozone", metric!, "MB/s", (fileKb) => ({file_kb: fileKb, record_kb: recordKb}));
+        series = table.seriesByNumber(`${metric} ${recordKb}`, "iozone", metric!, "MB/s", (fileKb) => ({file_kb: fileKb, record_kb: recordKb}));
         byRecord.set(recordKb, series);
       }
       return series;

@@ -21,7 +21,7 @@ export const STRIDE_TITLE = /^"?stride=(\d+)\s*$/;
 
 /** The series of one stride block: rows differ in size_mb. */
 export function strideSeries(table: SampleTable, stride: number, random: boolean): SeriesByNumber {
-  return new SeriesByNumber(table, "lmbench", "lat_mem_rd", "ns", (size): Params => (random ? {size_mb: size, stride, random: true} : {size_mb: size, stride}));
+  return table.seriesByNumber(`lat_mem_rd ${stride} ${random}`, "lmbench", "lat_mem_rd", "ns", (size): Params => (random ? {size_mb: size, stride, random: true} : {size_mb: size, stride}));
 }
 
 /** Appends one "size_mb ns" row of a stride block; false when the line is not such a row. */

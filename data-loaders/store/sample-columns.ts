@@ -34,13 +34,13 @@ export class SampleColumns {
       const take = Math.min(CHUNK - this.n, table.length - row);
       const at = this.n;
       this.stepNo.fill(stepNo, at, at + take);
-      this.value.set(values.subarray(row, row + take), at);
-      this.repetition.set(repetitions.subarray(row, row + take), at);
       for (let k = 0; k < take; k++) {
         this.seriesId[at + k] = seriesIds[seriesOf[row + k]!]!;
+        this.repetition[at + k] = repetitions[row + k]!;
         const v = values[row + k]!;
         // Non-finite values (failed samples' NaN) are stored as NULL.
-        if (v - v !== 0) {
+        if (v - v === 0) this.value[at + k] = v;
+        else {
           this.value[at + k] = 0;
           this.valueValid[(at + k) >> 3]! &= ~(1 << ((at + k) & 7));
           this.nullValues = true;

@@ -1,0 +1,103 @@
+/**
+ * The measurements (host, metric, params) of one sample table, found by a numeric hash and compared
+ * exactly within a bucket. A parser meets most series for the first time (every row of a small
+ * file is new), so making an entry must be cheap: one Map entry and one object, where a trie of
+ * nested Maps (ParamsTrie, right for the store's long-lived index) made several Maps per series.
+ *
+ * Params are the same measurement when their canonical JSON is (how the store keys series):
+ * undefined-valued keys are absent, NaN and ±Infinity are null, -0 is 0.
+ */
+import type {ParamValue, Params} from "./samples.ts";
+
+export interface Measurement {
+  host: string;
+  metric: string;
+  params: Params;
+  /** Next repetition number. */
+  next: number;
+  /** Ids of the table's series (one per suite and unit) under this measurement. */
+  series: number[];
+}
+
+export class MeasurementIndex {
+  private readonly buckets = new Map<number, Measurement | Measurement[]>();
+  // Parsers pass one params object for a row's metrics: hash it once. Params must not change after use.
+  private lastParams: Params | undefined;
+  private lastParamsHash = 0;
+
+  get(host: string, metric: string, params: Params): Measurement {
+    if (params !== this.lastParams) {
+      this.lastParams = params;
+      this.lastParamsHash = paramsHash(params);
+    }
+    const hash = Math.imul(stringHash(metric, stringHash(host, 0x811c9dc5)) ^ this.lastParamsHash, 0x01000193);
+    const found = this.buckets.get(hash);
+    if (found !== undefined) {
+      if (!Array.isArray(found)) {
+        if (same(found, host, metric, params)) return found;
+      } else {
+        for (const m of found) if (same(m, host, metric, params)) return m;
+      }
+    }
+    const made: Measurement = {host, metric, params, next: 0, series: []};
+    if (found === undefined) this.buckets.set(hash, made);
+    else if (Array.isArray(found)) found.push(made);
+    else this.buckets.set(hash, [found, made]);
+    return made;
+  }
+}
+
+const scratch = new Float64Array(1);
+const scratchWords = new Int32Array(scratch.buffer);
+
+/** Short strings hash every character; long ones a sample of them: a collision only costs a comparison. */
+function stringHash(text: string, seed: number): number {
+  const n = text.length;
+  let hash = seed ^ n;
+  const step = n <= 24 ? 1 : n >> 3;
+  for (let i = 0; i < n; i += step) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return n === 0 ? hash : Math.imul(hash ^ text.charCodeAt(n - 1), 0x01000193);
+}
+
+/** As JSON writes the value: non-finite numbers are null. */
+function canonical(value: ParamValue | null | undefined): ParamValue | null | undefined {
+  return typeof value === "number" && !Number.isFinite(value) ? null : value;
+}
+
+function valueHash(value: ParamValue | null): number {
+  if (typeof value === "number") {
+    scratch[0] = value === 0 ? 0 : value; // -0 is 0
+    return Math.imul(scratchWords[0]! ^ Math.imul(scratchWords[1]!, 0x5bd1e995), 0x01000193) ^ 1;
+  }
+  if (typeof value === "string") return stringHash(value, 2);
+  if (typeof value === "boolean") return value ? 3 : 4;
+  return 5; // null
+}
+
+/** Order-independent (a sum of per-key hashes), so no key sorting. */
+function paramsHash(params: Params): number {
+  let sum = 0;
+  for (const key in params) {
+    if (!Object.prototype.hasOwnProperty.call(params, key)) continue;
+    const value = canonical(params[key]);
+    if (value === undefined) continue;
+    sum = (sum + Math.imul(stringHash(key, 7) ^ valueHash(value), 0x9e3779b1)) | 0;
+  }
+  return sum;
+}
+
+function same(m: Measurement, host: string, metric: string, params: Params): boolean {
+  return m.metric === metric && m.host === host && (m.params === params || (covers(m.params, params) && covers(params, m.params)));
+}
+
+/** Every defined own key of `a` is in `b` with the same canonical value. */
+function covers(a: Params, b: Params): boolean {
+  const hasOwn = Object.prototype.hasOwnProperty;
+  for (const key in a) {
+    if (!hasOwn.call(a, key)) continue;
+    const value = canonical(a[key]);
+    if (value === undefined) continue;
+    if (!hasOwn.call(b, key) || canonical(b[key]) !== value) return false;
+  }
+  return true;
+}
