@@ -13,6 +13,10 @@
  *   FIDELITY_ROUNDS (default 7), FIDELITY_N (default 2000), FIDELITY_BUDGET_MS (default 50)
  * A tool that is not given is skipped (its metrics are not compared).
  *
+ * vmmbench-lat runs lat_fork/lat_exec/lat_sh in its dynamic companion where it can (as LMbench's
+ * dynamic lat_proc); the notes the built-in samples carried are printed under the table, so a
+ * comparison against a static fallback cannot pass unnoticed.
+ *
  * It also times one full built-in pass of the `quick` plan (Table 1, Table 2, memory, a small
  * IOzone sweep, LINPACK up to N=2000): target under 2 minutes on 2 cores.
  *
@@ -59,11 +63,15 @@ function key(sample: Sample): string {
   return `${sample.metric}${params ? `{${params}}` : ""}`;
 }
 
+/** Distinct notes of the built-in samples, per metric key. */
+const builtinNotes = new Map<string, Set<string>>();
+
 /** Per invocation: the median of its repetitions per metric (what LMbench itself would print for them). */
-function perInvocation(samples: Sample[]): Map<string, number> {
+function perInvocation(samples: Sample[], notes?: Map<string, Set<string>>): Map<string, number> {
   const groups = new Map<string, number[]>();
   for (const s of samples) {
     if (s.status === "failed" || !Number.isFinite(s.value)) continue;
+    if (notes && s.note) notes.set(key(s), (notes.get(key(s)) ?? new Set()).add(s.note));
     if (!groups.has(key(s))) groups.set(key(s), []);
     groups.get(key(s))!.push(s.value);
   }
@@ -149,7 +157,7 @@ async function main(): Promise<void> {
       for (const side of round % 2 === 0 ? (["builtin", "reference"] as const) : (["reference", "builtin"] as const)) {
         const result = run(pair[side], binaries);
         if (result.problem) console.error(`round ${round} ${side} ${pair[side].name}: ${result.problem}`);
-        got[side] = perInvocation(result.samples);
+        got[side] = perInvocation(result.samples, side === "builtin" ? builtinNotes : undefined);
       }
       for (const [k, r] of got.reference!) {
         const b = got.builtin!.get(k);
@@ -180,6 +188,8 @@ async function main(): Promise<void> {
     const target = linpack ? "≥ 0.95" : "0.9–1.1, RSD ≤ ref";
     console.log(`| ${k} | ${fmt(b)} | ${fmt(r)} | ${(b / r).toFixed(3)} | ${paired.toFixed(3)} | ${pct(rsd(s.builtin))} | ${pct(rsd(s.reference))} | ${target} ${inRange && rsdOk ? "ok" : "MISS"} |`);
   }
+  const noted = rows.filter(([k]) => builtinNotes.has(k) && !/^file_/.test(k));
+  if (noted.length) console.log(`\nbuilt-in notes: ${noted.map(([k]) => `${k}: ${[...builtinNotes.get(k)!].join(" / ")}`).join("; ")}`);
 
   if (!process.argv.includes("--skip-pass")) {
     // One full built-in pass of the quick plan, every step in sequence, as `vmmbench run` would.

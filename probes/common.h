@@ -245,23 +245,24 @@ static double vmmb_time(vmmb_body body, uint64_t n, void *ctx, char *err, size_t
 }
 
 /*
- * LMbench-style calibration: find the iteration count whose run lasts about
- * `budget_us` (as LMbench's BENCH_INNER grows n until a run takes >= 95% of
- * "enough").  Small runs grow by at most 16x so a timer hiccup cannot inflate n;
- * runs long enough to trust are extrapolated.  An operation slower than the
- * budget gets n = 1.  Returns n, or 0 on failure (message in err).
+ * LMbench-style calibration: find an iteration count whose run lasts about 1.1 x
+ * `budget_us` (LMbench's benchmp_interval grows n by 8x until a run takes over
+ * 150 us, then fits it to 1.1 x "enough").  Small runs grow by at most 16x so a
+ * timer hiccup cannot inflate n; runs long enough to trust are extrapolated
+ * (vmmb_repeat re-fits n if the extrapolation was off).  An operation slower than
+ * the budget gets n = 1.  Returns n, or 0 on failure (message in err).
  */
 static uint64_t vmmb_calibrate(vmmb_body body, void *ctx, double budget_us, char *err, size_t errlen) {
   uint64_t n = 1;
   for (int round = 0; round < 64; round++) {
     double t = vmmb_time(body, n, ctx, err, errlen);
     if (t < 0) return 0;
-    if (t >= 0.9 * budget_us) return n;
+    if (t >= 0.95 * budget_us) return n;
     double scale;
     if (t < budget_us / 50.0 || t < 200.0) {
       scale = 16;
     } else {
-      scale = budget_us / t;
+      scale = 1.1 * budget_us / t;
     }
     double next = ceil((double)n * scale);
     if (next > 1e12) next = 1e12;
@@ -271,6 +272,45 @@ static uint64_t vmmb_calibrate(vmmb_body body, void *ctx, double budget_us, char
     if (scale < 16) return n;
   }
   return n;
+}
+
+/* Runs after which vmmb_repeat stops insisting on full-length ones. */
+#define VMMB_MAX_RUNS(reps) (3 * (reps) + 8)
+
+/*
+ * The timed repetitions, taken the way LMbench's benchmp_interval (lib_timing.c)
+ * takes them: starting from the calibrated n, time runs of n operations; a run
+ * counts as a repetition only if it lasted at least 95% of the budget, and after
+ * any run shorter than 99% or longer than 120% of it, n is re-fitted to 1.1 x the
+ * budget (from that run when it lasted over 150 us, else n x 8).  So every
+ * repetition spans the whole budget even when the calibration ran in another
+ * regime (a cold first run, a vCPU that had to be woken from idle); the runs left
+ * out are warm-up.  LMbench loops until it has them all; after
+ * VMMB_MAX_RUNS(reps) runs (an operation whose time keeps jumping, e.g. under
+ * TCG) every run counts, so a step cannot run away.
+ *
+ * Fills t_us[k] (the run's µs) and n_out[k] for k < reps and returns how many it
+ * got: reps, or fewer with the message in err when body failed.
+ */
+static int vmmb_repeat(vmmb_body body, void *ctx, double budget_us, uint64_t n, int reps, double *t_us,
+                       uint64_t *n_out, char *err, size_t errlen) {
+  int got = 0;
+  for (int run = 0; got < reps; run++) {
+    double t = vmmb_time(body, n, ctx, err, errlen);
+    if (t < 0) return got;
+    if (t >= 0.95 * budget_us || run >= VMMB_MAX_RUNS(reps)) {
+      t_us[got] = t;
+      n_out[got] = n;
+      got++;
+    }
+    if (t < 0.99 * budget_us || t > 1.2 * budget_us) {
+      double next = t > 150.0 ? (double)n * 1.1 * budget_us / t + 1 : (double)n * 8;
+      if (next > 1e12) next = 1e12;
+      if (next < 1) next = 1;
+      n = (uint64_t)next;
+    }
+  }
+  return got;
 }
 
 #endif

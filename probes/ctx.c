@@ -3,10 +3,11 @@
  *
  * For each cell (procs, size_kb): `procs` processes form a ring of pipes and
  * pass a 4-byte token around; on each turn a process sums its own working set
- * of size_kb KiB (LMbench's bread-style summing).  One trip around the ring is
- * `procs` context switches.  The cost of the token passing itself (a write and a
- * read on a pipe plus the sum of the working set, done within one process) is
- * measured with the same working set and subtracted, as lat_ctx does:
+ * of size_kb KiB (LMbench's bread()).  One trip around the ring is `procs`
+ * context switches.  The cost of the token passing itself (a write and a read on
+ * a pipe plus the sum of the working set, done within one process) is measured
+ * once per working-set size, with as many pipes as that size's largest ring, and
+ * subtracted, as lat_ctx does:
  *
  *   lat_ctx = time_per_trip / procs - overhead_per_hop
  *
@@ -41,24 +42,31 @@ struct ring {
   size_t bytes;
   int (*p)[2];    /* p[i]: pipe from process i to process i+1 (mod procs) */
   pid_t *pids;
-  int *data;      /* the parent's working set */
+  long *data;     /* the parent's working set */
 };
 
-/* Sums the working set, as LMbench's bread(): read every int. */
-static inline uint64_t sumit(const int *data, size_t bytes) {
-  const int *p = data, *end = data + bytes / sizeof(int);
-  uint64_t s = 0;
-  while (p + 8 <= end) {
-    s += (uint64_t)(p[0] + p[1] + p[2] + p[3] + p[4] + p[5] + p[6] + p[7]);
-    p += 8;
-  }
-  while (p < end) s += (uint64_t)*p++;
-  return s;
+#define SUM16(p, o)                                                                                                 \
+  (p[o] + p[o + 1] + p[o + 2] + p[o + 3] + p[o + 4] + p[o + 5] + p[o + 6] + p[o + 7] + p[o + 8] + p[o + 9] +      \
+   p[o + 10] + p[o + 11] + p[o + 12] + p[o + 13] + p[o + 14] + p[o + 15])
+
+/*
+ * Sums the working set exactly as LMbench's bread() (lib_timing.c): every long, in blocks of 128,
+ * then of 16, then one by one.  A function call per hop, as bread() lives in another file there.
+ */
+static __attribute__((noinline)) long sumit(const long *p, size_t bytes) {
+  const char *end = (const char *)p + bytes;
+  long sum = 0;
+  for (; (const char *)(p + 128) <= end; p += 128)
+    sum += SUM16(p, 0) + SUM16(p, 16) + SUM16(p, 32) + SUM16(p, 48) + SUM16(p, 64) + SUM16(p, 80) + SUM16(p, 96) +
+           SUM16(p, 112);
+  for (; (const char *)(p + 16) <= end; p += 16) sum += SUM16(p, 0);
+  for (; (const char *)(p + 1) <= end; p++) sum += *p;
+  return sum;
 }
 
-static int *alloc_ws(size_t bytes) {
+static long *alloc_ws(size_t bytes) {
   if (bytes == 0) return NULL;
-  int *d = malloc(bytes);
+  long *d = malloc(bytes);
   if (d) memset(d, 0, bytes);
   return d;
 }
@@ -74,7 +82,7 @@ static int b_overhead(uint64_t n, void *vc, char *e, size_t el) {
       return -1;
     }
     if (++i == r->procs) i = 0;
-    if (r->data) s += sumit(r->data, r->bytes);
+    if (r->data) s += (uint64_t)sumit(r->data, r->bytes);
   }
   vmmb_use(s);
   return 0;
@@ -92,19 +100,19 @@ static int b_ring(uint64_t n, void *vc, char *e, size_t el) {
       snprintf(e, el, "token lost in the ring: %s", errno ? strerror(errno) : "a ring process exited");
       return -1;
     }
-    if (r->data) s += sumit(r->data, r->bytes);
+    if (r->data) s += (uint64_t)sumit(r->data, r->bytes);
   }
   vmmb_use(s);
   return 0;
 }
 
 static void child_loop(struct ring *r, int idx) {
-  int *data = alloc_ws(r->bytes); /* its own pages, touched after fork */
+  long *data = alloc_ws(r->bytes); /* its own pages, touched after fork */
   int msg;
   uint64_t s = 0;
   for (;;) {
     if (read(r->p[idx - 1][0], &msg, sizeof msg) != sizeof msg) break;
-    if (data) s += sumit(data, r->bytes);
+    if (data) s += (uint64_t)sumit(data, r->bytes);
     if (write(r->p[idx][1], &msg, sizeof msg) != sizeof msg) break;
   }
   vmmb_use(s);
@@ -175,7 +183,40 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static void measure_cell(struct cell c, double budget_us, int reps) {
+/*
+ * Token-passing overhead per hop for a `bytes` working set: one process writes a token into each
+ * of `procs` pipes in turn and reads it back, summing its working set each time (LMbench's
+ * benchmark_overhead; median of `reps` runs at the full budget).  Returns 0, or -1 with err set.
+ */
+static int measure_overhead(int procs, size_t bytes, double budget_us, int reps, double *overhead, char *err,
+                            size_t errlen) {
+  struct ring r;
+  memset(&r, 0, sizeof r);
+  r.procs = procs;
+  r.bytes = bytes;
+  int rc = -1;
+  if (bytes && !(r.data = alloc_ws(bytes))) {
+    snprintf(err, errlen, "cannot allocate %zu KiB working set", bytes / 1024);
+    return -1;
+  }
+  if (ring_pipes(&r, err, errlen) == 0) {
+    double t[1000], ovh[1000];
+    uint64_t ns[1000];
+    uint64_t n = vmmb_calibrate(b_overhead, &r, budget_us, err, errlen);
+    if (n && vmmb_repeat(b_overhead, &r, budget_us, n, reps, t, ns, err, errlen) == reps) {
+      for (int i = 0; i < reps; i++) ovh[i] = t[i] / (double)ns[i];
+      qsort(ovh, (size_t)reps, sizeof ovh[0], cmp_double);
+      *overhead = reps % 2 ? ovh[reps / 2] : (ovh[reps / 2 - 1] + ovh[reps / 2]) / 2;
+      rc = 0;
+    }
+  }
+  ring_close(&r);
+  free(r.data);
+  return rc;
+}
+
+/* One cell: a fresh ring of c.procs processes, each with its own working set; `overhead` is subtracted. */
+static void measure_cell(struct cell c, double overhead, double budget_us, int reps) {
   char params[96], err[512] = "";
   snprintf(params, sizeof params, "{\"procs\":%d,\"size_kb\":%d}", c.procs, c.size_kb);
   struct ring r;
@@ -189,33 +230,7 @@ static void measure_cell(struct cell c, double budget_us, int reps) {
       return;
     }
   }
-  if (ring_pipes(&r, err, sizeof err) != 0) {
-    vmmb_error(SUITE, METRIC, params, "%s", err);
-    ring_close(&r);
-    free(r.data);
-    return;
-  }
-
-  /* Token-passing overhead, within one process (median of `reps` runs). */
-  double ovh[1000];
-  uint64_t no = vmmb_calibrate(b_overhead, &r, budget_us / 2, err, sizeof err);
-  if (no == 0) {
-    vmmb_error(SUITE, METRIC, params, "overhead run: %s", err);
-    goto out;
-  }
-  for (int i = 0; i < reps; i++) {
-    double t = vmmb_time(b_overhead, no, &r, err, sizeof err);
-    if (t < 0) {
-      vmmb_error(SUITE, METRIC, params, "overhead run: %s", err);
-      goto out;
-    }
-    ovh[i] = t / (double)no;
-  }
-  qsort(ovh, (size_t)reps, sizeof ovh[0], cmp_double);
-  double overhead = reps % 2 ? ovh[reps / 2] : (ovh[reps / 2 - 1] + ovh[reps / 2]) / 2;
-  fprintf(stderr, "vmmbench-ctx: %dp/%dk: overhead %.3f us per hop\n", c.procs, c.size_kb, overhead);
-
-  if (ring_start(&r, err, sizeof err) != 0) {
+  if (ring_pipes(&r, err, sizeof err) != 0 || ring_start(&r, err, sizeof err) != 0) {
     vmmb_error(SUITE, METRIC, params, "%s", err);
     goto out;
   }
@@ -224,13 +239,11 @@ static void measure_cell(struct cell c, double budget_us, int reps) {
     vmmb_error(SUITE, METRIC, params, "%s", err);
     goto out;
   }
-  for (int i = 0; i < reps; i++) {
-    double t = vmmb_time(b_ring, n, &r, err, sizeof err);
-    if (t < 0) {
-      vmmb_error(SUITE, METRIC, params, "repetition %d: %s", i, err);
-      goto out;
-    }
-    double per_switch = t / (double)n / c.procs;
+  double t[1000];
+  uint64_t ns[1000];
+  int got = vmmb_repeat(b_ring, &r, budget_us, n, reps, t, ns, err, sizeof err);
+  for (int i = 0; i < got; i++) {
+    double per_switch = t[i] / (double)ns[i] / c.procs;
     double v = per_switch - overhead;
     if (v <= 0) {
       vmmb_error(SUITE, METRIC, params,
@@ -238,11 +251,43 @@ static void measure_cell(struct cell c, double budget_us, int reps) {
                  overhead);
       continue;
     }
-    vmmb_sample(SUITE, METRIC, "us", v, params, i, n, NULL);
+    vmmb_sample(SUITE, METRIC, "us", v, params, i, ns[i], NULL);
   }
+  if (got < reps) vmmb_error(SUITE, METRIC, params, "repetition %d: %s", got, err);
 out:
   ring_close(&r);
   free(r.data);
+}
+
+/*
+ * The cells in order; the overhead is measured once per working-set size, with as many pipes as
+ * the largest ring of that size, when the first cell of that size comes up: what one
+ * `lat_ctx -s SIZE P1 P2 …` call does (it measures the overhead for the largest P, then each ring).
+ */
+static void measure_cells(const struct cell *cells, int ncells, double budget_us, int reps) {
+  for (int k = 0; k < ncells; k++) {
+    int first = 1, maxprocs = cells[k].procs;
+    for (int j = 0; j < ncells; j++) {
+      if (cells[j].size_kb != cells[k].size_kb) continue;
+      if (j < k) first = 0;
+      if (cells[j].procs > maxprocs) maxprocs = cells[j].procs;
+    }
+    if (!first) continue;
+    double overhead = 0;
+    char err[512] = "";
+    int ok = measure_overhead(maxprocs, (size_t)cells[k].size_kb * 1024, budget_us, reps, &overhead, err, sizeof err) == 0;
+    if (ok) fprintf(stderr, "vmmbench-ctx: %dk: overhead %.3f us per hop (%d pipes)\n", cells[k].size_kb, overhead, maxprocs);
+    for (int j = k; j < ncells; j++) {
+      if (cells[j].size_kb != cells[k].size_kb) continue;
+      if (ok) {
+        measure_cell(cells[j], overhead, budget_us, reps);
+      } else {
+        char params[96];
+        snprintf(params, sizeof params, "{\"procs\":%d,\"size_kb\":%d}", cells[j].procs, cells[j].size_kb);
+        vmmb_error(SUITE, METRIC, params, "overhead run: %s", err);
+      }
+    }
+  }
 }
 
 int main(int argc, char **argv) {
@@ -290,6 +335,6 @@ int main(int argc, char **argv) {
          budget_ms, reps, ncpu);
   fflush(stdout);
   if (vmmb_dry_run) return 0;
-  for (int k = 0; k < ncells; k++) measure_cell(cells[k], budget_ms * 1000.0, reps);
+  measure_cells(cells, ncells, budget_ms * 1000.0, reps);
   return vmmb_exit_status();
 }

@@ -111,15 +111,18 @@ static void measure(const char *metric, const char *method, vmmb_body body, stru
     vmmb_error(SUITE, metric, params, "%s", err);
     return;
   }
-  for (int r = 0; r < reps; r++) {
-    double t = vmmb_time(body, n, m, err, sizeof err);
-    if (t <= 0) {
+  double t[1000];
+  uint64_t ns[1000];
+  int got = vmmb_repeat(body, m, budget_us, n, reps, t, ns, err, sizeof err);
+  for (int r = 0; r < got; r++) {
+    if (t[r] <= 0) {
       vmmb_error(SUITE, metric, params, "repetition %d: timing failed", r);
       continue;
     }
-    double mbs = (double)m->bytes * (double)n / t; /* bytes/µs = MB/s */
-    vmmb_sample(SUITE, metric, "MB/s", mbs, params, r, n, NULL);
+    double mbs = (double)m->bytes * (double)ns[r] / t[r]; /* bytes/µs = MB/s */
+    vmmb_sample(SUITE, metric, "MB/s", mbs, params, r, ns[r], NULL);
   }
+  if (got < reps) vmmb_error(SUITE, metric, params, "repetition %d: %s", got, err);
 }
 
 int main(int argc, char **argv) {

@@ -1,6 +1,7 @@
 /**
  * A hermetic guest image: the Debian kernel (uncompressed vmlinux) plus an initramfs built from
- * static busybox, the probes, the guest modules and `/init`. Content-addressed: the hash covers the
+ * static busybox, the probes (with the host's loader and libc for the dynamic companion), the
+ * guest modules and `/init`. Content-addressed: the hash covers the
  * kernel bytes and the initramfs bytes, and the image lives in `<cache>/images/<hash>/`, so the same
  * inputs give the same hash and the same files, and a changed probe gives a new image.
  */
@@ -17,13 +18,15 @@ import {atomicDir, cacheRoot, sha256} from "./paths.ts";
 export const KEEP_IMAGES = 8;
 
 /** Bumped whenever the image layout or /init protocol changes, so old cache entries are not reused. */
-export const IMAGE_FORMAT = 1;
+export const IMAGE_FORMAT = 2;
 
 export interface ImageOptions {
-  /** Probe name → absolute path of a static binary. */
+  /** Probe name → absolute path of a static binary (or a dynamic companion). */
   probes: Record<string, string>;
   /** `none` boots fastest under TCG (see docs/guests.md); `gzip` is smaller. */
   compression?: Compression;
+  /** Carry the loader and libraries of the dynamic probes (default true; see initramfs.ts). */
+  sharedLibraries?: boolean;
   kernelPackage?: string;
   busybox?: string;
   cacheDir?: string;
@@ -41,6 +44,8 @@ export interface ImageManifest {
   compression: Compression;
   busybox: string;
   probes: Record<string, string>;
+  /** Shared objects carried for the dynamic probes: guest path → sha256. */
+  libraries: Record<string, string>;
   modules: string[];
 }
 
@@ -61,7 +66,7 @@ export async function buildImage(options: ImageOptions): Promise<GuestImage & {c
   const cache = options.cacheDir ?? cacheRoot();
   const kernel = await obtainKernel({package: options.kernelPackage, cacheDir: cache, log});
   const compression = options.compression ?? "none";
-  const initramfs = await buildInitramfs({kernel, probes: options.probes, busybox: options.busybox, compression});
+  const initramfs = await buildInitramfs({kernel, probes: options.probes, busybox: options.busybox, compression, sharedLibraries: options.sharedLibraries});
   const initramfsSha256 = sha256(initramfs.bytes);
   const hash = sha256(JSON.stringify({format: IMAGE_FORMAT, vmlinux: kernel.vmlinuxSha256, initramfs: initramfsSha256}));
   const manifest: ImageManifest = {
@@ -75,6 +80,7 @@ export async function buildImage(options: ImageOptions): Promise<GuestImage & {c
     compression,
     busybox: initramfs.busyboxVersion,
     probes: initramfs.probes,
+    libraries: initramfs.libraries,
     modules: kernel.modules.map((m) => m.name)
   };
   const dir = join(cache, "images", hash);
@@ -141,6 +147,7 @@ export async function imageBuildCommand(options: ImageBuildCommandOptions = {}):
   print(`  initramfs  ${m.compression}, sha256 ${m.initramfsSha256.slice(0, 16)}, busybox ${m.busybox}`);
   print(`  modules    ${m.modules.join(" ")}`);
   print(`  probes     ${Object.keys(m.probes).join(" ") || "(none)"}`);
+  print(`  libraries  ${Object.keys(m.libraries).join(" ") || "(none)"}`);
   return image;
 }
 

@@ -2,6 +2,12 @@
  * The guest's initramfs: static busybox with its applet links, the probes, the guest modules with
  * `modules.dep` and a load order, and `/init` (see init-script.ts). Built in memory as a
  * deterministic newc archive; `batchArchive` makes the small second archive holding one batch.
+ *
+ * The probes are static, but a dynamically linked one (vmmbench-lat-dyn, the companion that gives
+ * lat_fork/lat_exec/lat_sh LMbench's dynamic linkage) brings the host's dynamic loader and the
+ * libraries `ldd` lists for it, at the same paths, so the guest measures the same linkage as the
+ * host. Without them (`sharedLibraries: false`) the companion cannot run and vmmbench-lat measures
+ * those metrics statically, saying so in each sample's note.
  */
 
 import {readFile} from "node:fs/promises";
@@ -18,17 +24,21 @@ export type Compression = "none" | "gzip";
 
 export interface InitramfsInput {
   kernel: Pick<GuestKernel, "kver" | "modules">;
-  /** Probe name → absolute path of a static binary (or a `#!/bin/sh` script). */
+  /** Probe name → absolute path of a static binary (or a `#!/bin/sh` script, or a dynamic companion: see sharedLibraries). */
   probes: Record<string, string>;
   /** A static busybox; default `/bin/busybox` from Debian's busybox-static. */
   busybox?: string;
   compression?: Compression;
+  /** Carry the loader and shared libraries the dynamic probes need (default true). */
+  sharedLibraries?: boolean;
 }
 
 export interface Initramfs {
   bytes: Buffer;
   /** Probe name → sha256 of its bytes, as recorded in the image manifest. */
   probes: Record<string, string>;
+  /** Guest path of each shared object carried for the dynamic probes → sha256 of its bytes. */
+  libraries: Record<string, string>;
   busyboxVersion: string;
 }
 
@@ -64,6 +74,7 @@ export async function buildInitramfs(input: InitramfsInput): Promise<Initramfs> 
   entries.push({type: "file", path: `${root}/load-order`, data: Buffer.from(input.kernel.modules.map((m) => `${m.path}\n`).join(""))});
 
   const probes: Record<string, string> = {};
+  const shared = new Set<string>();
   for (const name of Object.keys(input.probes).sort()) {
     if (!PROBE_NAME.test(name)) throw new ConfigError(`probe name ${JSON.stringify(name)} is not a plain file name`);
     const data = await readFile(input.probes[name]).catch((error: NodeJS.ErrnoException) => {
@@ -71,16 +82,50 @@ export async function buildInitramfs(input: InitramfsInput): Promise<Initramfs> 
     });
     entries.push({type: "file", path: `${PROBE_DIR.slice(1)}/${name}`, mode: 0o755, data});
     probes[name] = sha256(data);
+    const interpreter = input.sharedLibraries === false ? null : elfInterpreter(data);
+    if (interpreter !== null) {
+      for (const path of await lddPaths(interpreter, input.probes[name])) shared.add(path);
+    }
+  }
+  const libraries: Record<string, string> = {};
+  for (const path of [...shared].sort()) {
+    // The file's bytes at the path the loader looks for (symlinks such as /lib64/ld-linux-x86-64.so.2 followed).
+    const data = await readFile(path);
+    entries.push({type: "file", path: path.slice(1), mode: 0o755, data});
+    libraries[path] = sha256(data);
   }
   entries.push({
     type: "file",
     path: "etc/vmmbench-image",
-    data: Buffer.from(`kver=${input.kernel.kver}\nbusybox=${busybox.version}\nprobes=${Object.keys(probes).join(",")}\n`)
+    data: Buffer.from(
+      `kver=${input.kernel.kver}\nbusybox=${busybox.version}\nprobes=${Object.keys(probes).join(",")}\nlibraries=${Object.keys(libraries).join(",")}\n`
+    )
   });
 
   const archive = cpioArchive(entries);
   const bytes = input.compression === "gzip" ? gzipSync(archive, {level: 6}) : archive;
-  return {bytes, probes, busyboxVersion: busybox.version};
+  return {bytes, probes, libraries, busyboxVersion: busybox.version};
+}
+
+/**
+ * Absolute paths of the loader and libraries a dynamic ELF file needs, as this host resolves them
+ * (the vDSO, which has no file, left out). Asks the file's own loader (`ld.so --list`, what `ldd`
+ * runs), so no PATH lookup is involved. A library it cannot find throws.
+ */
+async function lddPaths(interpreter: string, file: string): Promise<string[]> {
+  const r = await execa(interpreter, ["--list", file], {reject: false});
+  if (r.failed && (r as {code?: string}).code === "ENOENT") {
+    throw new MissingDependencyError(`the dynamic loader ${interpreter} (needed by ${basename(file)})`, "apt-get install libc6");
+  }
+  if (r.exitCode !== 0) throw new ConfigError(`${interpreter} --list ${file} failed: ${String(r.stderr || r.stdout).trim()}`);
+  const paths: string[] = [];
+  for (const line of String(r.stdout).split("\n")) {
+    const missing = /^\s*(\S+) => not found/.exec(line);
+    if (missing) throw new MissingDependencyError(`${missing[1]} (needed by ${basename(file)})`, "apt-get install libc6");
+    const path = /^\s*(?:\S+ => )?(\/\S+) \(0x[0-9a-f]+\)$/.exec(line)?.[1];
+    if (path) paths.push(path);
+  }
+  return paths;
 }
 
 async function readBusybox(path: string): Promise<{data: Buffer; applets: string[]; version: string}> {
@@ -103,16 +148,30 @@ async function readBusybox(path: string): Promise<{data: Buffer; applets: string
 
 /** An x86-64 ELF without a PT_INTERP program header runs without a loader: a static binary. */
 export function isStaticElf(data: Buffer): boolean {
-  if (data.length < 64 || data.readUInt32BE(0) !== 0x7f454c46 || data[4] !== 2) return false;
+  if (!isElf64(data)) return false;
+  const phEnd = Number(data.readBigUInt64LE(32)) + data.readUInt16LE(54) * data.readUInt16LE(56);
+  return phEnd <= data.length && elfInterpreter(data) === null;
+}
+
+/** The loader an x86-64 ELF file names in its PT_INTERP header (e.g. /lib64/ld-linux-x86-64.so.2), or null: static, or not ELF. */
+export function elfInterpreter(data: Buffer): string | null {
+  if (!isElf64(data)) return null;
   const phoff = Number(data.readBigUInt64LE(32));
   const phentsize = data.readUInt16LE(54);
   const phnum = data.readUInt16LE(56);
   for (let i = 0; i < phnum; i++) {
     const at = phoff + i * phentsize;
-    if (at + 4 > data.length) return false;
-    if (data.readUInt32LE(at) === 3 /* PT_INTERP */) return false;
+    if (at + 40 > data.length) return null;
+    if (data.readUInt32LE(at) !== 3 /* PT_INTERP */) continue;
+    const offset = Number(data.readBigUInt64LE(at + 8));
+    const size = Number(data.readBigUInt64LE(at + 32));
+    return data.subarray(offset, offset + size).toString("latin1").replace(/\0+$/, "");
   }
-  return true;
+  return null;
+}
+
+function isElf64(data: Buffer): boolean {
+  return data.length >= 64 && data.readUInt32BE(0) === 0x7f454c46 && data[4] === 2;
 }
 
 export interface BatchStep {

@@ -1,5 +1,6 @@
 /**
- * Builds the built-in C probes (probes/*.c) into static binaries with the machine's gcc.
+ * Builds the built-in C probes (probes/*.c) into static binaries with the machine's gcc (and one
+ * dynamic companion, see below).
  *
  * Binaries land in a content-addressed cache, `<repo>/.cache/probes/<hash>/`, where the hash
  * covers every probe source, the compiler flags, `gcc --version` and the OpenBLAS library that
@@ -11,6 +12,13 @@
  * minimal busybox guest that has no shared libraries. LINPACK is built separately: a machine
  * without OpenBLAS's static library still gets the other four probes, and LINPACK is reported
  * as unavailable with the reason.
+ *
+ * A companion is a second build of a probe's source that travels with the probe and that no step
+ * names: `vmmbench-lat-dyn`, vmmbench-lat linked dynamically. LMbench's lat_proc and the hello it
+ * execs are dynamic, and a dynamic process costs more to fork, exec and exit, so vmmbench-lat
+ * runs lat_fork/lat_exec/lat_sh from its companion where the companion can run (a loader and libc
+ * are there) and from itself otherwise (probes/lat.c). A companion that fails to build leaves its
+ * probe on the static path, reported in `unavailable`, never a failed build.
  */
 import {execFile} from "node:child_process";
 import {createHash, randomBytes} from "node:crypto";
@@ -24,12 +32,28 @@ import {MissingDependencyError, ProcessFailedError} from "../errors.ts";
 export const PROBE_NAMES = ["vmmbench-lat", "vmmbench-ctx", "vmmbench-mem", "vmmbench-file", "vmmbench-linpack"] as const;
 export type ProbeName = (typeof PROBE_NAMES)[number];
 
+/** Companion binary → the probe it travels with (built whenever that probe is; see above). */
+export const COMPANIONS = {"vmmbench-lat-dyn": "vmmbench-lat"} as const satisfies Record<string, ProbeName>;
+export type CompanionName = keyof typeof COMPANIONS;
+type BinaryName = ProbeName | CompanionName;
+
+/** `names` plus the companions of those probes that `available` (a probe map) holds: what a target must copy. */
+export function withCompanions(names: readonly string[], available: Readonly<Record<string, string>>): string[] {
+  const out = [...names];
+  for (const [companion, probe] of Object.entries(COMPANIONS)) {
+    if (names.includes(probe) && !out.includes(companion) && available[companion]) out.push(companion);
+  }
+  return out;
+}
+
 export const INSTALL_HINT = "apt-get install -y gcc libc6-dev libopenblas-dev";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** Flags every probe is compiled with. `-static`: the binary must run in a guest without libraries. */
-export const BASE_CFLAGS = ["-O2", "-std=gnu11", "-static", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-format-truncation"];
+/** Flags every binary is compiled with. */
+export const BASE_CFLAGS = ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-format-truncation"];
+/** Added for every probe: the binary must run in a guest without libraries. */
+export const STATIC_FLAG = "-static";
 
 interface ProbeSpec {
   source: string;
@@ -37,10 +61,14 @@ interface ProbeSpec {
   cflags: string[];
   /** Libraries placed after the source. */
   libs: string[];
+  /** Linked against the machine's shared libc instead of `-static` (a companion). */
+  dynamic?: true;
 }
 
-const SPECS: Record<ProbeName, ProbeSpec> = {
+const SPECS: Record<BinaryName, ProbeSpec> = {
   "vmmbench-lat": {source: "lat.c", cflags: [], libs: ["-lm"]},
+  // The same source with gcc's defaults, as LMbench's own makefile links lat_proc and hello.
+  "vmmbench-lat-dyn": {source: "lat.c", cflags: ["-DVMMB_DYNAMIC"], libs: ["-lm"], dynamic: true},
   "vmmbench-ctx": {source: "ctx.c", cflags: [], libs: ["-lm"]},
   // Keeps gcc from turning the hand-unrolled copy loop into a memcpy call.
   "vmmbench-mem": {source: "mem.c", cflags: ["-fno-tree-loop-distribute-patterns"], libs: ["-lm"]},
@@ -76,10 +104,10 @@ export interface BuildOptions {
 }
 
 export interface ProbeBuild {
-  /** Binary name → absolute path of the static binary. */
-  binaries: Partial<Record<ProbeName, string>>;
-  /** Binary name → why it could not be built (only for probes not asked for explicitly). */
-  unavailable: Partial<Record<ProbeName, MissingDependencyError | ProcessFailedError>>;
+  /** Binary name → absolute path: the static probes and their companions. */
+  binaries: Partial<Record<BinaryName, string>>;
+  /** Binary name → why it could not be built (only for probes not asked for explicitly, and companions). */
+  unavailable: Partial<Record<BinaryName, MissingDependencyError | ProcessFailedError>>;
   /** The cache directory used. */
   dir: string;
   hash: string;
@@ -103,10 +131,12 @@ export async function buildProbesDetailed(opts: BuildOptions = {}): Promise<Prob
   const gcc = opts.gcc ?? process.env.CC ?? "gcc";
   const log = opts.log ?? (() => {});
   const explicit = opts.probes !== undefined;
-  const wanted = opts.probes ?? PROBE_NAMES;
-  for (const name of wanted) {
-    if (!(name in SPECS)) throw new TypeError(`unknown probe ${JSON.stringify(name)} (known: ${PROBE_NAMES.join(", ")})`);
+  const probes = opts.probes ?? PROBE_NAMES;
+  for (const name of probes) {
+    if (!(PROBE_NAMES as readonly string[]).includes(name)) throw new TypeError(`unknown probe ${JSON.stringify(name)} (known: ${PROBE_NAMES.join(", ")})`);
   }
+  const companions = (Object.keys(COMPANIONS) as CompanionName[]).filter((c) => probes.includes(COMPANIONS[c]));
+  const wanted: BinaryName[] = [...probes, ...companions];
 
   const gccVersion = await gccIdentity(gcc);
   await checkStaticLibc(gcc);
@@ -114,14 +144,14 @@ export async function buildProbesDetailed(opts: BuildOptions = {}): Promise<Prob
 
   // The hash covers everything that can change a binary.
   const h = createHash("sha256");
-  h.update(`vmmbench-probes-v1\0${gccVersion}\0${BASE_CFLAGS.join(" ")}\0`);
+  h.update(`vmmbench-probes-v2\0${gccVersion}\0${BASE_CFLAGS.join(" ")}\0`);
   const probeDir = join(root, "probes");
   const common = await readFile(join(probeDir, "common.h"));
   h.update(common);
-  for (const name of PROBE_NAMES) {
+  for (const name of Object.keys(SPECS) as BinaryName[]) {
     const spec = SPECS[name];
     const file = join(probeDir, spec.source);
-    h.update(`\0${name}\0${spec.cflags.join(" ")}\0${spec.libs.join(" ")}\0`);
+    h.update(`\0${name}\0${spec.dynamic ? "dynamic" : STATIC_FLAG}\0${spec.cflags.join(" ")}\0${spec.libs.join(" ")}\0`);
     if (existsSync(file)) h.update(await readFile(file));
   }
   if (openblas) {
@@ -157,7 +187,8 @@ export async function buildProbesDetailed(opts: BuildOptions = {}): Promise<Prob
         const key = out;
         let p = inFlight.get(key);
         if (!p) {
-          p = compile(gcc, [...BASE_CFLAGS, ...spec.cflags], join(probeDir, spec.source), libs, out, name === "vmmbench-linpack", log);
+          const link = spec.dynamic ? [] : [STATIC_FLAG];
+          p = compile(gcc, [...BASE_CFLAGS, ...link, ...spec.cflags], join(probeDir, spec.source), libs, out, name === "vmmbench-linpack", log);
           inFlight.set(key, p);
           p.finally(() => inFlight.delete(key)).catch(() => {});
         }
@@ -166,8 +197,9 @@ export async function buildProbesDetailed(opts: BuildOptions = {}): Promise<Prob
       result.binaries[name] = out;
     } catch (error) {
       const sourceMissing = error instanceof ProcessFailedError && error.stderr.endsWith("does not exist");
-      const optional = name === "vmmbench-linpack" && (error instanceof MissingDependencyError || error instanceof ProcessFailedError);
-      if (explicit || !(optional || sourceMissing)) throw error;
+      const companion = name in COMPANIONS;
+      const optional = (companion || name === "vmmbench-linpack") && (error instanceof MissingDependencyError || error instanceof ProcessFailedError);
+      if ((explicit && !companion) || !(optional || sourceMissing)) throw error;
       result.unavailable[name] = error;
       log(`${name} is unavailable: ${error.message}`);
     }

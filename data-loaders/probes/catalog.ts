@@ -41,7 +41,7 @@ export const PROBE_CATALOG: Readonly<Record<ProbeName, ProbeCatalogEntry>> = {
     metrics: TABLE1_METRICS,
     paper: "Table 1 (system operations)",
     description:
-      "LMbench lat_syscall/lat_proc/lat_sig/lat_pipe-style latencies in µs: each metric's iteration count is calibrated so one timed repetition lasts --budget-ms; one sample per repetition."
+      "LMbench lat_syscall/lat_proc/lat_sig/lat_pipe-style latencies in µs: each metric's iteration count is calibrated so one timed repetition lasts --budget-ms (lat_pipe: at least 1 s, as LMbench); one sample per repetition. lat_fork/lat_exec/lat_sh run in the dynamically linked companion vmmbench-lat-dyn where it can run, as LMbench's lat_proc is dynamic; each of their samples' note says which build measured it."
   },
   "vmmbench-ctx": {
     probe: "vmmbench-ctx",

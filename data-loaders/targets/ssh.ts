@@ -5,7 +5,8 @@
  * - Every call uses BatchMode (no prompts), ConnectTimeout, ServerAliveInterval and one
  *   ControlMaster socket in a private temp dir, so a batch rides one TCP connection.
  * - Probes are copied once per target into a remote directory (over ssh's stdin, to a temp name,
- *   then renamed); sha256 sums are compared first so unchanged binaries are not copied again.
+ *   then renamed); sha256 sums are compared first so unchanged binaries are not copied again. A
+ *   probe's companions in the probe map (vmmbench-lat-dyn, see probes/build.ts) go with it.
  * - Each step runs as `timeout -k GRACE T ./probe args…` under /bin/sh; a wrapper appends a
  *   per-target marker with the exit status to stderr, because ssh itself reports a remote death
  *   by signal as 255, the same as its own errors. A local watchdog kills the client if the remote
@@ -19,6 +20,7 @@ import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type Options as ExecaOptions} from "execa";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
+import {withCompanions} from "../probes/build.ts";
 import type {Fingerprint, Hypervisor, Step, StepOutput, Target, VirtMode} from "./target.ts";
 import {
   HOST_FACTS_SCRIPT,
@@ -153,7 +155,7 @@ export class SshTarget implements Target {
     if (this.#closed) throw new ConfigError(`ssh target ${this.label} is closed`);
     validateSteps(steps, this.#probes);
     if (steps.length === 0) return;
-    await this.#syncProbes([...new Set(steps.map((step) => step.probe))]);
+    await this.#syncProbes(withCompanions([...new Set(steps.map((step) => step.probe))], this.#probes));
     for (const step of steps) {
       await onOutput(await this.#runStep(step));
     }

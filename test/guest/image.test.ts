@@ -2,13 +2,15 @@
  * Real image builds: the Debian kernel is fetched once into <repo>/.cache/kernels (apt-get download,
  * ~10 s the first time), then every build is offline.
  */
+import {execFileSync} from "node:child_process";
 import {readFileSync, rmSync} from "node:fs";
 import {beforeAll, describe, expect, it} from "vitest";
 import {readCpio} from "../../data-loaders/guest/cpio.ts";
 import {buildImage, loadImage} from "../../data-loaders/guest/image.ts";
-import {buildInitramfs} from "../../data-loaders/guest/initramfs.ts";
+import {buildInitramfs, elfInterpreter} from "../../data-loaders/guest/initramfs.ts";
 import {obtainKernel} from "../../data-loaders/guest/kernel.ts";
 import {ConfigError, MissingDependencyError} from "../../data-loaders/errors.ts";
+import {buildProbes} from "../../data-loaders/probes/build.ts";
 import {buildGuestProbe} from "./helpers.ts";
 
 let probe: string;
@@ -51,6 +53,26 @@ describe("guest image", () => {
     const order = entries.get(`${modroot}/load-order`)!.data.toString().trim().split("\n");
     expect(order.indexOf("kernel/fs/jbd2/jbd2.ko")).toBeLessThan(order.indexOf("kernel/fs/ext4/ext4.ko"));
     expect(order.indexOf("kernel/drivers/virtio/virtio.ko")).toBeLessThan(order.indexOf("kernel/drivers/block/virtio_blk.ko"));
+  });
+
+  it("carries the loader and libraries ldd lists for a dynamic probe at their paths, unless told not to", async () => {
+    const kernel = await obtainKernel();
+    const bins = await buildProbes({probes: ["vmmbench-lat"]});
+    const probes = {"vmmbench-lat": bins["vmmbench-lat"]!, "vmmbench-lat-dyn": bins["vmmbench-lat-dyn"]!};
+    const ldd = [...execFileSync("ldd", [probes["vmmbench-lat-dyn"]], {encoding: "utf8"}).matchAll(/(\/\S+) \(0x/g)].map((m) => m[1]!);
+    expect(ldd).toContain(elfInterpreter(readFileSync(probes["vmmbench-lat-dyn"])));
+
+    const carried = await buildInitramfs({kernel, probes});
+    expect(Object.keys(carried.libraries)).toEqual([...ldd].sort());
+    const entries = new Map(readCpio(carried.bytes).map((e) => [e.path, e]));
+    for (const path of ldd) expect(entries.get(path.slice(1))!.data.equals(readFileSync(path)), path).toBe(true);
+    expect(entries.get("etc/vmmbench-image")!.data.toString()).toContain(`libraries=${[...ldd].sort().join(",")}`);
+
+    const bare = await buildInitramfs({kernel, probes, sharedLibraries: false});
+    expect(bare.libraries).toEqual({});
+    expect(readCpio(bare.bytes).some((e) => e.path.startsWith("lib64/"))).toBe(false);
+    // Static probes need nothing.
+    expect((await buildInitramfs({kernel, probes: {guestprobe: probe}})).libraries).toEqual({});
   });
 
   it("refuses a dynamically linked busybox and an unreadable probe", async () => {

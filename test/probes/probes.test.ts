@@ -8,7 +8,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {MissingDependencyError} from "../../data-loaders/errors.ts";
-import {buildProbesDetailed, elfHasInterpreter, PROBE_NAMES, pruneProbeCache, type ProbeBuild, type ProbeName} from "../../data-loaders/probes/build.ts";
+import {buildProbesDetailed, COMPANIONS, elfHasInterpreter, PROBE_NAMES, pruneProbeCache, withCompanions, type ProbeBuild, type ProbeName} from "../../data-loaders/probes/build.ts";
 import {PROBE_CATALOG, TABLE1_METRICS} from "../../data-loaders/probes/catalog.ts";
 import {parseProbeOutput, type ProbeOutput} from "../../data-loaders/probes/parse-output.ts";
 import {ROOT} from "../helpers/shared.ts";
@@ -72,12 +72,21 @@ describe("buildProbes", () => {
     }
   });
 
-  it("links every binary statically: no PT_INTERP, `file` agrees", async () => {
+  it("links every probe statically (no PT_INTERP, `file` agrees) and its companion dynamically", async () => {
     const hasFile = spawnSync("file", ["--version"]).status === 0;
-    for (const path of Object.values(build.binaries)) {
-      expect(await elfHasInterpreter(path!), path).toBe(false);
-      if (hasFile) expect(execFileSync("file", ["-b", path!], {encoding: "utf8"})).toMatch(/statically linked/);
+    for (const [name, path] of Object.entries(build.binaries)) {
+      const companion = name in COMPANIONS;
+      expect(await elfHasInterpreter(path!), path).toBe(companion);
+      if (hasFile) expect(execFileSync("file", ["-b", path!], {encoding: "utf8"})).toMatch(companion ? /dynamically linked/ : /statically linked/);
     }
+    expect(build.binaries["vmmbench-lat-dyn"]).toBe(join(ROOT, ".cache", "probes", build.hash, "vmmbench-lat-dyn"));
+  });
+
+  it("lists a probe's companions with it, where the probe map has them", () => {
+    const map = {"vmmbench-lat": "/a", "vmmbench-lat-dyn": "/b", "vmmbench-ctx": "/c"};
+    expect(withCompanions(["vmmbench-lat", "vmmbench-ctx"], map)).toEqual(["vmmbench-lat", "vmmbench-ctx", "vmmbench-lat-dyn"]);
+    expect(withCompanions(["vmmbench-ctx"], map)).toEqual(["vmmbench-ctx"]);
+    expect(withCompanions(["vmmbench-lat"], {"vmmbench-lat": "/a"})).toEqual(["vmmbench-lat"]);
   });
 
   it("rebuilds only when a source changes, and parallel callers share one result", async () => {
@@ -159,8 +168,10 @@ describe("vmmbench-lat", () => {
     expect(r.out.failures[0].message).toMatch(/--tmpdir/);
   });
 
-  // The guest case: a root with nothing but busybox and the static probe (no libraries, no /proc).
-  it.skipIf(process.getuid?.() !== 0 || !existsSync("/bin/busybox"))("runs in a bare busybox chroot", () => {
+  // The guest case: a root with nothing but busybox and the probes (no libraries, no /proc). The
+  // dynamic companion is there but cannot run, so the process metrics fall back to the static build;
+  // once the loader and libc that ldd lists are copied in, the companion takes them over.
+  it.skipIf(process.getuid?.() !== 0 || !existsSync("/bin/busybox"))("runs in a bare busybox chroot, with and without a dynamic loader", () => {
     const root = join(scratch, "chroot");
     mkdirSync(join(root, "bin"), {recursive: true});
     mkdirSync(join(root, "tmp"));
@@ -168,16 +179,82 @@ describe("vmmbench-lat", () => {
     copyFileSync("/bin/busybox", join(root, "bin", "busybox"));
     symlinkSync("busybox", join(root, "bin", "sh"));
     copyFileSync(bin("vmmbench-lat"), join(root, "vmmbench-lat"));
-    execFileSync("chmod", ["755", join(root, "vmmbench-lat"), join(root, "bin", "busybox")]);
-    const r = spawnSync(
-      "chroot",
-      [root, "/vmmbench-lat", "--metrics", "lat_syscall,lat_fork,lat_exec,lat_sh,lat_stat", "--budget-ms", "3", "--reps", "1"],
-      {encoding: "utf8", timeout: 30_000}
-    );
-    expect(r.status, r.stderr).toBe(0);
-    const out = parseProbeOutput(r.stdout, "chroot");
+    copyFileSync(build.binaries["vmmbench-lat-dyn"]!, join(root, "vmmbench-lat-dyn"));
+    execFileSync("chmod", ["755", join(root, "vmmbench-lat"), join(root, "vmmbench-lat-dyn"), join(root, "bin", "busybox")]);
+    const lat = () =>
+      spawnSync("chroot", [root, "/vmmbench-lat", "--metrics", "lat_syscall,lat_fork,lat_exec,lat_sh,lat_stat", "--budget-ms", "3", "--reps", "1"], {
+        encoding: "utf8",
+        timeout: 30_000
+      });
+
+    const bare = lat();
+    expect(bare.status, bare.stderr).toBe(0);
+    const out = parseProbeOutput(bare.stdout, "chroot");
     expect(out.failures).toEqual([]);
     expect(out.samples.map((s) => s.metric).sort()).toEqual(["lat_exec", "lat_fork", "lat_sh", "lat_stat", "lat_syscall"]);
+    for (const s of out.samples) expect(s.note, s.metric).toBe(s.metric === "lat_syscall" || s.metric === "lat_stat" ? undefined : "static process: no dynamic loader");
+    expect(bare.stderr).toMatch(/process metrics from the static build: no dynamic loader/);
+
+    const ldd = execFileSync("ldd", [build.binaries["vmmbench-lat-dyn"]!], {encoding: "utf8"});
+    for (const path of [...ldd.matchAll(/(\/\S+) \(0x/g)].map((m) => m[1]!)) {
+      mkdirSync(join(root, path, ".."), {recursive: true});
+      copyFileSync(path, join(root, path));
+    }
+    const withLoader = lat();
+    expect(withLoader.status, withLoader.stderr).toBe(0);
+    const dyn = parseProbeOutput(withLoader.stdout, "chroot");
+    expect(dyn.failures).toEqual([]);
+    expect(dyn.infos.map((i) => i.linkage)).toEqual(["static", "dynamic"]);
+    const notes = Object.fromEntries(dyn.samples.map((s) => [s.metric, s.note]));
+    expect(notes).toEqual({lat_syscall: undefined, lat_fork: "dynamic process", lat_exec: "dynamic process", lat_sh: "dynamic process", lat_stat: undefined});
+  });
+});
+
+describe("vmmbench-lat process linkage", () => {
+  const PROC = ["--metrics", "lat_syscall,lat_fork,lat_exec,lat_sh", "--budget-ms", "3", "--reps", "2"];
+  const notes = (out: ProbeOutput) => [...new Set(out.samples.filter((s) => s.metric !== "lat_syscall").map((s) => s.note))];
+
+  it("runs lat_fork, lat_exec and lat_sh from the dynamic companion beside it, and says so in each sample", async () => {
+    const r = await run("vmmbench-lat", PROC);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.out.failures).toEqual([]);
+    // The static probe's info line, then the companion's, then its samples in the metrics' order.
+    expect(r.out.infos.map((i) => i.linkage)).toEqual(["static", "dynamic"]);
+    expect(r.out.samples.map((s) => s.metric)).toEqual(["lat_syscall", "lat_syscall", "lat_fork", "lat_fork", "lat_exec", "lat_exec", "lat_sh", "lat_sh"]);
+    expect(notes(r.out)).toEqual(["dynamic process"]);
+    expect(r.out.samples.filter((s) => s.metric === "lat_syscall").every((s) => s.note === undefined)).toBe(true);
+    // Params stay {}: the linkage is a note, not part of the series key.
+    expect(r.out.samples.every((s) => Object.keys(s.params).length === 0)).toBe(true);
+  });
+
+  it("measures them itself with --linkage static", async () => {
+    const r = await run("vmmbench-lat", [...PROC, "--linkage", "static"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.out.infos).toHaveLength(1);
+    expect(notes(r.out)).toEqual(["static process: asked for (--linkage static)"]);
+  });
+
+  it("falls back to the static build when no companion is beside it; --linkage dynamic then fails those metrics", () => {
+    const dir = mkdtempSync(join(scratch, "alone-"));
+    copyFileSync(bin("vmmbench-lat"), join(dir, "vmmbench-lat"));
+    execFileSync("chmod", ["755", join(dir, "vmmbench-lat")]);
+    const alone = spawnSync(join(dir, "vmmbench-lat"), PROC, {encoding: "utf8", timeout: 60_000});
+    expect(alone.status, alone.stderr).toBe(0);
+    const out = parseProbeOutput(alone.stdout, "alone");
+    expect(out.failures).toEqual([]);
+    expect(notes(out)).toEqual(["static process: no vmmbench-lat-dyn beside this probe"]);
+
+    const strict = spawnSync(join(dir, "vmmbench-lat"), [...PROC, "--linkage", "dynamic"], {encoding: "utf8", timeout: 60_000});
+    expect(strict.status).toBe(0); // lat_syscall was measured
+    const failed = parseProbeOutput(strict.stdout, "strict");
+    expect(failed.failures.map((f) => f.metric)).toEqual(["lat_fork", "lat_exec", "lat_sh"]);
+    expect(failed.failures[0]!.message).toBe("--linkage dynamic: no vmmbench-lat-dyn beside this probe");
+  });
+
+  it("the companion refuses --linkage static", () => {
+    const r = spawnSync(build.binaries["vmmbench-lat-dyn"]!, ["--linkage", "static"], {encoding: "utf8"});
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/this is the dynamic build/);
   });
 });
 
@@ -289,6 +366,7 @@ describe("arguments", () => {
     ["vmmbench-lat", ["--budget-ms", "abc"], /--budget-ms: 'abc' is not a number/],
     ["vmmbench-lat", ["--reps", "0"], /--reps: 0 is out of range/],
     ["vmmbench-lat", ["--reps"], /--reps needs a value/],
+    ["vmmbench-lat", ["--linkage", "dyn"], /--linkage: 'dyn' is not a linkage \(accepted: auto, static, dynamic\)/],
     ["vmmbench-ctx", ["--cells", "2-16"], /--cells: '2-16' is not procs:size_kb/],
     ["vmmbench-ctx", ["--cells", "1:16"], /out of range \(accepted: 2\.\.1024\)/],
     ["vmmbench-mem", ["--sizes-mb", "8,,64"], /--sizes-mb: empty item/],

@@ -222,20 +222,22 @@ describe.skipIf(SSHD_SKIP_REASON !== null)("SshTarget against a real sshd", () =
     expect(() => new SshTarget(options({remoteDir: "/tmp", removeRemoteDir: true}))).toThrow(ConfigError);
   });
 
-  it.skipIf(!HAVE_PROBE_BUILD)("runs the real vmmbench-lat over SSH", async () => {
+  it.skipIf(!HAVE_PROBE_BUILD)("runs the real vmmbench-lat over SSH, its dynamic companion copied with it", async () => {
     const {buildProbes} = (await import("../../data-loaders/probes/build.ts")) as {buildProbes: (o?: object) => Promise<Record<string, string>>};
     const probes = await buildProbes({probes: ["vmmbench-lat"]});
     expect(probes["vmmbench-lat"]).toBeDefined();
-    const target = new SshTarget(options({probes: {"vmmbench-lat": probes["vmmbench-lat"]!}}));
+    const target = new SshTarget(options({probes: {"vmmbench-lat": probes["vmmbench-lat"]!, "vmmbench-lat-dyn": probes["vmmbench-lat-dyn"]!}}));
     try {
       const [output] = await runAll(target, [
-        {id: "lat", probe: "vmmbench-lat", args: ["--metrics", "lat_syscall", "--budget-ms", "50", "--reps", "1"], timeoutS: 60}
+        {id: "lat", probe: "vmmbench-lat", args: ["--metrics", "lat_syscall,lat_fork", "--budget-ms", "20", "--reps", "1"], timeoutS: 60}
       ]);
       expect(output, output?.stderr).toMatchObject({exitCode: 0, signal: null, timedOut: false});
       const lines = output!.stdout.split("\n").filter((line) => line.trim().startsWith("{"));
       expect(lines.length).toBeGreaterThan(0);
       const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(JSON.stringify(records)).toContain("lat_syscall");
+      // No step names the companion; the target copied it beside vmmbench-lat all the same.
+      expect(records.find((r) => r.metric === "lat_fork")).toMatchObject({type: "sample", note: "dynamic process"});
     } finally {
       await target.close();
     }
