@@ -1,9 +1,10 @@
 /**
  * The samples of one parsed output or one step, column by column: a series table (suite, metric,
  * unit, params, host — one row per distinct measurement) and per-sample arrays of series, value and
- * repetition. Parsers append here instead of building one object per sample: a 1 MB
- * IOzone or lat_mem_rd output holds ~10^5 samples, and an object (plus its params) each, then
- * renumbering and looking each one up again in the store, cost more than reading the text.
+ * repetition. Parsers append here instead of building one object per sample: a 1 MB IOzone or
+ * lat_mem_rd output holds ~10^5 samples, and an object (plus its params) each, then renumbering
+ * them and looking each one up again in the store, cost more than reading the text; the store
+ * now looks up each series once (store.ts) and copies the columns (store/sample-columns.ts).
  *
  * Repetitions are numbered as the samples arrive: the n-th sample of the same measurement (host,
  * metric, params) gets repetition n. Params are the same measurement when their canonical JSON is
@@ -20,7 +21,6 @@ export interface SeriesInfo {
   /** For inputs that hold several machines (LMbench summaries): the host the series belongs to. */
   host: string | undefined;
 }
-
 
 export class SampleTable {
   readonly series: SeriesInfo[] = [];
@@ -89,16 +89,6 @@ export class SampleTable {
     this.notes.set(row, reason);
   }
 
-  note(row: number, text: string): void {
-    this.notes.set(row, text);
-  }
-
-  /** Appends every row of another table (its series merged into this one's; repetitions renumbered here). */
-  append(other: SampleTable): void {
-    const map = other.series.map((s) => this.seriesId(s.suite, s.metric, s.unit, s.params, s.host));
-    for (let row = 0; row < other.length; row++) this.copyRow(other, row, map[other.seriesOf[row]!]!, undefined);
-  }
-
   /** The rows whose series passes `keep`, as a new table with the same repetitions. */
   select(keep: (series: SeriesInfo) => boolean): SampleTable {
     const out = new SampleTable();
@@ -136,7 +126,7 @@ export class SampleTable {
     return out;
   }
 
-  private copyRow(from: SampleTable, row: number, series: number, repetition: number | undefined): void {
+  private copyRow(from: SampleTable, row: number, series: number, repetition: number): void {
     const to = this.push(series, from.values[row]!, repetition);
     if (from.failed.has(row)) this.failed.add(to);
     const note = from.notes.get(row);

@@ -57,7 +57,7 @@ describe("SampleTable", () => {
     );
   });
 
-  it("keeps given repetitions and selects rows by series", () => {
+  it("keeps given repetitions and selects rows by series with their marks", () => {
     const samples: Sample[] = Array.from({length: 300}, (_, i) => ({
       suite: "lmbench",
       metric: "lat_ctx",
@@ -65,7 +65,8 @@ describe("SampleTable", () => {
       unit: "us",
       value: i,
       repetition: 100 + i,
-      ...(i % 2 ? {host: "b"} : {})
+      ...(i % 2 ? {host: "b"} : {}),
+      ...(i % 7 === 0 ? {status: "failed" as const, note: `failed ${i}`} : {})
     }));
     const table = SampleTable.fromSamples(samples);
     expect(table.length).toBe(300);
@@ -75,19 +76,5 @@ describe("SampleTable", () => {
     expect(b.toSamples()).toEqual(samples.filter((s) => s.host === "b"));
     // Numbering continues after the highest repetition given (row 295 is the last with procs 3 on host b).
     expect(b.repetitions[b.add("lmbench", "lat_ctx", "us", {procs: 3, size_kb: 16}, 1, "b")]).toBe(100 + 295 + 1);
-  });
-
-  it("append merges series and renumbers the appended rows after its own", () => {
-    const one = new SampleTable();
-    one.add("iozone", "file_read", "MB/s", {file_kb: 64}, 1);
-    const two = new SampleTable();
-    two.add("iozone", "file_read", "MB/s", {file_kb: 64}, 2);
-    two.note(two.add("iozone", "file_write", "MB/s", {file_kb: 64}, 3), "small file");
-    one.append(two);
-    expect(one.toSamples().map((s) => [s.metric, s.value, s.repetition, s.note])).toEqual([
-      ["file_read", 1, 0, undefined],
-      ["file_read", 2, 1, undefined],
-      ["file_write", 3, 0, "small file"]
-    ]);
   });
 });
