@@ -12,8 +12,8 @@
  *
  * Wall-clock figures on a shared machine swing with its load; each end-to-end line also gives
  * MB per CPU-second of this process (all its threads: JS, DuckDB, file writes), which does not.
- * Small files cost a file creation each for the verbatim copy (data directory in the OS temp
- * folder, as a user's would be on disk); that per-file cost is the gap between 2a and 2b.
+ * The verbatim copies of one ingest go into one tar archive (store/raw-archive.ts): when each small
+ * file was copied to a file of its own, creating them took longer than parsing them.
  *
  *     npx tsx bench/ingest.ts            # uses ../shared/fixtures/real, else test/fixtures
  */
@@ -81,7 +81,7 @@ for (const [format, {bytes, ms}] of [...byFormat].sort()) console.log(`  ${forma
 
 const dir = mkdtempSync(join(tmpdir(), "vmmbench-bench-ingest-"));
 try {
-  console.log("\n2. end-to-end ingest of a folder (read + sha256 + parse + verbatim copy + DuckDB, one transaction)");
+  console.log("\n2. end-to-end ingest of a folder (read + sha256 + parse + verbatim tar archive + DuckDB, one transaction)");
 
   // a. Copies of every fixture; each copy ends with 12 blank lines ("" or " ") that spell its
   // number in binary, so no two are the same bytes (none is skipped as already stored).
@@ -167,7 +167,7 @@ async function endToEnd(label: string, folder: string): Promise<void> {
     const used = process.cpuUsage(cpu);
     samples = summary.samples;
     store.close();
-    // Each ingest keeps its verbatim copies under runs/ next to the database: drop both before the next.
+    // Each ingest keeps its verbatim archive under runs/ next to the database: drop both before the next.
     rmSync(db, {force: true});
     rmSync(join(dir, "runs"), {recursive: true, force: true});
     rates.push(bytes / 1e6 / (ms / 1000));

@@ -5,8 +5,9 @@ import {newRunId} from "../campaign/run.ts";
 import {parseAny} from "../parsers/detect.ts";
 import type {SampleTable} from "../sample-table.ts";
 import type {ParsedOutput} from "../samples.ts";
-import {keepRawRun, safeName, sha256} from "../store/raw.ts";
-import type {RawOutput, StepRecord, Store} from "../store/store.ts";
+import {sha256} from "../store/raw.ts";
+import {keepRawArchive} from "../store/raw-archive.ts";
+import type {StepRecord, Store} from "../store/store.ts";
 import type {Fingerprint} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
 import type {IngestEnvironment, IngestInput} from "./collect.ts";
@@ -29,7 +30,8 @@ interface Parsed {
 /**
  * Stores outputs others produced as one ingest run. All files are parsed before anything is
  * written, and the writes share one transaction: any bad file leaves the database and data/runs
- * as they were. A file whose bytes are already stored (by any earlier ingest) is skipped.
+ * as they were. A file whose bytes are already stored (by any earlier ingest) is skipped. The
+ * files are kept verbatim in one tar archive per ingest (store/raw-archive.ts).
  */
 export async function ingest(store: Store, inputs: IngestInput[], options: {command: unknown}): Promise<IngestSummary> {
   // Read and hash first, so one query (not one per file) tells which files are already stored.
@@ -68,20 +70,19 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
   const runId = `ingest-${newRunId()}`;
   summary.runId = runId;
   const environments = new Map<string, Fingerprint>();
-  let rawWrites: Promise<void> | undefined;
+  let archive: ReturnType<typeof keepRawArchive> | undefined;
   try {
     await store.transaction(async () => {
       await store.beginRun({runId, source: "ingest", plan: options.command, vmmbenchVersion: VERSION, tags: mergedTags(parsed)});
       const steps: StepRecord[] = [];
       // The verbatim copies are written in the background while the samples are stored.
-      const {outputs: raws, done} = keepRawRun(
+      archive = keepRawArchive(
         store.dataDir,
         runId,
-        parsed.map((file, index) => ({relative: `${String(index).padStart(4, "0")}-${safeName(basename(file.input.path))}`, content: file.bytes, format: file.output.format, sha256: file.sha256}))
+        parsed.map((file, index) => ({name: `${String(index).padStart(4, "0")}-${basename(file.input.path)}`, content: file.bytes, format: file.output.format, sha256: file.sha256}))
       );
-      rawWrites = done;
       for (const [index, file] of parsed.entries()) {
-        const raw = raws[index]!;
+        const raw = archive.outputs[index]!;
         for (const [label, samples] of byEnvironment(file)) {
           if (!environments.has(label)) {
             const fp = fingerprint(label, file.input.environment, file.output, samples.series[0]?.host);
@@ -95,7 +96,7 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
             status: "done",
             startedAt: new Date(),
             durationMs: 0,
-            raw: [raw as RawOutput],
+            raw: [raw],
             samples,
             provenance: {tool: file.output.tool, toolVersion: file.output.toolVersion, engine: "ingest"}
           });
@@ -104,13 +105,13 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
         summary.formats[file.output.format] = (summary.formats[file.output.format] ?? 0) + 1;
       }
       await store.writeSteps(steps);
-      await done;
+      await archive.done;
       await store.finishRun(runId, "complete");
     });
   } catch (error) {
-    await rawWrites?.catch(() => undefined);
-    rmSync(join(store.dataDir, "runs", safeName(runId)), {recursive: true, force: true});
-    rmSync(join(store.dataDir, "runs", `${safeName(runId)}.partial`), {recursive: true, force: true});
+    // The archive is this command's own (a run id is new); a failed write has removed it already.
+    const written = await archive?.done.then(() => true, () => false);
+    if (written) rmSync(join(store.dataDir, archive!.outputs[0]!.path), {force: true});
     throw error;
   }
   return summary;

@@ -1,5 +1,5 @@
 import {createHash} from "node:crypto";
-import {existsSync, mkdirSync, promises as fsp, renameSync, rmSync, writeFileSync} from "node:fs";
+import {mkdirSync, renameSync, writeFileSync} from "node:fs";
 import {dirname, join} from "node:path";
 import type {RawOutput} from "./store.ts";
 
@@ -40,61 +40,4 @@ export function keepRawFiles(
     renameSync(`${full}.tmp`, full);
     return {sha256: digest ?? sha256(content), path, bytes: typeof content === "string" ? Buffer.byteLength(content) : content.length, format};
   });
-}
-
-/** Files written at once by keepRawRun: libuv's default thread pool has four threads. */
-const PARALLEL_WRITES = 4;
-
-/**
- * keepRawFiles for the outputs of a run that has no folder yet (an ingest): the files go into
- * `runs/<run-id>.partial/`, renamed to `runs/<run-id>/` once all are written, so a crash leaves
- * a folder named partial, never a truncated file that looks complete, and it takes one rename
- * instead of one per file. The records come back at once; the writes go on in the thread pool
- * while the caller stores samples, and `done` settles when the folder is in place (after a
- * failure, with the partial folder removed). Callers await `done` before they commit.
- */
-export function keepRawRun(
-  dataDir: string,
-  runId: string,
-  files: ReadonlyArray<{relative: string; content: string | Uint8Array; format: string; sha256?: string}>
-): {outputs: RawOutput[]; done: Promise<void>} {
-  const folder = join(dataDir, "runs", safeName(runId));
-  if (existsSync(folder)) return {outputs: keepRawFiles(dataDir, runId, files), done: Promise.resolve()};
-  const partial = `${folder}.partial`;
-  rmSync(partial, {recursive: true, force: true});
-  mkdirSync(partial, {recursive: true});
-  const made = new Set<string>([partial]);
-  const outputs = files.map(({relative, content, format, sha256: digest}) => {
-    const inside = dirname(join(partial, relative));
-    if (!made.has(inside)) {
-      mkdirSync(inside, {recursive: true});
-      made.add(inside);
-    }
-    return {sha256: digest ?? sha256(content), path: join("runs", safeName(runId), relative), bytes: typeof content === "string" ? Buffer.byteLength(content) : content.length, format};
-  });
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < files.length && !failed) {
-      const file = files[next++]!;
-      try {
-        await fsp.writeFile(join(partial, file.relative), file.content);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const workers = Array.from({length: Math.min(PARALLEL_WRITES, files.length)}, worker);
-  // allSettled: nothing is removed or renamed while a write is still in flight.
-  const done = Promise.allSettled(workers).then((results) => {
-    const rejected = results.find((result) => result.status === "rejected");
-    if (rejected) {
-      rmSync(partial, {recursive: true, force: true});
-      throw rejected.reason;
-    }
-    renameSync(partial, folder);
-  });
-  done.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
-  return {outputs, done};
 }

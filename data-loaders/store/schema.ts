@@ -66,8 +66,11 @@ CREATE TABLE IF NOT EXISTS raw_outputs (
   path VARCHAR NOT NULL,          -- where the verbatim bytes are kept, relative to the data directory
   bytes BIGINT NOT NULL,
   format VARCHAR NOT NULL,
+  byte_offset BIGINT,             -- where they start inside path when it is an ingest's tar archive; NULL: the whole file
   PRIMARY KEY (run_id, step_id, sha256)
 );
+-- Databases written before ingests kept their raw outputs in one archive.
+ALTER TABLE raw_outputs ADD COLUMN IF NOT EXISTS byte_offset BIGINT;
 
 CREATE TABLE IF NOT EXISTS series (
   series_id INTEGER PRIMARY KEY,

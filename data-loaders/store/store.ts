@@ -36,6 +36,8 @@ export interface RawOutput {
   path: string;
   bytes: number;
   format: string;
+  /** Where the bytes start inside `path` when it is an ingest's tar archive; absent when the file holds them alone. */
+  offset?: number;
 }
 
 export interface StepRecord {
@@ -196,7 +198,7 @@ export class Store {
           ["varchar", step.provenance.toolVersion], ["varchar", step.provenance.engine], ["varchar", step.raw[0]?.sha256]
         ]);
         for (const raw of step.raw) {
-          appendRow(rawAppender, [["varchar", raw.sha256], ["varchar", step.runId], ["varchar", step.stepId], ["varchar", raw.path], ["bigint", raw.bytes], ["varchar", raw.format]]);
+          appendRow(rawAppender, [["varchar", raw.sha256], ["varchar", step.runId], ["varchar", step.stepId], ["varchar", raw.path], ["bigint", raw.bytes], ["varchar", raw.format], ["bigint", raw.offset]]);
         }
       }
       stepAppender.flushSync();
@@ -299,7 +301,7 @@ export class Store {
 }
 
 
-type Cell = ["integer" | "bigint" | "double", number] | ["varchar", string | null | undefined] | ["timestamp", Date];
+type Cell = ["integer" | "bigint" | "double", number | undefined] | ["varchar", string | null | undefined] | ["timestamp", Date];
 
 function appendRow(a: DuckDBAppender, cells: Cell[]): void {
   for (const [type, value] of cells) {

@@ -6,6 +6,7 @@ import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {ParseError} from "../../data-loaders/errors.ts";
 import {readManifest, walk, ingestEnvironment} from "../../data-loaders/ingest/collect.ts";
 import {ingest} from "../../data-loaders/ingest/ingest.ts";
+import {readRawOutput} from "../../data-loaders/store/raw-archive.ts";
 import {Store} from "../../data-loaders/store/store.ts";
 import {HAVE_SHARED, ROOT, SHARED_FIXTURES} from "../helpers/shared.ts";
 
@@ -33,8 +34,8 @@ describe("ingest", () => {
     expect(first.samples).toBeGreaterThan(5);
     const rows = await store.query(`SELECT DISTINCT source, environment, hypervisor, mode, vcpus, passthrough, tool, engine FROM results`);
     expect(rows).toEqual([{source: "ingest", environment: "kvm", hypervisor: "kvm", mode: "kvm", vcpus: 2, passthrough: false, tool: "lmbench", engine: "ingest"}]);
-    const [raw] = await store.query(`SELECT path, sha256 FROM raw_outputs`);
-    expect(readFileSync(join(dir, String(raw.path)))).toEqual(readFileSync(file));
+    const [raw] = await store.query(`SELECT path, bytes, byte_offset FROM raw_outputs`);
+    expect(readRawOutput(dir, {path: String(raw.path), bytes: Number(raw.bytes), offset: Number(raw.byte_offset)})).toEqual(readFileSync(file));
     const again = await ingest(store, [{path: file, environment: env("kvm")}], {command: {}});
     expect(again).toMatchObject({runId: null, files: 0, skipped: [file]});
     expect(await count()).toBe(first.samples);

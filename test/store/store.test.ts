@@ -85,6 +85,14 @@ describe("Store on a fresh DuckDB", () => {
     expect(await store.query("SELECT count(*) AS n FROM samples JOIN steps USING (step_no) WHERE run_id = 'r3'")).toEqual([{n: 1}]);
   });
 
+  it("gives a database from before ingest archives its raw_outputs.byte_offset column on open", async () => {
+    await store.query("ALTER TABLE raw_outputs DROP COLUMN byte_offset");
+    store.close();
+    store = await Store.open(join(dir, "t.duckdb"));
+    const {columns} = await store.queryWithColumns("SELECT * FROM raw_outputs LIMIT 0");
+    expect(columns.at(-1)).toBe("byte_offset");
+  });
+
   it("loads the paper's tables once, in µs, and replaces them when the files change", async () => {
     await ensureReference(store);
     await ensureReference(store);

@@ -1,50 +1,22 @@
-/** Verbatim copies of an ingest run (written in the background into a partial folder) and batched "already stored" checks. */
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
+/** Batched "already stored" checks: files an earlier ingest (or this one) stored are skipped. */
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {ingestEnvironment} from "../../data-loaders/ingest/collect.ts";
 import {ingest} from "../../data-loaders/ingest/ingest.ts";
-import {keepRawRun, sha256} from "../../data-loaders/store/raw.ts";
+import {sha256} from "../../data-loaders/store/raw.ts";
 import {Store} from "../../data-loaders/store/store.ts";
 import {ROOT} from "../helpers/shared.ts";
 
 const OWN = join(ROOT, "test", "fixtures");
 const env = ingestEnvironment({env: "x"}, (k) => `--${k}`);
 
-describe("keepRawRun", () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "vmmbench-raw-run-"));
-  });
-  afterEach(() => rmSync(dir, {recursive: true, force: true}));
-
-  it("returns the records at once and puts every file in place when done, with no partial folder left", async () => {
-    const files = Array.from({length: 25}, (_, i) => ({relative: i % 5 ? `${i}.txt` : `sub/${i}.txt`, content: Buffer.from(`output ${i}\n`), format: "f"}));
-    const {outputs, done} = keepRawRun(dir, "ingest-1", files);
-    expect(outputs.map((o) => o.path)).toEqual(files.map((f) => join("runs", "ingest-1", f.relative)));
-    expect(outputs[3]).toEqual({sha256: sha256(files[3]!.content), path: join("runs", "ingest-1", "3.txt"), bytes: files[3]!.content.length, format: "f"});
-    await done;
-    for (const [i, output] of outputs.entries()) expect(readFileSync(join(dir, output.path))).toEqual(files[i]!.content);
-    expect(readdirSync(join(dir, "runs"))).toEqual(["ingest-1"]);
-  });
-
-  it("removes the partial folder and rejects when a write fails", async () => {
-    // "x" is made a folder for "x/y", so writing the file "x" fails (EISDIR).
-    const {done} = keepRawRun(dir, "ingest-2", [
-      {relative: "x/y", content: "a", format: "f"},
-      {relative: "x", content: "b", format: "f"}
-    ]);
-    await expect(done).rejects.toThrow();
-    expect(existsSync(join(dir, "runs")) ? readdirSync(join(dir, "runs")) : []).toEqual([]);
-  });
-});
-
 describe("ingest skips known files with one lookup", () => {
   let dir: string;
   let store: Store;
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), "vmmbench-raw-run-"));
+    dir = mkdtempSync(join(tmpdir(), "vmmbench-skip-known-"));
     store = await Store.open(join(dir, "db.duckdb"));
   });
   afterEach(() => {
