@@ -2,7 +2,8 @@
  * The measurements (host, metric, params) of one sample table, found by a numeric hash and compared
  * exactly within a bucket. A parser meets most series for the first time (every row of a small
  * file is new), so making an entry must be cheap: one Map entry and one object, where a trie of
- * nested Maps (ParamsTrie, right for the store's long-lived index) made several Maps per series.
+ * nested Maps made several Maps per series. Each measurement keeps its params' hash, so the
+ * store's series index (store/series-index.ts) finds a table's series without hashing them again.
  *
  * Params are the same measurement when their canonical JSON is (how the store keys series):
  * undefined-valued keys are absent, NaN and ±Infinity are null, -0 is 0.
@@ -13,6 +14,8 @@ export interface Measurement {
   host: string;
   metric: string;
   params: Params;
+  /** paramsHash(params). */
+  paramsHash: number;
   /** Next repetition number. */
   next: number;
   /** Ids of the table's series (one per suite and unit) under this measurement. */
@@ -30,7 +33,7 @@ export class MeasurementIndex {
       this.lastParams = params;
       this.lastParamsHash = paramsHash(params);
     }
-    const hash = Math.imul(stringHash(metric, stringHash(host, 0x811c9dc5)) ^ this.lastParamsHash, 0x01000193);
+    const hash = smallKey(Math.imul(stringHash(metric, stringHash(host, 0x811c9dc5)) ^ this.lastParamsHash, 0x01000193));
     const found = this.buckets.get(hash);
     if (found !== undefined) {
       if (!Array.isArray(found)) {
@@ -39,7 +42,7 @@ export class MeasurementIndex {
         for (const m of found) if (same(m, host, metric, params)) return m;
       }
     }
-    const made: Measurement = {host, metric, params, next: 0, series: []};
+    const made: Measurement = {host, metric, params, paramsHash: this.lastParamsHash, next: 0, series: []};
     if (found === undefined) this.buckets.set(hash, made);
     else if (Array.isArray(found)) found.push(made);
     else this.buckets.set(hash, [found, made]);
@@ -47,11 +50,19 @@ export class MeasurementIndex {
   }
 }
 
+/**
+ * A 32-bit hash as a Map key V8 keeps unboxed: small integers (31 bits) are immediate values, while
+ * larger ones become heap numbers, allocated per lookup and hashed more slowly.
+ */
+export function smallKey(hash: number): number {
+  return hash >> 1;
+}
+
 const scratch = new Float64Array(1);
 const scratchWords = new Int32Array(scratch.buffer);
 
 /** Short strings hash every character; long ones a sample of them: a collision only costs a comparison. */
-function stringHash(text: string, seed: number): number {
+export function stringHash(text: string, seed: number): number {
   const n = text.length;
   let hash = seed ^ n;
   const step = n <= 24 ? 1 : n >> 3;
@@ -74,8 +85,8 @@ function valueHash(value: ParamValue | null): number {
   return 5; // null
 }
 
-/** Order-independent (a sum of per-key hashes), so no key sorting. */
-function paramsHash(params: Params): number {
+/** Equal for params of the same canonical JSON. Order-independent (a sum of per-key hashes), so no key sorting. */
+export function paramsHash(params: Params): number {
   let sum = 0;
   for (const key in params) {
     if (!Object.prototype.hasOwnProperty.call(params, key)) continue;
@@ -87,7 +98,12 @@ function paramsHash(params: Params): number {
 }
 
 function same(m: Measurement, host: string, metric: string, params: Params): boolean {
-  return m.metric === metric && m.host === host && (m.params === params || (covers(m.params, params) && covers(params, m.params)));
+  return m.metric === metric && m.host === host && sameParams(m.params, params);
+}
+
+/** Whether two params objects have the same canonical JSON. */
+export function sameParams(a: Params, b: Params): boolean {
+  return a === b || (covers(a, b) && covers(b, a));
 }
 
 /** Every defined own key of `a` is in `b` with the same canonical value. */

@@ -20,6 +20,8 @@ export interface SeriesInfo {
   params: Params;
   /** For inputs that hold several machines (LMbench summaries): the host the series belongs to. */
   host: string | undefined;
+  /** paramsHash(params), computed once when the series is made. */
+  paramsHash: number;
 }
 
 export class SampleTable {
@@ -45,7 +47,7 @@ export class SampleTable {
       if (info.suite === suite && info.unit === unit && info.host === host) return ids[i]!;
     }
     const id = this.series.length;
-    this.series.push({suite, metric, unit, params, host});
+    this.series.push({suite, metric, unit, params, host, paramsHash: measurement.paramsHash});
     this.measurementOf.push(measurement);
     ids.push(id);
     return id;

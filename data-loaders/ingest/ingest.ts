@@ -121,11 +121,12 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
 function byEnvironment(file: Parsed): Map<string, SampleTable> {
   const table = file.output.table;
   const label = file.input.environment.label;
-  const hosts = [...new Set(table.series.map((s) => s.host))];
+  const hosts = new Set<string | undefined>();
+  for (const s of table.series) hosts.add(s.host);
   // One host (the usual case, and a file with no samples, which is still kept so that ingesting it
   // again is recognised): the parser's table is the environment's, as is.
-  if (hosts.length <= 1) return new Map([[label, table]]);
-  return new Map(hosts.map((host) => [`${label}:${host ?? "?"}`, table.select((s) => s.host === host)]));
+  if (hosts.size <= 1) return new Map([[label, table]]);
+  return new Map([...hosts].map((host) => [`${label}:${host ?? "?"}`, table.select((s) => s.host === host)]));
 }
 
 function fingerprint(label: string, env: IngestEnvironment, output: ParsedOutput, host: string | undefined): Fingerprint {

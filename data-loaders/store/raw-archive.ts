@@ -15,6 +15,7 @@ const BLOCK = 512;
 /** ustar's size field: 11 octal digits. */
 const MAX_MEMBER_BYTES = 8 ** 11 - 1;
 const MAX_NAME = 100;
+const ZEROS = Buffer.alloc(2 * BLOCK);
 
 export interface ArchiveMember {
   /** Member name inside the archive; made file-name safe and cut to ustar's 100 bytes. */
@@ -48,11 +49,11 @@ export function keepRawArchive(dataDir: string, runId: string, members: readonly
     outputs.push({sha256: member.sha256 ?? sha256(member.content), path, bytes: size, format: member.format, offset});
     stream.write(member.content);
     const pad = (BLOCK - (size % BLOCK)) % BLOCK;
-    if (pad) stream.write(Buffer.alloc(pad));
+    if (pad) stream.write(ZEROS.subarray(0, pad));
     offset += size + pad;
   }
   // Two zero blocks end a tar archive.
-  stream.end(Buffer.alloc(2 * BLOCK));
+  stream.end(ZEROS);
   const done = finished(stream).then(
     () => renameSync(partial, full),
     (error: unknown) => {

@@ -3,10 +3,10 @@ import {mkdirSync} from "node:fs";
 import {dirname, resolve} from "node:path";
 import {VmmbenchError} from "../errors.ts";
 import type {Fingerprint} from "../targets/target.ts";
-import {ParamsTrie} from "../params-trie.ts";
 import {SampleTable, type SeriesInfo} from "../sample-table.ts";
 import type {Params, Sample} from "../samples.ts";
 import {SampleColumns} from "./sample-columns.ts";
+import {SeriesIndex} from "./series-index.ts";
 import {SCHEMA_SQL, SCHEMA_VERSION} from "./schema.ts";
 
 export const DEFAULT_DB = "data/vmmbench.duckdb";
@@ -217,12 +217,13 @@ export class Store {
     const newSeries: SeriesInfo[] = [];
     const seriesIds = tables.map((table) =>
       Int32Array.from(table.series, (s) => {
-        const slot = series.index.slot(s.suite, s.metric, s.unit, s.params, newSlot);
-        if (slot.id === 0) {
-          slot.id = ++series.size;
+        let id = series.get(s);
+        if (id === 0) {
+          id = series.size + 1;
+          series.set(s, id);
           newSeries.push(s);
         }
-        return slot.id;
+        return id;
       })
     );
     if (newSeries.length) {
@@ -249,11 +250,9 @@ export class Store {
   /** (suite, metric, unit, params) → series_id, read once per store and kept in step with what it appends. */
   private async seriesIndex(): Promise<SeriesIndex> {
     if (!this.series) {
-      const index: SeriesIndex = {index: new ParamsTrie(), size: 0};
+      const index = new SeriesIndex();
       for (const r of await this.query("SELECT series_id, suite, metric, params, unit FROM series")) {
-        const id = Number(r.series_id);
-        index.index.slot(String(r.suite), String(r.metric), String(r.unit), JSON.parse(String(r.params)) as Params, newSlot).id = id;
-        index.size = Math.max(index.size, id);
+        index.set({suite: String(r.suite), metric: String(r.metric), unit: String(r.unit), params: JSON.parse(String(r.params)) as Params}, Number(r.series_id));
       }
       this.series = index;
     }
@@ -319,14 +318,6 @@ function appendRow(a: DuckDBAppender, cells: Cell[]): void {
 export function canonicalParams(params: Params): string {
   return JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }
-
-/** Series ids by (suite, metric, unit, params), and the highest id given so far. */
-interface SeriesIndex {
-  index: ParamsTrie<{id: number}>;
-  size: number;
-}
-
-const newSlot = () => ({id: 0});
 
 function plainRow(row: Record<string, unknown>): Row {
   const out: Row = {};

@@ -4,7 +4,8 @@
  */
 import fc from "fast-check";
 import {describe, expect, it} from "vitest";
-import {ParamsTrie} from "../../data-loaders/params-trie.ts";
+import {paramsHash} from "../../data-loaders/measurement-index.ts";
+import {SeriesIndex} from "../../data-loaders/store/series-index.ts";
 import {integerRow} from "../../data-loaders/parsers/iozone-common.ts";
 import {fields, firstNonBlank, kibPerSecToMBps, readNumber, roundSignificant, splitLines} from "../../data-loaders/parsers/text.ts";
 import type {Params} from "../../data-loaders/samples.ts";
@@ -92,17 +93,18 @@ const paramValue = fc.oneof(
 const params = fc.dictionary(fc.constantFrom("a", "b", "size_kb", "procs", "__proto__x"), paramValue, {maxKeys: 3}) as fc.Arbitrary<Params>;
 
 describe("the series index", () => {
-  it("ParamsTrie gives one slot per (suite, metric, unit, canonical params JSON)", () => {
+  it("SeriesIndex gives one id per (suite, metric, unit, canonical params JSON), with or without the table's params hash", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom("s1", "s2"), fc.constantFrom("m1", "m2"), params), {maxLength: 40}), (keys) => {
-        const trie = new ParamsTrie<{id: number}>();
-        const byJson = new Map<string, {id: number}>();
-        let next = 0;
-        for (const [suite, metric, p] of keys) {
-          const slot = trie.slot(suite, metric, "u", p, () => ({id: ++next}));
+      fc.property(fc.array(fc.tuple(fc.constantFrom("s1", "s2"), fc.constantFrom("m1", "m2"), params, fc.boolean()), {maxLength: 40}), (keys) => {
+        const index = new SeriesIndex();
+        const byJson = new Map<string, number>();
+        for (const [suite, metric, p, hashed] of keys) {
+          const key = {suite, metric, unit: "u", params: p, paramsHash: hashed ? paramsHash(p) : undefined};
+          let id = index.get(key);
+          if (id === 0) index.set(key, (id = index.size + 1));
           const json = `${suite}\u0000${metric}\u0000${canonicalParams(p)}`;
-          if (!byJson.has(json)) byJson.set(json, slot);
-          expect(slot).toBe(byJson.get(json));
+          if (!byJson.has(json)) byJson.set(json, id);
+          expect(id).toBe(byJson.get(json));
         }
         expect(new Set(byJson.values()).size).toBe(byJson.size);
       }),
