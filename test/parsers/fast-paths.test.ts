@@ -93,7 +93,7 @@ const paramValue = fc.oneof(
 const params = fc.dictionary(fc.constantFrom("a", "b", "size_kb", "procs", "__proto__x"), paramValue, {maxKeys: 3}) as fc.Arbitrary<Params>;
 
 describe("the series index", () => {
-  it("SeriesIndex gives one id per (suite, metric, unit, canonical params JSON), with or without the table's params hash", () => {
+  it("SeriesIndex gives one id per (suite, metric, unit, canonical params JSON), with or without the table's params hash and after a JSON round trip", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom("s1", "s2"), fc.constantFrom("m1", "m2"), params, fc.boolean()), {maxLength: 40}), (keys) => {
         const index = new SeriesIndex();
@@ -105,6 +105,8 @@ describe("the series index", () => {
           const json = `${suite}\u0000${metric}\u0000${canonicalParams(p)}`;
           if (!byJson.has(json)) byJson.set(json, id);
           expect(id).toBe(byJson.get(json));
+          // As the store reads its index back: params parsed from the stored JSON find the same id.
+          expect(index.get({suite, metric, unit: "u", params: JSON.parse(canonicalParams(p)) as Params})).toBe(id);
         }
         expect(new Set(byJson.values()).size).toBe(byJson.size);
       }),
