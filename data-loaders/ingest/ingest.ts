@@ -1,12 +1,12 @@
 import {isAscii, isUtf8} from "node:buffer";
-import {readFileSync, rmSync} from "node:fs";
-import {basename, join, relative} from "node:path";
+import {readFileSync} from "node:fs";
+import {basename, relative} from "node:path";
 import {newRunId} from "../campaign/run.ts";
 import {parseAny} from "../parsers/detect.ts";
 import type {SampleTable} from "../sample-table.ts";
 import type {ParsedOutput} from "../samples.ts";
 import {sha256} from "../store/raw.ts";
-import {keepRawArchive} from "../store/raw-archive.ts";
+import {RawArchive} from "../store/raw-archive.ts";
 import type {StepRecord, Store} from "../store/store.ts";
 import type {Fingerprint} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
@@ -27,94 +27,112 @@ interface Parsed {
   output: ParsedOutput;
 }
 
+/** Input bytes read, parsed and stored at a time: parsed tables take ~10× their text in memory. */
+const BATCH_BYTES = 16 * 1024 * 1024;
+
 /**
- * Stores outputs others produced as one ingest run. All files are parsed before anything is
- * written, and the writes share one transaction: any bad file leaves the database and data/runs
- * as they were. A file whose bytes are already stored (by any earlier ingest) is skipped. The
- * files are kept verbatim in one tar archive per ingest (store/raw-archive.ts).
+ * Stores outputs others produced as one ingest run, in one transaction: any bad file leaves the
+ * database and data/runs as they were. Files go through in batches (read, parse, store) so that
+ * memory stays bounded however much is ingested at once. A file whose bytes are already stored (by
+ * any earlier ingest, or earlier in this one) is skipped. The files are kept verbatim in one tar
+ * archive per ingest (store/raw-archive.ts).
  */
-export async function ingest(store: Store, inputs: IngestInput[], options: {command: unknown}): Promise<IngestSummary> {
-  // Read and hash first, so one query (not one per file) tells which files are already stored.
-  // A file that cannot be read stops the reading; its error is thrown when the loop below reaches
-  // it, after any earlier file's parse error, as when each file was read just before its parse.
+export async function ingest(store: Store, inputs: IngestInput[], options: {command: unknown; batchBytes?: number}): Promise<IngestSummary> {
+  const summary: IngestSummary = {runId: null, files: 0, skipped: [], samples: 0, formats: {}};
+  const runId = `ingest-${newRunId()}`;
+  const environments = new Map<string, Fingerprint>();
+  const tags: Record<string, string> = {};
+  const seen = new Set<string>();
+  let archive: RawArchive | undefined;
+  try {
+    await store.transaction(async () => {
+      for (let next = 0; next < inputs.length; ) {
+        const batch = await readBatch(store, inputs, next, options.batchBytes ?? BATCH_BYTES);
+        next += batch.length;
+        const steps: StepRecord[] = [];
+        for (const file of batch) {
+          if ("error" in file) throw file.error;
+          if (seen.has(file.sha256) || file.stored) {
+            summary.skipped.push(file.input.path);
+            continue;
+          }
+          seen.add(file.sha256);
+          const parsed = parse(file);
+          if (archive === undefined) {
+            await store.beginRun({runId, source: "ingest", plan: options.command, vmmbenchVersion: VERSION});
+            archive = new RawArchive(store.dataDir, runId);
+          }
+          const index = summary.files++;
+          const raw = archive.add({name: `${String(index).padStart(4, "0")}-${basename(file.input.path)}`, content: file.bytes, format: parsed.output.format, sha256: file.sha256});
+          Object.assign(tags, file.input.environment.tags);
+          for (const [label, samples] of byEnvironment(parsed)) {
+            if (!environments.has(label)) {
+              const fp = fingerprint(label, file.input.environment, parsed.output, samples.series[0]?.host);
+              environments.set(label, fp);
+              await store.recordEnvironment(runId, fp);
+            }
+            steps.push({
+              runId,
+              stepId: `${String(index).padStart(4, "0")}:${label}:${basename(file.input.path)}`,
+              environment: label,
+              status: "done",
+              startedAt: new Date(),
+              durationMs: 0,
+              raw: [raw],
+              samples,
+              provenance: {tool: parsed.output.tool, toolVersion: parsed.output.toolVersion, engine: "ingest"}
+            });
+            summary.samples += samples.length;
+          }
+          summary.formats[parsed.output.format] = (summary.formats[parsed.output.format] ?? 0) + 1;
+        }
+        await store.writeSteps(steps);
+        await archive?.drained();
+      }
+      if (archive === undefined) return;
+      await archive.finish();
+      await store.finishRun(runId, "complete", tags);
+      summary.runId = runId;
+    });
+  } catch (error) {
+    await archive?.abort();
+    throw error;
+  }
+  return summary;
+}
+
+type ReadFile = {input: IngestInput; bytes: Buffer; sha256: string; stored: boolean} | {input: IngestInput; error: unknown};
+
+/**
+ * Reads and hashes the files from `start` on, up to `limit` bytes (at least one file), and asks
+ * the store in one query which are already stored. A file that cannot be read ends the batch; its
+ * error is thrown when the caller reaches it, after any earlier file's parse error, as when each
+ * file was read just before its parse.
+ */
+async function readBatch(store: Store, inputs: IngestInput[], start: number, limit: number): Promise<ReadFile[]> {
   const read: Array<{input: IngestInput; bytes: Buffer; sha256: string} | {input: IngestInput; error: unknown}> = [];
-  for (const input of inputs) {
+  let bytes = 0;
+  for (let i = start; i < inputs.length && (bytes < limit || read.length === 0); i++) {
+    const input = inputs[i]!;
     try {
-      const bytes = readFileSync(input.path);
-      read.push({input, bytes, sha256: sha256(bytes)});
+      const content = readFileSync(input.path);
+      read.push({input, bytes: content, sha256: sha256(content)});
+      bytes += content.length;
     } catch (error) {
       read.push({input, error});
       break;
     }
   }
   const stored = await store.storedRawOutputs(read.flatMap((file) => ("sha256" in file ? [file.sha256] : [])));
-  const parsed: Parsed[] = [];
-  const skipped: string[] = [];
-  const seen = new Set<string>();
-  for (const file of read) {
-    if ("error" in file) throw file.error;
-    const {input, bytes, sha256: hash} = file;
-    if (seen.has(hash) || stored.has(hash)) {
-      skipped.push(input.path);
-      continue;
-    }
-    seen.add(hash);
-    // Parsers read text; latin1 keeps every byte of a non-UTF-8 file one character, so line numbers stay true.
-    // Pure ASCII (the usual benchmark output) reads the same either way; latin1 decodes it several times faster.
-    const text = bytes.toString(isAscii(bytes) || !isUtf8(bytes) ? "latin1" : "utf8");
-    parsed.push({input, bytes, sha256: hash, output: parseAny(text, displayPath(input.path))});
-  }
-  const summary: IngestSummary = {runId: null, files: parsed.length, skipped, samples: 0, formats: {}};
-  if (parsed.length === 0) return summary;
+  return read.map((file) => ("error" in file ? file : {...file, stored: stored.has(file.sha256)}));
+}
 
-  const runId = `ingest-${newRunId()}`;
-  summary.runId = runId;
-  const environments = new Map<string, Fingerprint>();
-  let archive: ReturnType<typeof keepRawArchive> | undefined;
-  try {
-    await store.transaction(async () => {
-      await store.beginRun({runId, source: "ingest", plan: options.command, vmmbenchVersion: VERSION, tags: mergedTags(parsed)});
-      const steps: StepRecord[] = [];
-      // The verbatim copies are written in the background while the samples are stored.
-      archive = keepRawArchive(
-        store.dataDir,
-        runId,
-        parsed.map((file, index) => ({name: `${String(index).padStart(4, "0")}-${basename(file.input.path)}`, content: file.bytes, format: file.output.format, sha256: file.sha256}))
-      );
-      for (const [index, file] of parsed.entries()) {
-        const raw = archive.outputs[index]!;
-        for (const [label, samples] of byEnvironment(file)) {
-          if (!environments.has(label)) {
-            const fp = fingerprint(label, file.input.environment, file.output, samples.series[0]?.host);
-            environments.set(label, fp);
-            await store.recordEnvironment(runId, fp);
-          }
-          steps.push({
-            runId,
-            stepId: `${String(index).padStart(4, "0")}:${label}:${basename(file.input.path)}`,
-            environment: label,
-            status: "done",
-            startedAt: new Date(),
-            durationMs: 0,
-            raw: [raw],
-            samples,
-            provenance: {tool: file.output.tool, toolVersion: file.output.toolVersion, engine: "ingest"}
-          });
-          summary.samples += samples.length;
-        }
-        summary.formats[file.output.format] = (summary.formats[file.output.format] ?? 0) + 1;
-      }
-      await store.writeSteps(steps);
-      await archive.done;
-      await store.finishRun(runId, "complete");
-    });
-  } catch (error) {
-    // The archive is this command's own (a run id is new); a failed write has removed it already.
-    const written = await archive?.done.then(() => true, () => false);
-    if (written) rmSync(join(store.dataDir, archive!.outputs[0]!.path), {force: true});
-    throw error;
-  }
-  return summary;
+function parse(file: {input: IngestInput; bytes: Buffer; sha256: string}): Parsed {
+  const {bytes} = file;
+  // Parsers read text; latin1 keeps every byte of a non-UTF-8 file one character, so line numbers stay true.
+  // Pure ASCII (the usual benchmark output) reads the same either way; latin1 decodes it several times faster.
+  const text = bytes.toString(isAscii(bytes) || !isUtf8(bytes) ? "latin1" : "utf8");
+  return {...file, output: parseAny(text, displayPath(file.input.path))};
 }
 
 /** A summary table can hold several machines; each becomes its own environment ("label:host"). */
@@ -146,10 +164,6 @@ function fingerprint(label: string, env: IngestEnvironment, output: ParsedOutput
     launch: `ingested ${output.tool}${output.toolVersion ? ` ${output.toolVersion}` : ""} output`,
     extra: {...env.tags, ...Object.fromEntries(Object.entries(meta).map(([k, v]) => [`source_${k}`, v]))}
   };
-}
-
-function mergedTags(parsed: Parsed[]): Record<string, string> {
-  return Object.assign({}, ...parsed.map((p) => p.input.environment.tags));
 }
 
 function displayPath(path: string): string {

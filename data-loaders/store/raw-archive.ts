@@ -5,7 +5,8 @@
  * plain ustar, so `tar -xf` gives every input back byte for byte under its member name; each
  * raw_outputs row also records where its bytes start inside the archive.
  */
-import {createWriteStream, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync} from "node:fs";
+import {closeSync, createWriteStream, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, type WriteStream} from "node:fs";
+import {once} from "node:events";
 import {finished} from "node:stream/promises";
 import {dirname, join} from "node:path";
 import {safeName, sha256} from "./raw.ts";
@@ -26,43 +27,74 @@ export interface ArchiveMember {
 }
 
 /**
- * Writes the members into `<dataDir>/runs/<run-id>.tar` in the background. The records come back
- * at once; `done` settles once the archive is complete under its final name. Until then it is
- * `<run-id>.tar.partial`, so a crash never leaves a truncated archive that looks complete, and a
- * failed write removes it. Callers await `done` before they commit the records.
+ * Writes members into `<dataDir>/runs/<run-id>.tar` as they are added. Until `finish` settles the
+ * archive is `<run-id>.tar.partial`, so a crash never leaves a truncated archive that looks
+ * complete; `abort` (or a failed write) removes it. Callers await `finish` before they commit the
+ * records `add` returned, and `drained` between batches so that only one batch of bytes waits in
+ * memory for the disk.
  */
-export function keepRawArchive(dataDir: string, runId: string, members: readonly ArchiveMember[]): {outputs: RawOutput[]; done: Promise<void>} {
-  const path = join("runs", `${safeName(runId)}.tar`);
-  const full = join(dataDir, path);
-  if (existsSync(full)) throw new StoreError(`raw archive ${full} already exists; a run id is never reused`);
-  mkdirSync(dirname(full), {recursive: true});
-  const partial = `${full}.partial`;
-  const stream = createWriteStream(partial);
-  const mtime = Math.floor(Date.now() / 1000);
-  const outputs: RawOutput[] = [];
-  let offset = 0;
-  for (const member of members) {
+export class RawArchive {
+  readonly path: string;
+  private readonly full: string;
+  private readonly partial: string;
+  private readonly stream: WriteStream;
+  private readonly closed: Promise<void>;
+  private readonly mtime = Math.floor(Date.now() / 1000);
+  private offset = 0;
+  private ended = false;
+
+  constructor(dataDir: string, runId: string) {
+    this.path = join("runs", `${safeName(runId)}.tar`);
+    this.full = join(dataDir, this.path);
+    if (existsSync(this.full)) throw new StoreError(`raw archive ${this.full} already exists; a run id is never reused`);
+    mkdirSync(dirname(this.full), {recursive: true});
+    this.partial = `${this.full}.partial`;
+    this.stream = createWriteStream(this.partial);
+    this.closed = finished(this.stream);
+    this.closed.catch(() => undefined); // reported by finish() or drained(); never an unhandled rejection meanwhile
+  }
+
+  /** Queues one member and returns its record (where its bytes will start inside the archive). */
+  add(member: ArchiveMember): RawOutput {
     const size = member.content.length;
     if (size > MAX_MEMBER_BYTES) throw new StoreError(`${member.name}: ${size} bytes is more than a tar member holds`);
-    stream.write(header(memberName(member.name), size, mtime));
-    offset += BLOCK;
-    outputs.push({sha256: member.sha256 ?? sha256(member.content), path, bytes: size, format: member.format, offset});
-    stream.write(member.content);
+    this.stream.write(header(memberName(member.name), size, this.mtime));
+    this.offset += BLOCK;
+    const output = {sha256: member.sha256 ?? sha256(member.content), path: this.path, bytes: size, format: member.format, offset: this.offset};
+    this.stream.write(member.content);
     const pad = (BLOCK - (size % BLOCK)) % BLOCK;
-    if (pad) stream.write(ZEROS.subarray(0, pad));
-    offset += size + pad;
+    if (pad) this.stream.write(ZEROS.subarray(0, pad));
+    this.offset += size + pad;
+    return output;
   }
-  // Two zero blocks end a tar archive.
-  stream.end(ZEROS);
-  const done = finished(stream).then(
-    () => renameSync(partial, full),
-    (error: unknown) => {
-      rmSync(partial, {force: true});
+
+  /** Settles once what was added so far has reached the file; rejects if a write failed. */
+  async drained(): Promise<void> {
+    if (!this.stream.writableNeedDrain) return;
+    await Promise.race([once(this.stream, "drain"), this.closed]);
+  }
+
+  /** Ends the archive (two zero blocks) and gives it its final name. */
+  async finish(): Promise<void> {
+    this.ended = true;
+    this.stream.end(ZEROS);
+    try {
+      await this.closed;
+    } catch (error) {
+      rmSync(this.partial, {force: true});
       throw error;
     }
-  );
-  done.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
-  return {outputs, done};
+    renameSync(this.partial, this.full);
+  }
+
+  /** Removes the archive, finished or not, once no write is in flight. */
+  async abort(): Promise<void> {
+    if (!this.ended) this.stream.destroy();
+    this.ended = true;
+    await this.closed.catch(() => undefined);
+    rmSync(this.partial, {force: true});
+    rmSync(this.full, {force: true});
+  }
 }
 
 /** The verbatim bytes of one raw output, whether kept alone or inside an ingest's archive. */

@@ -138,10 +138,12 @@ export class Store {
     );
   }
 
-  async finishRun(runId: string, status: "complete" | "failed"): Promise<void> {
-    await this.connection.run(`UPDATE runs SET status = $1, finished_at = now()::TIMESTAMP WHERE run_id = $2`, [
+  /** Ends a run; `tags`, when given, replace the ones it began with (an ingest learns them file by file). */
+  async finishRun(runId: string, status: "complete" | "failed", tags?: Record<string, string>): Promise<void> {
+    await this.connection.run(`UPDATE runs SET status = $1, finished_at = now()::TIMESTAMP, tags = coalesce($3, tags) WHERE run_id = $2`, [
       status,
-      runId
+      runId,
+      tags === undefined ? null : JSON.stringify(tags)
     ] as never);
   }
 

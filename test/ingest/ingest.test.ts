@@ -56,6 +56,34 @@ describe("ingest", () => {
     expect(existsSync(join(dir, "runs")) ? readdirSync(join(dir, "runs")) : []).toEqual([]);
   });
 
+  it("stores the same in batches of one file as in one batch, and nothing when a later batch holds a bad file", async () => {
+    const files = ["results-2.0.txt", "lat_mem_rd.txt", "summary-2.0-two-hosts.txt", "../iozone/auto-new-layout.txt"].map((name) => join(OWN, name));
+    const inputs = files.map((path, i) => ({path, environment: env(`e${i}`, {tag: [`k${i}=v`]})}));
+    const rows = () => store.query(`SELECT environment, metric, params, value, repetition FROM results ORDER BY ALL`);
+    const whole = await ingest(store, inputs, {command: {}});
+    const expected = await rows();
+    const [run] = await store.query(`SELECT tags FROM runs WHERE run_id = $1`, [whole.runId]);
+    expect(JSON.parse(String(run!.tags))).toEqual({k0: "v", k1: "v", k2: "v", k3: "v"});
+    store.close();
+    rmSync(dir, {recursive: true, force: true});
+    mkdirSync(dir);
+    store = await Store.open(join(dir, "db.duckdb"));
+
+    const bad = join(dir, "bad.txt");
+    writeFileSync(bad, "this is\nnot any benchmark's output\n");
+    const error = await ingest(store, [...inputs, {path: bad, environment: env("x")}], {command: {}, batchBytes: 1}).catch((e) => e);
+    expect(error.message).toMatch(/bad\.txt:1: expected /);
+    expect(await count()).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM series")).toBe(0);
+    expect(readdirSync(join(dir, "runs"))).toEqual([]);
+
+    const batched = await ingest(store, inputs, {command: {}, batchBytes: 1});
+    expect(batched).toMatchObject({files: whole.files, samples: whole.samples, formats: whole.formats});
+    expect(await rows()).toEqual(expected);
+    const raws = await store.query(`SELECT DISTINCT path, bytes, byte_offset FROM raw_outputs ORDER BY byte_offset`);
+    expect(raws.map((raw) => readRawOutput(dir, {path: String(raw.path), bytes: Number(raw.bytes), offset: Number(raw.byte_offset)}))).toEqual(files.map((f) => readFileSync(f)));
+  });
+
   it("splits a summary table of several hosts into one environment per host", async () => {
     await ingest(store, [{path: join(OWN, "summary-2.0-two-hosts.txt"), environment: env("lab")}], {command: {}});
     const envs = await store.query(`SELECT environment, host, count(*) AS n FROM results GROUP BY ALL ORDER BY 1`);

@@ -4,10 +4,10 @@ import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
-import {keepRawArchive, readRawOutput} from "../../data-loaders/store/raw-archive.ts";
+import {RawArchive, readRawOutput} from "../../data-loaders/store/raw-archive.ts";
 import {sha256} from "../../data-loaders/store/raw.ts";
 
-describe("keepRawArchive", () => {
+describe("RawArchive", () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "vmmbench-raw-archive-"));
@@ -22,10 +22,12 @@ describe("keepRawArchive", () => {
       content: Buffer.from(Array.from({length: size}, (_, k) => (k * 31 + i) & 0xff)),
       format: "f"
     }));
-    const {outputs, done} = keepRawArchive(dir, "ingest-1", members);
+    const archive = new RawArchive(dir, "ingest-1");
+    const outputs = members.map((member) => archive.add(member));
     expect(outputs[3]).toEqual({sha256: sha256(members[3]!.content), path: join("runs", "ingest-1.tar"), bytes: 512, format: "f", offset: 512 * 6});
+    await archive.drained();
     expect(existsSync(join(dir, "runs", "ingest-1.tar"))).toBe(false);
-    await done;
+    await archive.finish();
     expect(readdirSync(join(dir, "runs"))).toEqual(["ingest-1.tar"]);
     for (const [i, output] of outputs.entries()) expect(readRawOutput(dir, output)).toEqual(members[i]!.content);
 
@@ -48,12 +50,26 @@ describe("keepRawArchive", () => {
     // The partial archive's name leads to /dev/full, where every write fails with ENOSPC.
     mkdirSync(join(dir, "runs"));
     symlinkSync("/dev/full", join(dir, "runs", "ingest-2.tar.partial"));
-    const {done} = keepRawArchive(dir, "ingest-2", [{name: "a", content: Buffer.alloc(1e6), format: "f"}]);
-    await expect(done).rejects.toThrow(/ENOSPC/);
+    const full = new RawArchive(dir, "ingest-2");
+    full.add({name: "a", content: Buffer.alloc(1e6), format: "f"});
+    await expect(full.drained()).rejects.toThrow(/ENOSPC/);
+    await expect(full.finish()).rejects.toThrow(/ENOSPC/);
     expect(readdirSync(join(dir, "runs"))).toEqual([]);
 
-    const first = keepRawArchive(dir, "ingest-3", [{name: "a", content: Buffer.from("a"), format: "f"}]);
-    await first.done;
-    expect(() => keepRawArchive(dir, "ingest-3", [])).toThrow(/already exists/);
+    const first = new RawArchive(dir, "ingest-3");
+    first.add({name: "a", content: Buffer.from("a"), format: "f"});
+    await first.finish();
+    expect(() => new RawArchive(dir, "ingest-3")).toThrow(/already exists/);
+  });
+
+  it("removes what it wrote when the ingest is aborted, finished or not", async () => {
+    const open = new RawArchive(dir, "ingest-4");
+    open.add({name: "a", content: Buffer.alloc(1e6), format: "f"});
+    await open.abort();
+    const done = new RawArchive(dir, "ingest-5");
+    done.add({name: "a", content: Buffer.from("a"), format: "f"});
+    await done.finish();
+    await done.abort();
+    expect(readdirSync(join(dir, "runs"))).toEqual([]);
   });
 });
