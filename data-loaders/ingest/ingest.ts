@@ -62,8 +62,8 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
             await store.beginRun({runId, source: "ingest", plan: options.command, vmmbenchVersion: VERSION});
             archive = new RawArchive(store.dataDir, runId);
           }
-          const index = summary.files++;
-          const raw = archive.add({name: `${String(index).padStart(4, "0")}-${basename(file.input.path)}`, content: file.bytes, format: parsed.output.format, sha256: file.sha256});
+          const number = String(summary.files++).padStart(4, "0");
+          const raw = archive.add({name: `${number}-${basename(file.input.path)}`, content: file.bytes, format: parsed.output.format, sha256: file.sha256});
           Object.assign(tags, file.input.environment.tags);
           for (const [label, samples] of byEnvironment(parsed)) {
             if (!environments.has(label)) {
@@ -73,7 +73,7 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
             }
             steps.push({
               runId,
-              stepId: `${String(index).padStart(4, "0")}:${label}:${basename(file.input.path)}`,
+              stepId: `${number}:${label}:${basename(file.input.path)}`,
               environment: label,
               status: "done",
               startedAt: new Date(),
@@ -110,13 +110,13 @@ type ReadFile = {input: IngestInput; bytes: Buffer; sha256: string; stored: bool
  * file was read just before its parse.
  */
 async function readBatch(store: Store, inputs: IngestInput[], start: number, limit: number): Promise<ReadFile[]> {
-  const read: Array<{input: IngestInput; bytes: Buffer; sha256: string} | {input: IngestInput; error: unknown}> = [];
+  const read: ReadFile[] = [];
   let bytes = 0;
   for (let i = start; i < inputs.length && (bytes < limit || read.length === 0); i++) {
     const input = inputs[i]!;
     try {
       const content = readFileSync(input.path);
-      read.push({input, bytes: content, sha256: sha256(content)});
+      read.push({input, bytes: content, sha256: sha256(content), stored: false});
       bytes += content.length;
     } catch (error) {
       read.push({input, error});
@@ -124,7 +124,8 @@ async function readBatch(store: Store, inputs: IngestInput[], start: number, lim
     }
   }
   const stored = await store.storedRawOutputs(read.flatMap((file) => ("sha256" in file ? [file.sha256] : [])));
-  return read.map((file) => ("error" in file ? file : {...file, stored: stored.has(file.sha256)}));
+  for (const file of read) if ("sha256" in file) file.stored = stored.has(file.sha256);
+  return read;
 }
 
 function parse(file: {input: IngestInput; bytes: Buffer; sha256: string}): Parsed {
