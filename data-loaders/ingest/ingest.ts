@@ -7,7 +7,8 @@ import type {SampleTable} from "../sample-table.ts";
 import type {ParsedOutput} from "../samples.ts";
 import {sha256} from "../store/raw.ts";
 import {RawArchive} from "../store/raw-archive.ts";
-import type {StepRecord, Store} from "../store/store.ts";
+import type {StepWriter} from "../store/step-writer.ts";
+import type {Store} from "../store/store.ts";
 import type {Fingerprint} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
 import type {IngestEnvironment, IngestInput} from "./collect.ts";
@@ -27,7 +28,7 @@ interface Parsed {
   output: ParsedOutput;
 }
 
-/** Input bytes read, parsed and stored at a time: parsed tables take ~10× their text in memory. */
+/** Input bytes read and hashed at a time, so memory stays bounded however much is ingested. */
 const BATCH_BYTES = 16 * 1024 * 1024;
 
 /**
@@ -44,52 +45,18 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
   const tags: Record<string, string> = {};
   const seen = new Set<string>();
   let archive: RawArchive | undefined;
+  let writer: StepWriter | undefined;
   try {
     await store.transaction(async () => {
-      for (let next = 0; next < inputs.length; ) {
-        const batch = await readBatch(store, inputs, next, options.batchBytes ?? BATCH_BYTES);
-        next += batch.length;
-        const steps: StepRecord[] = [];
-        for (const file of batch) {
-          if ("error" in file) throw file.error;
-          if (seen.has(file.sha256) || file.stored) {
-            summary.skipped.push(file.input.path);
-            continue;
-          }
-          seen.add(file.sha256);
-          const parsed = parse(file);
-          if (archive === undefined) {
-            await store.beginRun({runId, source: "ingest", plan: options.command, vmmbenchVersion: VERSION});
-            archive = new RawArchive(store.dataDir, runId);
-          }
-          const number = String(summary.files++).padStart(4, "0");
-          const raw = archive.add({name: `${number}-${basename(file.input.path)}`, content: file.bytes, format: parsed.output.format, sha256: file.sha256});
-          Object.assign(tags, file.input.environment.tags);
-          for (const [label, samples] of byEnvironment(parsed)) {
-            if (!environments.has(label)) {
-              const fp = fingerprint(label, file.input.environment, parsed.output, samples.series[0]?.host);
-              environments.set(label, fp);
-              await store.recordEnvironment(runId, fp);
-            }
-            steps.push({
-              runId,
-              stepId: `${number}:${label}:${basename(file.input.path)}`,
-              environment: label,
-              status: "done",
-              startedAt: new Date(),
-              durationMs: 0,
-              raw: [raw],
-              samples,
-              provenance: {tool: parsed.output.tool, toolVersion: parsed.output.toolVersion, engine: "ingest"}
-            });
-            summary.samples += samples.length;
-          }
-          summary.formats[parsed.output.format] = (summary.formats[parsed.output.format] ?? 0) + 1;
-        }
-        await store.writeSteps(steps);
-        await archive?.drained();
+      try {
+        await ingestBatches();
+      } catch (error) {
+        // Before the rollback: closing an appender flushes it, which must land in the transaction.
+        writer?.abort();
+        throw error;
       }
-      if (archive === undefined) return;
+      if (archive === undefined || writer === undefined) return;
+      await writer.close();
       await archive.finish();
       await store.finishRun(runId, "complete", tags);
       summary.runId = runId;
@@ -99,6 +66,52 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
     throw error;
   }
   return summary;
+
+  async function ingestBatches(): Promise<void> {
+    for (let next = 0; next < inputs.length; ) {
+      const batch = await readBatch(store, inputs, next, options.batchBytes ?? BATCH_BYTES);
+      next += batch.length;
+      for (const file of batch) {
+        if ("error" in file) throw file.error;
+        if (seen.has(file.sha256) || file.stored) {
+          summary.skipped.push(file.input.path);
+          continue;
+        }
+        seen.add(file.sha256);
+        const parsed = parse(file);
+        if (archive === undefined || writer === undefined) {
+          await store.beginRun({runId, source: "ingest", plan: options.command, vmmbenchVersion: VERSION});
+          archive = new RawArchive(store.dataDir, runId);
+          writer = await store.stepWriter();
+        }
+        const number = String(summary.files++).padStart(4, "0");
+        const raw = archive.add({name: `${number}-${basename(file.input.path)}`, content: file.bytes, format: parsed.output.format, sha256: file.sha256});
+        Object.assign(tags, file.input.environment.tags);
+        for (const [label, samples] of byEnvironment(parsed)) {
+          if (!environments.has(label)) {
+            const fp = fingerprint(label, file.input.environment, parsed.output, samples.series[0]?.host);
+            environments.set(label, fp);
+            await store.recordEnvironment(runId, fp);
+          }
+          // Stored at once, so the parsed table is garbage before the next file is parsed.
+          writer.add({
+            runId,
+            stepId: `${number}:${label}:${basename(file.input.path)}`,
+            environment: label,
+            status: "done",
+            startedAt: new Date(),
+            durationMs: 0,
+            raw: [raw],
+            samples,
+            provenance: {tool: parsed.output.tool, toolVersion: parsed.output.toolVersion, engine: "ingest"}
+          });
+          summary.samples += samples.length;
+        }
+        summary.formats[parsed.output.format] = (summary.formats[parsed.output.format] ?? 0) + 1;
+      }
+      await archive?.drained();
+    }
+  }
 }
 
 type ReadFile = {input: IngestInput; bytes: Buffer; sha256: string; stored: boolean} | {input: IngestInput; error: unknown};

@@ -1,12 +1,12 @@
-import {DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
+import {DuckDBInstance, type DuckDBConnection} from "@duckdb/node-api";
 import {mkdirSync} from "node:fs";
 import {dirname, resolve} from "node:path";
 import {VmmbenchError} from "../errors.ts";
 import type {Fingerprint} from "../targets/target.ts";
-import {SampleTable, type SeriesInfo} from "../sample-table.ts";
+import type {SampleTable} from "../sample-table.ts";
 import type {Params, Sample} from "../samples.ts";
-import {SampleColumns} from "./sample-columns.ts";
 import {SeriesIndex} from "./series-index.ts";
+import {StepWriter} from "./step-writer.ts";
 import {SCHEMA_SQL, SCHEMA_VERSION} from "./schema.ts";
 
 export const DEFAULT_DB = "data/vmmbench.duckdb";
@@ -180,73 +180,25 @@ export class Store {
     await this.writeSteps([step]);
   }
 
-  /**
-   * Appends steps with their raw-output records and samples in bulk (callers hold the transaction:
-   * an ingest writes all its files at once). Step numbers and series ids are assigned here.
-   */
+  /** Appends steps with their raw-output records and samples in bulk (callers hold the transaction). */
   async writeSteps(steps: readonly StepRecord[]): Promise<void> {
     if (steps.length === 0) return;
-    let stepNo = Number((await this.query("SELECT coalesce(max(step_no), 0) AS n FROM steps"))[0].n);
-    const series = await this.seriesIndex();
-    const stepNos: number[] = [];
-    const stepAppender = await this.connection.createAppender("steps");
-    const rawAppender = await this.connection.createAppender("raw_outputs");
+    const writer = await this.stepWriter();
     try {
-      for (const step of steps) {
-        stepNos.push(++stepNo);
-        appendRow(stepAppender, [
-          ["integer", stepNo], ["varchar", step.runId], ["varchar", step.stepId], ["varchar", step.environment], ["varchar", step.status],
-          ["timestamp", step.startedAt], ["double", step.durationMs], ["varchar", step.message], ["varchar", step.provenance.tool],
-          ["varchar", step.provenance.toolVersion], ["varchar", step.provenance.engine], ["varchar", step.raw[0]?.sha256]
-        ]);
-        for (const raw of step.raw) {
-          appendRow(rawAppender, [["varchar", raw.sha256], ["varchar", step.runId], ["varchar", step.stepId], ["varchar", raw.path], ["bigint", raw.bytes], ["varchar", raw.format], ["bigint", raw.offset]]);
-        }
-      }
-      stepAppender.flushSync();
-      rawAppender.flushSync();
-    } finally {
-      stepAppender.closeSync();
-      rawAppender.closeSync();
+      for (const step of steps) writer.add(step);
+    } catch (error) {
+      writer.abort();
+      throw error;
     }
-    await this.appendSamples(steps, stepNos, series);
+    await writer.close();
   }
 
-  private async appendSamples(steps: readonly StepRecord[], stepNos: number[], series: SeriesIndex): Promise<void> {
-    const tables = steps.map((step) => (step.samples instanceof SampleTable ? step.samples : SampleTable.fromSamples(step.samples)));
-    // Series ids are looked up once per distinct series of each table, not per sample; new series
-    // rows are appended before their samples.
-    const newSeries: SeriesInfo[] = [];
-    const seriesIds = tables.map((table) =>
-      Int32Array.from(table.series, (s) => {
-        let id = series.get(s);
-        if (id === 0) {
-          id = series.size + 1;
-          series.set(s, id);
-          newSeries.push(s);
-        }
-        return id;
-      })
-    );
-    if (newSeries.length) {
-      const appender = await this.connection.createAppender("series");
-      try {
-        const first = series.size - newSeries.length + 1;
-        newSeries.forEach((s, k) => appendRow(appender, [["integer", first + k], ["varchar", s.suite], ["varchar", s.metric], ["varchar", canonicalParams(s.params)], ["varchar", s.unit]]));
-        appender.flushSync();
-      } finally {
-        appender.closeSync();
-      }
-    }
-    const appender = await this.connection.createAppender("samples");
-    try {
-      const columns = new SampleColumns();
-      tables.forEach((table, k) => columns.addTable(table, stepNos[k]!, seriesIds[k]!, (chunk) => appender.appendDataChunk(chunk)));
-      columns.flush((chunk) => appender.appendDataChunk(chunk));
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
+  /**
+   * A writer that appends steps one at a time inside the caller's transaction (step numbers and
+   * series ids are assigned as they come); `close` it before running anything that reads them.
+   */
+  async stepWriter(): Promise<StepWriter> {
+    return StepWriter.open(this.connection, await this.seriesIndex());
   }
 
   /** (suite, metric, unit, params) → series_id, read once per store and kept in step with what it appends. */
@@ -301,25 +253,6 @@ export class Store {
   }
 }
 
-
-type Cell = ["integer" | "bigint" | "double", number | undefined] | ["varchar", string | null | undefined] | ["timestamp", Date];
-
-function appendRow(a: DuckDBAppender, cells: Cell[]): void {
-  for (const [type, value] of cells) {
-    if (value === null || value === undefined) a.appendNull();
-    else if (type === "integer") a.appendInteger(value as number);
-    else if (type === "bigint") a.appendBigInt(BigInt(value as number));
-    else if (type === "double") a.appendDouble(value as number);
-    else if (type === "timestamp") a.appendTimestamp(new DuckDBTimestampValue(BigInt((value as Date).getTime()) * 1000n));
-    else a.appendVarchar(value as string);
-  }
-  a.endRow();
-}
-
-/** Params as JSON with sorted keys, so {"size_kb":16,"procs":2} and {"procs":2,"size_kb":16} are one series. */
-export function canonicalParams(params: Params): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
-}
 
 function plainRow(row: Record<string, unknown>): Row {
   const out: Row = {};

@@ -9,7 +9,7 @@ import {SeriesIndex} from "../../data-loaders/store/series-index.ts";
 import {integerRow} from "../../data-loaders/parsers/iozone-common.ts";
 import {fields, firstNonBlank, kibPerSecToMBps, readNumber, roundSignificant, splitLines} from "../../data-loaders/parsers/text.ts";
 import type {Params} from "../../data-loaders/samples.ts";
-import {canonicalParams} from "../../data-loaders/store/store.ts";
+import {canonicalParams} from "../../data-loaders/store/step-writer.ts";
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 function referenceReadNumber(token: string | undefined): number | undefined {
