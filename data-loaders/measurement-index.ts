@@ -28,10 +28,11 @@ export class MeasurementIndex {
   private lastParams: Params | undefined;
   private lastParamsHash = 0;
 
-  get(host: string, metric: string, params: Params): Measurement {
+  /** `knownHash`, when the caller has it, is paramsHash(params). */
+  get(host: string, metric: string, params: Params, knownHash?: number): Measurement {
     if (params !== this.lastParams) {
       this.lastParams = params;
-      this.lastParamsHash = paramsHash(params);
+      this.lastParamsHash = knownHash ?? paramsHash(params);
     }
     const hash = smallKey(Math.imul(stringHash(metric, stringHash(host, 0x811c9dc5)) ^ this.lastParamsHash, 0x01000193));
     const found = this.buckets.get(hash);
@@ -90,11 +91,16 @@ export function paramsHash(params: Params): number {
   let sum = 0;
   for (const key in params) {
     if (!Object.prototype.hasOwnProperty.call(params, key)) continue;
-    const value = canonical(params[key]);
+    const value = params[key];
     if (value === undefined) continue;
-    sum = (sum + Math.imul(stringHash(key, 7) ^ valueHash(value), 0x9e3779b1)) | 0;
+    sum = (sum + paramHash(key, value)) | 0;
   }
   return sum;
+}
+
+/** One key's share of paramsHash: the hash of params that differ in one key is that share plus the rest's. */
+export function paramHash(key: string, value: ParamValue): number {
+  return Math.imul(stringHash(key, 7) ^ valueHash(canonical(value)!), 0x9e3779b1);
 }
 
 function same(m: Measurement, host: string, metric: string, params: Params): boolean {

@@ -10,7 +10,7 @@
  * metric, params) gets repetition n. Params are the same measurement when their canonical JSON is
  * (see MeasurementIndex), which is also how the store tells series apart.
  */
-import {MeasurementIndex, type Measurement} from "./measurement-index.ts";
+import {MeasurementIndex, paramHash, paramsHash, type Measurement} from "./measurement-index.ts";
 import type {Params, Sample, Suite} from "./samples.ts";
 
 export interface SeriesInfo {
@@ -38,9 +38,12 @@ export class SampleTable {
   private readonly measurementOf: Measurement[] = [];
   private readonly byNumber = new Map<string, SeriesByNumber>();
 
-  /** The id of a series (made the first time it is seen), for `push`. Keep params unchanged afterwards. */
-  seriesId(suite: Suite, metric: string, unit: string, params: Params, host?: string): number {
-    const measurement = this.measurements.get(host ?? "", metric, params);
+  /**
+   * The id of a series (made the first time it is seen), for `push`. Keep params unchanged
+   * afterwards. `hash`, when the caller has it, is paramsHash(params).
+   */
+  seriesId(suite: Suite, metric: string, unit: string, params: Params, host?: string, hash?: number): number {
+    const measurement = this.measurements.get(host ?? "", metric, params, hash);
     const ids = measurement.series;
     for (let i = 0; i < ids.length; i++) {
       const info = this.series[ids[i]!]!;
@@ -58,15 +61,16 @@ export class SampleTable {
   }
 
   /**
-   * The series of a block of rows that differ in one number, kept under `key` for the whole table:
-   * a block printed again (the next run in a concatenated log) finds its series at once.
+   * The series of a block of rows that differ in one number, `fixed` params plus `numberKey`: n,
+   * kept under `key` for the whole table (a block printed again, the next run in a concatenated
+   * log, finds its series at once).
    */
-  seriesByNumber(key: string, suite: Suite, metric: string, unit: string, params: (n: number) => Params): SeriesByNumber {
+  seriesByNumber(key: string, suite: Suite, metric: string, unit: string, fixed: Params, numberKey: string): SeriesByNumber {
     let series = this.byNumber.get(key);
     if (series === undefined) {
-      series = new SeriesByNumber(this, suite, metric, unit, params);
+      series = new SeriesByNumber(this, suite, metric, unit, fixed, numberKey);
       this.byNumber.set(key, series);
-    }
+    } else series.restart();
     return series;
   }
 
@@ -138,19 +142,36 @@ export class SampleTable {
 
 /**
  * Series ids of one block of rows that differ in a single number (a lat_mem_rd stride's array
- * sizes, a context-switch block's process counts): a Map hit per row instead of building a params
- * object and walking the params trie, which was most of the cost of these dense formats.
+ * sizes, a context-switch block's process counts). Rows of real outputs are mostly new series, so
+ * making one is kept cheap: only the number is hashed (paramsHash is a sum of per-key shares) and
+ * the fixed params are copied with Object.assign (spreading `{...fixed, key: n}` took a third of a
+ * results file's parsing). A block printed again (the next run of a concatenated log) repeats its
+ * numbers in order, so each row is checked against the next number of the first printing before
+ * the table looks it up by params.
  */
 export class SeriesByNumber {
-  private readonly ids = new Map<number, number>();
+  /** The block's numbers in the order first seen, and their series. */
+  private readonly numbers: number[] = [];
+  private readonly ids: number[] = [];
+  private cursor = 0;
+  private readonly fixedHash: number;
 
   constructor(
     private readonly table: SampleTable,
     private readonly suite: Suite,
     private readonly metric: string,
     private readonly unit: string,
-    private readonly params: (n: number) => Params
-  ) {}
+    private readonly fixed: Params,
+    private readonly numberKey: string
+  ) {
+    if (Object.hasOwn(fixed, numberKey)) throw new Error(`${numberKey} is both fixed and the number of a series block`);
+    this.fixedHash = paramsHash(fixed);
+  }
+
+  /** The block starts again from its first row. */
+  restart(): void {
+    this.cursor = 0;
+  }
 
   /** Appends a sample to the series of `n`; returns its row. */
   push(n: number, value: number): number {
@@ -158,10 +179,19 @@ export class SeriesByNumber {
   }
 
   id(n: number): number {
-    let id = this.ids.get(n);
-    if (id === undefined) {
-      id = this.table.seriesId(this.suite, this.metric, this.unit, this.params(n));
-      this.ids.set(n, id);
+    const at = this.cursor;
+    if (at < this.numbers.length && this.numbers[at] === n) {
+      this.cursor = at + 1;
+      return this.ids[at]!;
+    }
+    const known = this.table.series.length;
+    const params: Params = Object.assign({}, this.fixed);
+    params[this.numberKey] = n;
+    const id = this.table.seriesId(this.suite, this.metric, this.unit, params, undefined, (this.fixedHash + paramHash(this.numberKey, n)) | 0);
+    if (id >= known) {
+      this.numbers.push(n);
+      this.ids.push(id);
+      this.cursor = this.numbers.length;
     }
     return id;
   }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import {describe, expect, it} from "vitest";
-import {SampleTable} from "../data-loaders/sample-table.ts";
+import {SampleTable, type SeriesByNumber} from "../data-loaders/sample-table.ts";
 import type {Params, Sample} from "../data-loaders/samples.ts";
 import {canonicalParams} from "../data-loaders/store/step-writer.ts";
 
@@ -54,6 +54,31 @@ describe("SampleTable", () => {
         expect(SampleTable.fromSamples(samples).toSamples()).toEqual(samples);
       }),
       {numRuns: 500}
+    );
+  });
+
+  it("gives a block's rows the series and repetitions that full params give, however its blocks repeat", () => {
+    // Blocks printed again, in order, out of order or with new numbers, mixed with rows added by params.
+    const row = fc.record({block: fc.constantFrom("x", "y"), restart: fc.boolean(), n: fc.oneof(fc.integer({min: 0, max: 4}), fc.constantFrom(-0, 0.5, Number.NaN)), byParams: fc.boolean()});
+    const fixed: Record<string, Params> = {x: {size_kb: 16}, y: {size_kb: 16, random: true}};
+    fc.assert(
+      fc.property(fc.array(row, {maxLength: 60}), (rows) => {
+        const byNumber = new SampleTable();
+        const byParams = new SampleTable();
+        const blocks = new Map<string, SeriesByNumber>();
+        const block = (name: string) => byNumber.seriesByNumber(name, "lmbench", "lat_ctx", "us", fixed[name]!, "procs");
+        for (const r of rows) {
+          const params = {...fixed[r.block], procs: r.n};
+          // A title line seen again gives the block back from its first row.
+          if (r.restart || !blocks.has(r.block)) blocks.set(r.block, block(r.block));
+          const at = r.byParams ? byNumber.add("lmbench", "lat_ctx", "us", params, 1) : blocks.get(r.block)!.push(r.n, 1);
+          byParams.add("lmbench", "lat_ctx", "us", params, 1);
+          expect(canonicalParams(byNumber.series[byNumber.seriesOf[at]!]!.params)).toBe(canonicalParams(params));
+        }
+        expect(byNumber.repetitions).toEqual(byParams.repetitions);
+        expect(byNumber.series.length).toBe(byParams.series.length);
+      }),
+      {numRuns: 1000}
     );
   });
 

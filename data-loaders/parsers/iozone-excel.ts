@@ -46,7 +46,7 @@ export function parseIozoneExcel(text: string, file: string, lines: readonly str
     const seriesOf = (recordKb: number) => {
       let series = byRecord.get(recordKb);
       if (series === undefined) {
-        series = table.seriesByNumber(`${metric} ${recordKb}`, "iozone", metric!, "MB/s", (fileKb) => ({file_kb: fileKb, record_kb: recordKb}));
+        series = table.seriesByNumber(`${metric} ${recordKb}`, "iozone", metric!, "MB/s", {record_kb: recordKb}, "file_kb");
         byRecord.set(recordKb, series);
       }
       return series;

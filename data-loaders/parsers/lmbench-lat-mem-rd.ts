@@ -12,7 +12,7 @@
  */
 import {ParseError} from "../errors.ts";
 import {SampleTable, SeriesByNumber} from "../sample-table.ts";
-import {ParsedOutput, type Params} from "../samples.ts";
+import {ParsedOutput} from "../samples.ts";
 import {firstNonBlank, pairFirst, pairSecond, readNumberPair, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "lmbench-lat-mem-rd";
@@ -21,7 +21,7 @@ export const STRIDE_TITLE = /^"?stride=(\d+)\s*$/;
 
 /** The series of one stride block: rows differ in size_mb. */
 export function strideSeries(table: SampleTable, stride: number, random: boolean): SeriesByNumber {
-  return table.seriesByNumber(`lat_mem_rd ${stride} ${random}`, "lmbench", "lat_mem_rd", "ns", (size): Params => (random ? {size_mb: size, stride, random: true} : {size_mb: size, stride}));
+  return table.seriesByNumber(`lat_mem_rd ${stride} ${random}`, "lmbench", "lat_mem_rd", "ns", random ? {stride, random: true} : {stride}, "size_mb");
 }
 
 /** Appends one "size_mb ns" row of a stride block; false when the line is not such a row. */

@@ -244,16 +244,16 @@ function blockOf(title: string, lastUnquotedTitle: string | undefined, table: Sa
   const ctx = CTX_TITLE.exec(title);
   if (ctx) {
     const sizeKb = Number(ctx[1]);
-    return {kind: "ctx", series: table.seriesByNumber(`lat_ctx ${sizeKb}`, "lmbench", "lat_ctx", "us", (procs) => ({procs, size_kb: sizeKb}))};
+    return {kind: "ctx", series: table.seriesByNumber(`lat_ctx ${sizeKb}`, "lmbench", "lat_ctx", "us", {size_kb: sizeKb}, "procs")};
   }
   if (title.startsWith("stride=")) {
     const stride = STRIDE_TITLE.exec(title);
     return {kind: "stride", series: stride ? strideSeries(table, Number(stride[1]), lastUnquotedTitle === "Random load latency") : undefined};
   }
   if (title === "File system latency") return {kind: "fs"};
-  if (title === "mappings") return {kind: "pair", series: table.seriesByNumber("lat_mmap", "lmbench", "lat_mmap", "us", (size) => ({size_mb: size}))};
+  if (title === "mappings") return {kind: "pair", series: table.seriesByNumber("lat_mmap", "lmbench", "lat_mmap", "us", {}, "size_mb")};
   const bandwidth = Object.hasOwn(BANDWIDTH_BLOCKS, title) ? BANDWIDTH_BLOCKS[title]! : undefined;
-  return {kind: "pair", series: bandwidth && table.seriesByNumber(`bw ${title}`, "lmbench", bandwidth.metric, "MB/s", (size) => ({...bandwidth.params, size_mb: size}))};
+  return {kind: "pair", series: bandwidth && table.seriesByNumber(`bw ${title}`, "lmbench", bandwidth.metric, "MB/s", bandwidth.params, "size_mb")};
 }
 
 /** One data row inside the current block; false when the line is not a row of that block. */
