@@ -5,7 +5,7 @@
  * params hash the table already computed (measurement-index.ts), then an exact comparison.
  * Params match when their canonical JSON does, as `series.params` is written (canonicalParams).
  */
-import {paramsHash, sameParams, smallKey, stringHash} from "../measurement-index.ts";
+import {mix, nameHash, paramsHash, sameParams, smallKey} from "../measurement-index.ts";
 import type {Params} from "../samples.ts";
 
 export interface SeriesKey {
@@ -52,8 +52,8 @@ export class SeriesIndex {
 }
 
 function hash(key: SeriesKey): number {
-  const h = stringHash(key.unit, stringHash(key.metric, stringHash(key.suite, 0x811c9dc5)));
-  return smallKey(Math.imul(h ^ (key.paramsHash ?? paramsHash(key.params)), 0x01000193));
+  const names = Math.imul(nameHash(key.suite), 961) + Math.imul(nameHash(key.metric), 31) + nameHash(key.unit);
+  return smallKey(mix(names ^ (key.paramsHash ?? paramsHash(key.params))));
 }
 
 function same(entry: Entry, key: SeriesKey): boolean {
