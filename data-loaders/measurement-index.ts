@@ -18,8 +18,10 @@ export interface Measurement {
   paramsHash: number;
   /** Next repetition number. */
   next: number;
-  /** Ids of the table's series (one per suite and unit) under this measurement. */
-  series: number[];
+  /** Id of the table's first series under this measurement, -1 before it is made. */
+  series: number;
+  /** Ids of further series (another suite or unit): rare, so no array is made per measurement. */
+  moreSeries: number[] | undefined;
 }
 
 export class MeasurementIndex {
@@ -43,7 +45,7 @@ export class MeasurementIndex {
         for (const m of found) if (same(m, host, metric, params)) return m;
       }
     }
-    const made: Measurement = {host, metric, params, paramsHash: this.lastParamsHash, next: 0, series: []};
+    const made: Measurement = {host, metric, params, paramsHash: this.lastParamsHash, next: 0, series: -1, moreSeries: undefined};
     if (found === undefined) this.buckets.set(hash, made);
     else if (Array.isArray(found)) found.push(made);
     else this.buckets.set(hash, [found, made]);
@@ -127,8 +129,17 @@ export function paramsHash(params: Params): number {
 }
 
 /** One key's share of paramsHash: the hash of params that differ in one key is that share plus the rest's. */
-export function paramHash(key: string, value: ParamValue): number {
-  return mix(Math.imul(stringHash(key, 7), 0x9e3779b1) ^ valueHash(canonical(value)!));
+function paramHash(key: string, value: ParamValue): number {
+  return paramHashOfKey(keyHash(key), value);
+}
+
+/** The part of paramHash that depends on the key alone, for callers that hash many values of one key. */
+export function keyHash(key: string): number {
+  return Math.imul(stringHash(key, 7), 0x9e3779b1);
+}
+
+export function paramHashOfKey(hashOfKey: number, value: ParamValue): number {
+  return mix(hashOfKey ^ valueHash(canonical(value)!));
 }
 
 function same(m: Measurement, host: string, metric: string, params: Params): boolean {

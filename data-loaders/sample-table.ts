@@ -10,7 +10,7 @@
  * metric, params) gets repetition n. Params are the same measurement when their canonical JSON is
  * (see MeasurementIndex), which is also how the store tells series apart.
  */
-import {MeasurementIndex, paramHash, paramsHash, type Measurement} from "./measurement-index.ts";
+import {MeasurementIndex, keyHash, paramHashOfKey, paramsHash, type Measurement} from "./measurement-index.ts";
 import type {Params, Sample, Suite} from "./samples.ts";
 
 export interface SeriesInfo {
@@ -44,16 +44,21 @@ export class SampleTable {
    */
   seriesId(suite: Suite, metric: string, unit: string, params: Params, host?: string, hash?: number): number {
     const measurement = this.measurements.get(host ?? "", metric, params, hash);
-    const ids = measurement.series;
-    for (let i = 0; i < ids.length; i++) {
-      const info = this.series[ids[i]!]!;
-      if (info.suite === suite && info.unit === unit && info.host === host) return ids[i]!;
+    if (measurement.series >= 0) {
+      if (this.isSeries(measurement.series, suite, unit, host)) return measurement.series;
+      for (const id of measurement.moreSeries ?? []) if (this.isSeries(id, suite, unit, host)) return id;
     }
     const id = this.series.length;
     this.series.push({suite, metric, unit, params, host, paramsHash: measurement.paramsHash});
     this.measurementOf.push(measurement);
-    ids.push(id);
+    if (measurement.series < 0) measurement.series = id;
+    else (measurement.moreSeries ??= []).push(id);
     return id;
+  }
+
+  private isSeries(id: number, suite: Suite, unit: string, host: string | undefined): boolean {
+    const info = this.series[id]!;
+    return info.suite === suite && info.unit === unit && info.host === host;
   }
 
   get length(): number {
@@ -155,6 +160,7 @@ export class SeriesByNumber {
   private readonly ids: number[] = [];
   private cursor = 0;
   private readonly fixedHash: number;
+  private readonly numberKeyHash: number;
 
   constructor(
     private readonly table: SampleTable,
@@ -166,6 +172,7 @@ export class SeriesByNumber {
   ) {
     if (Object.hasOwn(fixed, numberKey)) throw new Error(`${numberKey} is both fixed and the number of a series block`);
     this.fixedHash = paramsHash(fixed);
+    this.numberKeyHash = keyHash(numberKey);
   }
 
   /** The block starts again from its first row. */
@@ -187,7 +194,7 @@ export class SeriesByNumber {
     const known = this.table.series.length;
     const params: Params = Object.assign({}, this.fixed);
     params[this.numberKey] = n;
-    const id = this.table.seriesId(this.suite, this.metric, this.unit, params, undefined, (this.fixedHash + paramHash(this.numberKey, n)) | 0);
+    const id = this.table.seriesId(this.suite, this.metric, this.unit, params, undefined, (this.fixedHash + paramHashOfKey(this.numberKeyHash, n)) | 0);
     if (id >= known) {
       this.numbers.push(n);
       this.ids.push(id);

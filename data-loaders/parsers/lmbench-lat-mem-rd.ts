@@ -13,7 +13,7 @@
 import {ParseError} from "../errors.ts";
 import {SampleTable, SeriesByNumber} from "../sample-table.ts";
 import {ParsedOutput} from "../samples.ts";
-import {firstNonBlank, pairFirst, pairSecond, readNumberPair, roundSignificant, splitLines} from "./text.ts";
+import {firstNonBlank, pairFirst, readNumberPair, roundedPairSecond, splitLines} from "./text.ts";
 
 export const FORMAT = "lmbench-lat-mem-rd";
 
@@ -27,7 +27,7 @@ export function strideSeries(table: SampleTable, stride: number, random: boolean
 /** Appends one "size_mb ns" row of a stride block; false when the line is not such a row. */
 export function addLatMemRdRow(series: SeriesByNumber, line: string): boolean {
   if (!readNumberPair(line)) return false;
-  series.push(pairFirst, roundSignificant(pairSecond));
+  series.push(pairFirst, roundedPairSecond());
   return true;
 }
 

@@ -17,7 +17,7 @@
 import {ParseError} from "../errors.ts";
 import {SampleTable, type SeriesByNumber} from "../sample-table.ts";
 import {ParsedOutput, type Params} from "../samples.ts";
-import {firstNonBlank, firstSignificantLine, pairFirst, pairSecond, readNumber, readNumberPair, roundSignificant, splitLines} from "./text.ts";
+import {firstNonBlank, firstSignificantLine, pairFirst, readNumber, readNumberPair, roundSignificant, roundedPairSecond, splitLines} from "./text.ts";
 import {STRIDE_TITLE, addLatMemRdRow, strideSeries} from "./lmbench-lat-mem-rd.ts";
 
 export const FORMAT = "lmbench-results";
@@ -260,7 +260,7 @@ function blockOf(title: string, lastUnquotedTitle: string | undefined, table: Sa
 function parseBlockRow(block: Block, line: string, push: Push): boolean {
   if (block.kind === "ctx") {
     if (!readNumberPair(line)) return false;
-    block.series.push(pairFirst, roundSignificant(pairSecond));
+    block.series.push(pairFirst, roundedPairSecond());
     return true;
   }
   if (block.kind === "stride") return block.series !== undefined && addLatMemRdRow(block.series, line);
@@ -280,15 +280,16 @@ function parseBlockRow(block: Block, line: string, push: Push): boolean {
   // Most rows are two bare numbers; only "x y MB/sec" rows and non-rows need the regex.
   if (readNumberPair(line)) {
     x = pairFirst;
-    y = pairSecond;
+    y = roundedPairSecond();
   } else {
     const pair = DATA_PAIR.exec(line);
     if (!pair) return false;
     x = readNumber(pair[1]);
     y = readNumber(pair[2]);
     if (x === undefined || y === undefined) return false;
+    y = roundSignificant(y);
   }
   // Rows of a block we do not map (e.g. "Memory load parallelism") are consumed silently.
-  block.series?.push(x, roundSignificant(y));
+  block.series?.push(x, y);
   return true;
 }

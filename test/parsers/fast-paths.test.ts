@@ -7,7 +7,7 @@ import {describe, expect, it} from "vitest";
 import {paramsHash} from "../../data-loaders/measurement-index.ts";
 import {SeriesIndex} from "../../data-loaders/store/series-index.ts";
 import {integerRow} from "../../data-loaders/parsers/iozone-common.ts";
-import {fields, firstNonBlank, kibPerSecToMBps, readNumber, roundSignificant, splitLines} from "../../data-loaders/parsers/text.ts";
+import {fields, firstNonBlank, kibPerSecToMBps, pairFirst, pairSecond, readNumber, readNumberPair, roundSignificant, roundedPairSecond, splitLines} from "../../data-loaders/parsers/text.ts";
 import type {Params} from "../../data-loaders/samples.ts";
 import {canonicalParams} from "../../data-loaders/store/step-writer.ts";
 
@@ -43,6 +43,22 @@ describe("text fast paths", () => {
     fc.assert(
       fc.property(values, fc.constantFrom(3, 10, 12, 15, 17), (value, digits) => {
         expect(Object.is(roundSignificant(value, digits), reference(value, digits))).toBe(true);
+      }),
+      {numRuns: 5000}
+    );
+  });
+
+  it("readNumberPair reads two fields like fields() + readNumber, and roundedPairSecond is roundSignificant of the second", () => {
+    fc.assert(
+      fc.property(numberish, numberish, fc.constantFrom(" ", "\t", "  "), (a, b, gap) => {
+        const line = `${a}${gap}${b}`;
+        const parts = fields(line);
+        const expected = parts.length === 2 ? [readNumber(parts[0]), readNumber(parts[1])] : [undefined];
+        const ok = expected.length === 2 && expected.every((v) => v !== undefined);
+        expect(readNumberPair(line)).toBe(ok);
+        if (!ok) return;
+        expect([pairFirst, pairSecond]).toEqual(expected);
+        expect(Object.is(roundedPairSecond(), roundSignificant(expected[1]!))).toBe(true);
       }),
       {numRuns: 5000}
     );
