@@ -2,7 +2,8 @@
  * How closely the built-in probes reproduce the real tools on this machine: runs each built-in
  * probe and the matching reference tool **interleaved** (alternating which goes first, round after
  * round) and prints, per metric, the median of each, their ratio and both relative standard
- * deviations over rounds. Targets: Table 1/2 within 0.9–1.1 of LMbench with an RSD no worse;
+ * deviations over rounds, with the ratio of those RSDs and its 95% interval from resampling whole
+ * rounds (stats.ts pairedRsdRatio). Targets: Table 1/2 within 0.9–1.1 of LMbench with an RSD no worse;
  * LINPACK ≥ 0.95 of HPL at the same N, threads and OpenBLAS.
  *
  * The tools are not part of vmmbench: point at an installation with environment variables.
@@ -32,6 +33,7 @@ import {validatePlan} from "../data-loaders/plan/validate.ts";
 import {buildProbesDetailed} from "../data-loaders/probes/build.ts";
 import {parseProbeOutput} from "../data-loaders/probes/parse-output.ts";
 import type {Sample} from "../data-loaders/samples.ts";
+import {median, pairedRsdRatio, rsd} from "../data-loaders/stats.ts";
 
 const ROUNDS = Number(process.env.FIDELITY_ROUNDS ?? 7);
 const N = Number(process.env.FIDELITY_N ?? 2000);
@@ -43,19 +45,6 @@ const TABLE1 = ["lat_syscall", "lat_stat", "lat_fstat", "lat_open_close", "lat_f
 interface Pair {
   builtin: StepTemplate;
   reference: StepTemplate;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function rsd(values: number[]): number {
-  if (values.length < 2) return NaN;
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
-  return Math.sqrt(variance) / mean;
 }
 
 function key(sample: Sample): string {
@@ -159,15 +148,15 @@ async function main(): Promise<void> {
         if (result.problem) console.error(`round ${round} ${side} ${pair[side].name}: ${result.problem}`);
         got[side] = perInvocation(result.samples, side === "builtin" ? builtinNotes : undefined);
       }
+      // Only rounds with both values count, so that value i of each side is from round i.
       for (const [k, r] of got.reference!) {
         const b = got.builtin!.get(k);
+        if (b === undefined) continue;
         if (!series.has(k)) series.set(k, {builtin: [], reference: [], paired: []});
         const entry = series.get(k)!;
         entry.reference.push(r);
-        if (b !== undefined) {
-          entry.builtin.push(b);
-          entry.paired.push(b / r);
-        }
+        entry.builtin.push(b);
+        entry.paired.push(b / r);
       }
     }
     console.error(`round ${round + 1}/${ROUNDS} done`);
@@ -176,8 +165,8 @@ async function main(): Promise<void> {
   const rows = [...series].filter(([k, s]) => s.builtin.length && s.reference.length && !/^linpack_(time|residual)/.test(k));
   const fmt = (x: number) => (Math.abs(x) >= 1000 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(2) : x.toPrecision(4));
   const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "-");
-  console.log(`| metric | built-in median | reference median | ratio of medians | paired ratio (median) | RSD built-in | RSD reference | target |`);
-  console.log(`|---|---:|---:|---:|---:|---:|---:|---|`);
+  console.log(`| metric | built-in median | reference median | ratio of medians | paired ratio (median) | RSD built-in | RSD reference | RSD ratio [95% CI] | target |`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---|`);
   for (const [k, s] of rows) {
     const b = median(s.builtin);
     const r = median(s.reference);
@@ -186,7 +175,11 @@ async function main(): Promise<void> {
     const inRange = linpack ? paired >= 0.95 : paired >= 0.9 && paired <= 1.1;
     const rsdOk = linpack || rsd(s.builtin) <= rsd(s.reference) * 1.1 + 0.01;
     const target = linpack ? "≥ 0.95" : "0.9–1.1, RSD ≤ ref";
-    console.log(`| ${k} | ${fmt(b)} | ${fmt(r)} | ${(b / r).toFixed(3)} | ${paired.toFixed(3)} | ${pct(rsd(s.builtin))} | ${pct(rsd(s.reference))} | ${target} ${inRange && rsdOk ? "ok" : "MISS"} |`);
+    // The point comparison of two RSDs from ~10 rounds is a coin toss when both are equally
+    // precise; the interval tells a noisier probe from that chance (worse: lower bound above 1).
+    const spread = pairedRsdRatio(s.builtin, s.reference);
+    const interval = `${spread.ratio.toFixed(2)} [${spread.low.toFixed(2)}, ${spread.high.toFixed(2)}]${spread.low > 1 ? " worse" : ""}`;
+    console.log(`| ${k} | ${fmt(b)} | ${fmt(r)} | ${(b / r).toFixed(3)} | ${paired.toFixed(3)} | ${pct(rsd(s.builtin))} | ${pct(rsd(s.reference))} | ${interval} | ${target} ${inRange && rsdOk ? "ok" : "MISS"} |`);
   }
   const noted = rows.filter(([k]) => builtinNotes.has(k) && !/^file_/.test(k));
   if (noted.length) console.log(`\nbuilt-in notes: ${noted.map(([k]) => `${k}: ${[...builtinNotes.get(k)!].join(" / ")}`).join("; ")}`);

@@ -71,6 +71,33 @@ export function bootstrapRatio(candidate: readonly number[], baseline: readonly 
 }
 
 /**
+ * RSD of `candidate` over RSD of `baseline`, measured in the same rounds (value i of each comes from
+ * round i), with a 95% percentile-bootstrap interval that resamples whole rounds: a round's load
+ * moves both values, so resampling them together keeps that pairing. With ~10 rounds an RSD is
+ * itself uncertain by ~±25%, so two equally precise methods differ by chance; a lower bound above 1
+ * says the candidate is noisier beyond that chance.
+ */
+export function pairedRsdRatio(candidate: readonly number[], baseline: readonly number[], iterations = 2000, seed = 1): RatioInterval {
+  if (candidate.length !== baseline.length) throw new RangeError(`paired samples differ in length: ${candidate.length} and ${baseline.length}`);
+  const ratio = rsd(candidate) / rsd(baseline);
+  if (candidate.length < 3) return {ratio, low: ratio, high: ratio};
+  const random = seededRandom(seed);
+  const a = new Array<number>(candidate.length);
+  const b = new Array<number>(baseline.length);
+  const ratios: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    for (let k = 0; k < a.length; k++) {
+      const round = Math.floor(random() * a.length);
+      a[k] = candidate[round]!;
+      b[k] = baseline[round]!;
+    }
+    const r = rsd(a) / rsd(b);
+    if (!Number.isNaN(r)) ratios.push(r);
+  }
+  return {ratio, low: quantile(ratios, 0.025), high: quantile(ratios, 0.975)};
+}
+
+/**
  * Flags a sample set as bimodal when its largest gap between sorted neighbours is both large
  * against the spread inside the two sides and splits off at least 20% of the values:
  * the shape a noisy neighbour or a frequency change leaves in benchmark repetitions.
