@@ -2,7 +2,7 @@ import {isAscii, isUtf8} from "node:buffer";
 import {readFileSync} from "node:fs";
 import {basename, relative} from "node:path";
 import {newRunId} from "../campaign/run.ts";
-import {parseAny} from "../parsers/detect.ts";
+import {parseAny, type Parser} from "../parsers/detect.ts";
 import type {SampleTable} from "../sample-table.ts";
 import type {ParsedOutput} from "../samples.ts";
 import {sha256} from "../store/raw.ts";
@@ -38,7 +38,15 @@ const BATCH_BYTES = 16 * 1024 * 1024;
  * any earlier ingest, or earlier in this one) is skipped. The files are kept verbatim in one tar
  * archive per ingest (store/raw-archive.ts).
  */
-export async function ingest(store: Store, inputs: IngestInput[], options: {command: unknown; batchBytes?: number}): Promise<IngestSummary> {
+export interface IngestOptions {
+  /** What the run records as its plan: the command's options. */
+  command: unknown;
+  batchBytes?: number;
+  /** Text to samples (parseAny); bench/ingest.ts passes pre-parsed tables to time everything else. */
+  parser?: Parser;
+}
+
+export async function ingest(store: Store, inputs: IngestInput[], options: IngestOptions): Promise<IngestSummary> {
   const summary: IngestSummary = {runId: null, files: 0, skipped: [], samples: 0, formats: {}};
   const runId = `ingest-${newRunId()}`;
   const environments = new Map<string, Fingerprint>();
@@ -78,7 +86,7 @@ export async function ingest(store: Store, inputs: IngestInput[], options: {comm
           continue;
         }
         seen.add(file.sha256);
-        const parsed = parse(file);
+        const parsed = parse(file, options.parser ?? parseAny);
         if (archive === undefined || writer === undefined) {
           await store.beginRun({runId, source: "ingest", plan: options.command, vmmbenchVersion: VERSION});
           archive = new RawArchive(store.dataDir, runId);
@@ -141,12 +149,12 @@ async function readBatch(store: Store, inputs: IngestInput[], start: number, lim
   return read;
 }
 
-function parse(file: {input: IngestInput; bytes: Buffer; sha256: string}): Parsed {
+function parse(file: {input: IngestInput; bytes: Buffer; sha256: string}, parser: Parser): Parsed {
   const {bytes} = file;
   // Parsers read text; latin1 keeps every byte of a non-UTF-8 file one character, so line numbers stay true.
   // Pure ASCII (the usual benchmark output) reads the same either way; latin1 decodes it several times faster.
   const text = bytes.toString(isAscii(bytes) || !isUtf8(bytes) ? "latin1" : "utf8");
-  return {...file, output: parseAny(text, displayPath(file.input.path))};
+  return {...file, output: parser(text, displayPath(file.input.path))};
 }
 
 /** A summary table can hold several machines; each becomes its own environment ("label:host"). */

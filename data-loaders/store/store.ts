@@ -1,4 +1,4 @@
-import {DuckDBInstance, type DuckDBConnection} from "@duckdb/node-api";
+import {DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection} from "@duckdb/node-api";
 import {mkdirSync} from "node:fs";
 import {dirname, resolve} from "node:path";
 import {VmmbenchError} from "../errors.ts";
@@ -233,16 +233,15 @@ export class Store {
     return (await this.query(`SELECT 1 FROM raw_outputs WHERE sha256 = $1 LIMIT 1`, [sha256])).length > 0;
   }
 
-  /** Which of these digests are already stored: one query per thousand instead of one per file. */
+  /** Which of these digests are already stored: one query for a whole batch, the digests bound as one list. */
   async storedRawOutputs(digests: readonly string[]): Promise<Set<string>> {
-    const known = new Set<string>();
-    const unique = [...new Set(digests)];
-    for (const digest of unique) if (!/^[0-9a-f]{64}$/.test(digest)) throw new StoreError(`not a sha256 digest: ${JSON.stringify(digest)}`);
-    for (let i = 0; i < unique.length; i += 1000) {
-      const list = unique.slice(i, i + 1000).map((digest) => `'${digest}'`).join(",");
-      for (const row of await this.query(`SELECT DISTINCT sha256 FROM raw_outputs WHERE sha256 IN (${list})`)) known.add(String(row.sha256));
-    }
-    return known;
+    if (digests.length === 0) return new Set();
+    const reader = await this.connection.runAndReadAll(
+      "SELECT DISTINCT r.sha256 FROM raw_outputs r SEMI JOIN (SELECT unnest($1) AS digest) ON r.sha256 = digest",
+      [listValue([...new Set(digests)])],
+      [LIST(VARCHAR)]
+    );
+    return new Set(reader.getRows().map((row) => String(row[0])));
   }
 
   async deleteRun(runId: string): Promise<void> {

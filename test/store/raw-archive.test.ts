@@ -4,7 +4,7 @@ import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
-import {RawArchive, readRawOutput} from "../../data-loaders/store/raw-archive.ts";
+import {PENDING_BYTES, RawArchive, readRawOutput} from "../../data-loaders/store/raw-archive.ts";
 import {sha256} from "../../data-loaders/store/raw.ts";
 
 describe("RawArchive", () => {
@@ -51,7 +51,9 @@ describe("RawArchive", () => {
     mkdirSync(join(dir, "runs"));
     symlinkSync("/dev/full", join(dir, "runs", "ingest-2.tar.partial"));
     const full = new RawArchive(dir, "ingest-2");
-    full.add({name: "a", content: Buffer.alloc(1e6), format: "f"});
+    // More than may wait for the disk, so drained() waits for the writes and sees them fail.
+    full.add({name: "a", content: Buffer.alloc(PENDING_BYTES + 1), format: "f"});
+    await expect(full.drained()).rejects.toThrow(/ENOSPC/);
     await expect(full.drained()).rejects.toThrow(/ENOSPC/);
     await expect(full.finish()).rejects.toThrow(/ENOSPC/);
     expect(readdirSync(join(dir, "runs"))).toEqual([]);
