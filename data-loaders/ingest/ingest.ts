@@ -42,7 +42,7 @@ export interface IngestOptions {
   /** What the run records as its plan: the command's options. */
   command: unknown;
   batchBytes?: number;
-  /** Text to samples (parseAny); bench/ingest.ts passes pre-parsed tables to time everything else. */
+  /** Text to samples (parseAny); bench/ingest.ts wraps it to time parsing apart from the rest. */
   parser?: Parser;
 }
 

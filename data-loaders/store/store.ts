@@ -252,7 +252,6 @@ export class Store {
   }
 }
 
-
 function plainRow(row: Record<string, unknown>): Row {
   const out: Row = {};
   for (const [key, value] of Object.entries(row)) out[key] = plainValue(value);
