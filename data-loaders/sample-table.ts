@@ -149,7 +149,7 @@ export class SampleTable {
  * Series ids of one block of rows that differ in a single number (a lat_mem_rd stride's array
  * sizes, a context-switch block's process counts). Rows of real outputs are mostly new series, so
  * making one is kept cheap: only the number is hashed (paramsHash is a sum of per-key shares) and
- * the fixed params are copied with Object.assign (spreading `{...fixed, key: n}` took a third of a
+ * the fixed params are copied with Object.assign (spreading `{...fixed, key: n}` took a sixth of a
  * results file's parsing). A block printed again (the next run of a concatenated log) repeats its
  * numbers in order, so each row is checked against the next number of the first printing before
  * the table looks it up by params.
