@@ -161,7 +161,7 @@ let pairSecondShort = false;
 /**
  * roundSignificant(pairSecond), without its arithmetic when the text held at most 12 significant
  * digits: such a number is already the double nearest a 12-digit decimal. Dense "x y" rows
- * (lat_mem_rd, context switches) spent a tenth of their parse proving that again.
+ * (lat_mem_rd, context switches) spent about 5 % of their parse proving that again.
  */
 export function roundedPairSecond(): number {
   return pairSecondShort ? pairSecond : roundSignificant(pairSecond);
