@@ -229,10 +229,6 @@ export class Store {
     )[0];
   }
 
-  async hasRawOutput(sha256: string): Promise<boolean> {
-    return (await this.query(`SELECT 1 FROM raw_outputs WHERE sha256 = $1 LIMIT 1`, [sha256])).length > 0;
-  }
-
   /** Which of these digests are already stored: one query for a whole batch, the digests bound as one list. */
   async storedRawOutputs(digests: readonly string[]): Promise<Set<string>> {
     if (digests.length === 0) return new Set();
