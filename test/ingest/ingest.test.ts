@@ -26,6 +26,8 @@ describe("ingest", () => {
   });
 
   const count = async (sql = "SELECT count(*) AS n FROM samples") => Number((await store.query(sql))[0].n);
+  /** The bytes a raw_outputs row (path, bytes, byte_offset) points to. */
+  const rawBytes = (raw: Record<string, unknown>) => readRawOutput(dir, {path: String(raw.path), bytes: Number(raw.bytes), offset: Number(raw.byte_offset)});
 
   it("stores a file like a run of our own, keeps it verbatim and skips it the second time", async () => {
     const file = join(OWN, "results-2.0.txt");
@@ -35,7 +37,7 @@ describe("ingest", () => {
     const rows = await store.query(`SELECT DISTINCT source, environment, hypervisor, mode, vcpus, passthrough, tool, engine FROM results`);
     expect(rows).toEqual([{source: "ingest", environment: "kvm", hypervisor: "kvm", mode: "kvm", vcpus: 2, passthrough: false, tool: "lmbench", engine: "ingest"}]);
     const [raw] = await store.query(`SELECT path, bytes, byte_offset FROM raw_outputs`);
-    expect(readRawOutput(dir, {path: String(raw.path), bytes: Number(raw.bytes), offset: Number(raw.byte_offset)})).toEqual(readFileSync(file));
+    expect(rawBytes(raw!)).toEqual(readFileSync(file));
     const again = await ingest(store, [{path: file, environment: env("kvm")}], {command: {}});
     expect(again).toMatchObject({runId: null, files: 0, skipped: [file]});
     expect(await count()).toBe(first.samples);
@@ -82,7 +84,7 @@ describe("ingest", () => {
     expect(batched).toMatchObject({files: whole.files, samples: whole.samples, formats: whole.formats});
     expect(await rows()).toEqual(expected);
     const raws = await store.query(`SELECT DISTINCT path, bytes, byte_offset FROM raw_outputs ORDER BY byte_offset`);
-    expect(raws.map((raw) => readRawOutput(dir, {path: String(raw.path), bytes: Number(raw.bytes), offset: Number(raw.byte_offset)}))).toEqual(files.map((f) => readFileSync(f)));
+    expect(raws.map(rawBytes)).toEqual(files.map((f) => readFileSync(f)));
   });
 
   it("splits a summary table of several hosts into one environment per host", async () => {
