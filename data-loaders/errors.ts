@@ -29,6 +29,9 @@ export class MissingDependencyError extends VmmbenchError {
   }
 }
 
+/** A guest or lab machine that started but never reported (hung at boot, panicked, killed at its deadline). */
+export class GuestFailedError extends VmmbenchError {}
+
 /** A child process (probe, tool, VMM) that failed, kept as data: exit code, signal, timeout, stderr. */
 export class ProcessFailedError extends VmmbenchError {
   constructor(
@@ -39,7 +42,7 @@ export class ProcessFailedError extends VmmbenchError {
     readonly stderr: string
   ) {
     super(
-      `${command} ${timedOut ? "timed out" : signal ? `was killed by ${signal}` : `exited with code ${exitCode}`}` +
+      `${command} ${timedOut ? "timed out" : signal ? `was killed by ${signal}` : exitCode === undefined ? "ended without an exit status" : `exited with code ${exitCode}`}` +
         (stderr.trim() ? `: ${truncate(stderr.trim(), 400)}` : "")
     );
   }

@@ -23,13 +23,13 @@ import {hostname} from "node:os";
 import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
-import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
+import {ConfigError, GuestFailedError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {ChannelParser, tailFile, type Frame} from "../guest/channel.ts";
 import {buildImage, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
 import {batchArchive} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {cacheRoot} from "../guest/paths.ts";
-import {detectKvm} from "./kvm-detect.ts";
+import {detectKvm, type BootCheck, type KvmStatus} from "./kvm-detect.ts";
 import type {Fingerprint, Step, StepOutput, Target} from "./target.ts";
 
 export type QemuAccel = "tcg" | "kvm" | "auto";
@@ -56,6 +56,12 @@ export interface QemuTargetOptions extends GuestBatchOptions {
   qemu?: string;
   /** Run directories kept for diagnosis; default 20. */
   keepRuns?: number;
+  /** Seconds a KVM check boot may take to say HELLO before KVM counts as unusable; default 20. */
+  kvmCheckS?: number;
+  /** Use `accel` as given, without checking it by a boot (the KVM check's own boot). */
+  accelChecked?: boolean;
+  /** Check KVM by a new boot even where a verdict is cached (doctor --recheck). */
+  kvmRecheck?: boolean;
 }
 
 interface Boot {
@@ -76,8 +82,11 @@ export class QemuTarget implements Target {
   readonly #diskCacheMode: DiskCacheMode;
   #image: Promise<GuestImage> | undefined;
   #accel: Promise<"tcg" | "kvm"> | undefined;
+  #kvm: KvmStatus | undefined;
   #version: Promise<string> | undefined;
   #info: GuestFacts | undefined;
+  /** Why the last boot gave no facts (killed at its deadline, QEMU exited), for messages. */
+  #lastFailure: string | undefined;
   #lastLaunch: string | undefined;
   #child: ResultPromise | undefined;
   /** Directory of the last boot (console.log, channel.bin, qemu.args). */
@@ -100,6 +109,12 @@ export class QemuTarget implements Target {
     if (options.accel && !["tcg", "kvm", "auto"].includes(options.accel)) throw new ConfigError(`accel must be tcg, kvm or auto`);
   }
 
+  /** QEMU and the accelerator first (a missing QEMU is named before any download), then the image. */
+  async prepare(): Promise<void> {
+    await this.accel();
+    await this.image();
+  }
+
   /** The image this target boots (built on first use). */
   image(): Promise<GuestImage> {
     this.#image ??= this.options.image
@@ -108,21 +123,53 @@ export class QemuTarget implements Target {
     return this.#image;
   }
 
-  /** `tcg` or `kvm`, resolved once (`auto` probes KVM with a real QEMU start). */
+  /** `tcg` or `kvm`, resolved once: `auto` and `kvm` check KVM by booting the guest image under it. */
   accel(): Promise<"tcg" | "kvm"> {
     this.#accel ??= (async () => {
       await this.qemuVersion();
       const wanted = this.options.accel ?? "auto";
-      if (wanted === "tcg") return "tcg";
-      const kvm = await detectKvm({qemu: this.#qemu});
+      if (wanted === "tcg" || (wanted === "kvm" && this.options.accelChecked)) return wanted;
+      const kvm = await this.kvmStatus();
       if (kvm.usable) return "kvm";
       if (wanted === "kvm") {
-        throw new MissingDependencyError("usable KVM", "enable hardware virtualization (vmx/svm) for this machine, or use accel: tcg", kvm.reason);
+        throw new MissingDependencyError("usable KVM", "enable hardware virtualization (vmx/svm) for this machine, or use accel: tcg (or auto)", kvm.reason);
       }
-      this.options.log?.(`${this.label}: KVM not usable (${kvm.reason}); using TCG`);
+      this.options.log?.(`${this.label}: KVM not usable, using TCG: ${kvm.reason}`);
       return "tcg";
     })();
     return this.#accel;
+  }
+
+  /** The host's KVM verdict for this target's QEMU and image (a boot, cached per host). */
+  async kvmStatus(): Promise<KvmStatus> {
+    this.#kvm ??= await detectKvm({
+      qemu: this.#qemu,
+      imageKey: async () => (await this.image()).hash,
+      cacheDir: this.options.cacheDir,
+      fresh: this.options.kvmRecheck,
+      guestBoots: async () => this.#kvmBoot(await this.image())
+    });
+    return this.#kvm;
+  }
+
+  /** One boot with no steps under `-accel kvm -cpu host`: HELLO within the deadline or why not. */
+  #kvmBoot(image: GuestImage): Promise<BootCheck> {
+    return new QemuTarget({
+      label: `${this.label}-kvm-check`, image, accel: "kvm", accelChecked: true, qemu: this.#qemu, vcpus: 1, memoryMb: 256,
+      bootTimeoutS: this.options.kvmCheckS ?? 20, cacheDir: this.options.cacheDir, keepRuns: this.options.keepRuns
+    }).checkBoot();
+  }
+
+  /** Boots once with no steps: did the guest say HELLO before the boot deadline, and after how long? */
+  async checkBoot(): Promise<BootCheck> {
+    const started = performance.now();
+    try {
+      await this.run([], () => {});
+    } catch (error) {
+      return {ok: false, why: (error as Error).message.split("\n")[0]!};
+    }
+    if (this.#info) return {ok: true, seconds: (performance.now() - started) / 1000};
+    return {ok: false, why: `${this.#lastFailure ?? "no output from the guest"} (console log: ${this.lastRunDir}/console.log)`};
   }
 
   /** First line of `qemu-system-x86_64 --version`; MissingDependencyError when QEMU is absent. */
@@ -145,7 +192,8 @@ export class QemuTarget implements Target {
     const [version, accel, image] = await Promise.all([this.qemuVersion(), this.accel(), this.image()]);
     if (!this.#info) await this.run([], () => {}); // one boot with no steps reads the guest's facts
     const info = this.#info;
-    if (!info) throw new ProcessFailedError(`${this.#qemu} (fingerprint boot)`, undefined, undefined, false, "the guest never reported its facts");
+    if (!info) throw new GuestFailedError(`${this.label}: the guest never reported its facts (${this.#lastFailure ?? "no reason known"}; see ${this.lastRunDir ?? "the qemu-runs directory"})`);
+    const kvm = this.options.accel === "tcg" || this.options.accelChecked ? undefined : this.#kvm;
     return {
       environment: this.options.environment ?? this.label,
       hypervisor: accel === "kvm" ? "kvm" : "qemu-tcg",
@@ -167,7 +215,8 @@ export class QemuTarget implements Target {
         image: image.hash,
         kernelPackage: `${image.manifest.kernelPackage} ${image.manifest.kernelVersion}`,
         guestMemTotalKb: String(info.memtotalKb ?? ""),
-        kernelCmdline: info.cmdline
+        kernelCmdline: info.cmdline,
+        ...(kvm ? {kvm_check: kvm.reason, kvm_provider: kvm.provider ?? "none"} : {})
       }
     };
   }
@@ -209,8 +258,8 @@ export class QemuTarget implements Target {
     const watchdog = setInterval(() => {
       const now = performance.now();
       const stepDeadline = assembler.inFlightDeadline(stepSlackS);
-      if (now > batchDeadline) kill(`batch timeout (${batchTimeoutS} s)`);
-      else if (!assembler.sawHello && now > started + bootAllowanceS * 1000) kill(`no frame from the guest within ${bootAllowanceS} s of launch`);
+      if (!assembler.sawHello && now > started + bootAllowanceS * 1000) kill(`no frame from the guest within ${bootAllowanceS} s of launch`);
+      else if (now > batchDeadline) kill(`batch timeout (${batchTimeoutS} s)`);
       else if (stepDeadline !== undefined && now > stepDeadline) {
         const step = steps.find((s) => s.id === assembler.inFlightId)!;
         kill(`step ${step.id} did not finish within its timeout (${step.timeoutS} s) + ${stepSlackS} s: the guest is hung`);
@@ -233,6 +282,9 @@ export class QemuTarget implements Target {
     this.#child = undefined;
     const elapsedS = (performance.now() - started) / 1000;
     if (assembler.facts) this.#info = assembler.facts;
+    this.#lastFailure = assembler.sawHello
+      ? undefined
+      : (killedBecause ?? `QEMU exited (${result.signal ? `killed by ${result.signal}` : `status ${result.exitCode}`}) before the guest said anything`);
     this.#lastLaunch = launchLine(this.#qemu, boot.args, boot.runDir);
     await writeFile(join(boot.runDir, "qemu.out"), String(result.all ?? ""));
     await rm(join(boot.runDir, "initrd"), {force: true});
