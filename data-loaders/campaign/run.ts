@@ -40,6 +40,10 @@ export interface CampaignSummary {
   stepsSkipped: number;
   stepsFailed: number;
   stopReason: string;
+  /** Seconds spent building images and lab roots and checking KVM before the first step. */
+  prepareS: number;
+  /** Environments that could not run, with why. */
+  broken: Record<string, string>;
 }
 
 export function newRunId(now = new Date()): string {
@@ -68,9 +72,52 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
   const targets = new Map<string, Target>();
   const broken = new Map<string, string>();
   const fingerprinted = new Set<string>();
-  const started = Date.now();
-  const summary: CampaignSummary = {runId, rounds: 0, stepsRun: 0, stepsSkipped: 0, stepsFailed: 0, stopReason: ""};
+  const summary: CampaignSummary = {runId, rounds: 0, stepsRun: 0, stepsSkipped: 0, stepsFailed: 0, stopReason: "", prepareS: 0, broken: {}};
   progress.note(`${resumed ? "resuming" : "starting"} campaign ${runId} (plan "${plan.name}", ${plan.environments.length} environment(s), ${perRound} step(s) per round)`);
+  /** An environment that cannot start (QEMU missing, a guest that never boots, a lab that cannot be built) fails alone. */
+  const markBroken = async (spec: EnvironmentSpec, error: unknown) => {
+    const message = errorMessage(error);
+    broken.set(spec.label, message);
+    progress.note(`environment ${spec.label} cannot run: ${message}`);
+    // Recorded at once, so its failed steps show in `results` even if the campaign is killed later.
+    if (!fingerprinted.has(spec.label)) await store.recordEnvironment(runId, unrunnableFingerprint(spec, message));
+  };
+  /** A guest's facts come from its boot; one that ran steps but cannot say who it is keeps its steps and says why. */
+  const recordFingerprint = async (spec: EnvironmentSpec, target: Target) => {
+    let fingerprint: Fingerprint;
+    try {
+      const facts = await target.fingerprint();
+      fingerprint = {...facts, environment: spec.label, extra: spec.note ? {...facts.extra, note: spec.note} : facts.extra};
+    } catch (error) {
+      if (!isEnvironmentFailure(error)) throw error;
+      progress.note(`environment ${spec.label}: no fingerprint: ${errorMessage(error)}`);
+      fingerprint = unrunnableFingerprint(spec, errorMessage(error), "started, fingerprint unknown");
+    }
+    await store.recordEnvironment(runId, fingerprint);
+    fingerprinted.add(spec.label);
+  };
+  try {
+    // Images, lab roots and the KVM check are built before anything is measured, so a build never
+    // competes with a measurement for the machine's cores.
+    const prepareStart = Date.now();
+    await Promise.all(
+      plan.environments.map(async (spec) => {
+        try {
+          const target = await targetFor(spec, targets, options, plan.environments);
+          await target.prepare?.();
+        } catch (error) {
+          if (!isEnvironmentFailure(error)) throw error;
+          await markBroken(spec, error);
+        }
+      })
+    );
+    summary.prepareS = (Date.now() - prepareStart) / 1000;
+    progress.note(`prepared ${plan.environments.length - broken.size} of ${plan.environments.length} environment(s) in ${summary.prepareS.toFixed(1)} s`);
+  } catch (error) {
+    for (const target of targets.values()) await target.close().catch(() => undefined);
+    throw error;
+  }
+  const started = Date.now();
   progress.start(perRound * plan.repetitions.min);
   try {
     for (let round = 0; ; round++) {
@@ -96,19 +143,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
           await runRound(options, runId, spec.label, round, pending, target, tracker, summary, plan.stepTimeoutS);
         } catch (error) {
           // An environment that cannot start (QEMU missing, SSH host refusing) is recorded as failed steps; the others go on.
-          if (!(error instanceof VmmbenchError)) throw error;
-          broken.set(spec.label, error.message);
-          progress.note(`environment ${spec.label} cannot run: ${error.message}`);
+          if (!isEnvironmentFailure(error)) throw error;
+          await markBroken(spec, error);
           const recorded = await store.completedStepIds(runId);
           const left = pending.filter((t) => !recorded.has(stepId(spec.label, round, t)));
-          await recordUnrunnable(options, runId, spec.label, round, left, error.message, summary);
+          await recordUnrunnable(options, runId, spec.label, round, left, broken.get(spec.label)!, summary);
           continue;
         }
-        if (!fingerprinted.has(spec.label)) {
-          // After the first batch: a guest's fingerprint comes from its own boot, so none is spent on it.
-          await store.recordEnvironment(runId, {...(await target.fingerprint()), environment: spec.label});
-          fingerprinted.add(spec.label);
-        }
+        // After the first batch: a guest's fingerprint comes from its own boot, so none is spent on it.
+        if (!fingerprinted.has(spec.label)) await recordFingerprint(spec, target);
       }
       summary.rounds = round + 1;
     }
@@ -116,13 +159,16 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
       if (fingerprinted.has(spec.label) || broken.has(spec.label)) continue;
       // Resumed with nothing left to run here: make sure the environment's row exists.
       const known = await store.query(`SELECT 1 FROM environments WHERE run_id = $1 AND environment = $2`, [runId, spec.label]);
-      if (known.length === 0) await store.recordEnvironment(runId, {...(await (await targetFor(spec, targets, options, plan.environments)).fingerprint()), environment: spec.label});
-    }
-    for (const [label, message] of broken) {
-      // A real fingerprint from an earlier round stays; only an environment that never started gets this one.
-      if (!fingerprinted.has(label)) await store.recordEnvironment(runId, unrunnableFingerprint(spec(plan, label), message));
+      if (known.length > 0) continue;
+      try {
+        await recordFingerprint(spec, await targetFor(spec, targets, options, plan.environments));
+      } catch (error) {
+        if (!isEnvironmentFailure(error)) throw error;
+        await markBroken(spec, error);
+      }
     }
     await store.finishRun(runId, "complete");
+    summary.broken = Object.fromEntries(broken);
     return summary;
   } finally {
     progress.finish();
@@ -136,6 +182,9 @@ async function startOrResume(options: CampaignOptions): Promise<{runId: string; 
     const row = typeof options.resume === "string" ? await store.run(options.resume) : await store.latestUnfinishedRun();
     if (!row) throw new ConfigError(typeof options.resume === "string" ? `no run ${options.resume} in ${store.path}` : `no unfinished campaign in ${store.path} to resume`);
     if (row.source !== "run") throw new ConfigError(`run ${row.run_id} is an ${row.source}, not a campaign`);
+    // Steps of environments that could not start are tried again: resuming is how a user gets them.
+    const retried = await store.forgetStepsNotRun(String(row.run_id));
+    if (retried) options.progress.note(`${retried} step(s) that did not run before will be tried again`);
     return {runId: String(row.run_id), plan: validatePlan(JSON.parse(String(row.plan)), () => `stored plan of ${row.run_id}`), resumed: true};
   }
   if (!options.plan) throw new ConfigError("a plan is needed to start a campaign");
@@ -167,26 +216,44 @@ async function targetFor(spec: EnvironmentSpec, targets: Map<string, Target>, op
   return target;
 }
 
-function spec(plan: Plan, label: string): EnvironmentSpec {
-  return plan.environments.find((e) => e.label === label)!;
+/**
+ * Failures that end one environment, not the campaign: typed errors from a target, and the errors
+ * of child processes and file systems (execa, ENOENT, ENOSPC) that a target did not wrap.
+ */
+function isEnvironmentFailure(error: unknown): boolean {
+  return error instanceof VmmbenchError || (error instanceof Error && ("code" in error || "exitCode" in error || "shortMessage" in error));
 }
 
-/** What is known of an environment that never started: its plan entry and why. */
-function unrunnableFingerprint(env: EnvironmentSpec, message: string): Fingerprint {
+function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? ((error as {shortMessage?: string}).shortMessage ?? error.message) : String(error);
+  return text.split("\n")[0]!.trim() || "unknown error";
+}
+
+/** What is known of an environment that never started (or cannot say what it is): its plan entry and why. */
+function unrunnableFingerprint(env: EnvironmentSpec, message: string, launch = "did not start"): Fingerprint {
+  const virt: Pick<Fingerprint, "hypervisor" | "mode"> =
+    env.target === "qemu"
+      ? env.accel === "kvm" ? {hypervisor: "kvm", mode: "kvm"} : {hypervisor: "qemu-tcg", mode: "tcg"}
+      : env.target === "ssh"
+        ? {hypervisor: env.hypervisor ?? "none", mode: "none"}
+        : env.target === "xen"
+          ? {hypervisor: "xen", mode: env.type}
+          : env.target === "lab"
+            ? env.inner === "kvm" ? {hypervisor: "kvm", mode: "kvm"} : env.inner === "native" ? {hypervisor: "none", mode: "none"} : {hypervisor: "xen", mode: env.inner === "xen-pv" ? "pv" : "pvh"}
+            : {hypervisor: "none", mode: "none"};
   return {
     environment: env.label,
-    hypervisor: env.target === "qemu" ? (env.accel === "kvm" ? "kvm" : "qemu-tcg") : env.target === "ssh" ? (env.hypervisor ?? "none") : "none",
+    ...virt,
     hypervisorVersion: null,
-    mode: env.target === "qemu" ? (env.accel === "kvm" ? "kvm" : "tcg") : "none",
     guestOs: "",
     kernel: "",
     cpuModel: "",
-    vcpus: env.target === "qemu" ? env.vcpus : null,
-    memoryMb: env.target === "qemu" ? env.memoryMb : null,
+    vcpus: "vcpus" in env ? env.vcpus : null,
+    memoryMb: "memoryMb" in env ? env.memoryMb : null,
     passthrough: env.target === "ssh" ? env.passthrough : null,
     host: "",
-    launch: `${env.target} (did not start)`,
-    extra: {error: message}
+    launch: `${env.target} (${launch})`,
+    extra: {error: message, status: launch, ...(env.note ? {note: env.note} : {}), ...(env.target === "lab" ? {nested_under: "qemu-tcg", ...(env.inner === "kvm" ? {paging: env.paging} : {})} : {})}
   };
 }
 
@@ -300,10 +367,12 @@ function recordFor(
     if (!(error instanceof ParseError)) throw error;
     parseProblem = error.message;
   }
-  const processProblem = output.exitCode === null && !output.signal && !output.timedOut
-    ? "not run"
+  // A target explains a step it could not run or finish in a "vmmbench: …" line of its stderr.
+  const why = /^vmmbench(?: lab)?: (.+)$/m.exec(output.stderr)?.[1];
+  const processProblem = output.exitCode === null && !output.signal && (!output.timedOut || output.durationMs === 0)
+    ? output.durationMs === 0 ? `did not run${why ? `: ${why}` : ""}` : `did not finish${why ? `: ${why}` : ""}`
     : output.timedOut
-    ? `timed out after ${(output.durationMs / 1000).toFixed(0)} s`
+    ? `timed out after ${(output.durationMs / 1000).toFixed(1)} s`
     : output.signal
       ? `killed by ${output.signal}`
       : output.exitCode !== 0
@@ -315,7 +384,7 @@ function recordFor(
   const okInside = samples.length - failedInside;
   const problems = [processProblem, parseProblem, okInside === 0 && failedInside ? `all ${failedInside} sample(s) failed` : undefined].filter(Boolean);
   const notes = failedInside && okInside ? `${failedInside} failed sample(s) kept` : undefined;
-  const stderrTail = output.stderr.trim().split("\n").slice(-3).join(" | ");
+  const stderrTail = why ? "" : output.stderr.trim().split("\n").slice(-3).join(" | ");
   if (processProblem && samples.length === 0) {
     samples = [{suite: template.suite, metric: "step_failed", params: {step: template.name}, unit: "", value: NaN, repetition: round, status: "failed", note: `${processProblem}${stderrTail ? `: ${stderrTail}` : ""}`}];
   }

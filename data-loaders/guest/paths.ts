@@ -20,8 +20,11 @@ export function sha256(data: Buffer | string): string {
  * Fills a directory atomically: `fill` writes into a temporary sibling that is renamed into place,
  * so a killed build never leaves a half-written cache entry behind.
  */
+let fills = 0;
+
 export async function atomicDir(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  // Unique per call: one process may fill the same entry twice at once (two targets preparing together).
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}-${++fills}`;
   await rm(tmp, {recursive: true, force: true});
   await mkdir(tmp, {recursive: true});
   try {

@@ -107,6 +107,11 @@ export class LabTarget implements Target {
     }
   }
 
+  /** The lab root (built once, minutes), the guest image and its disk. */
+  async prepare(): Promise<void> {
+    await this.session.prepare();
+  }
+
   run(steps: Step[], onOutput: (output: StepOutput) => Promise<void> | void): Promise<void> {
     return this.session.run(this.label, steps, onOutput);
   }

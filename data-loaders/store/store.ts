@@ -218,6 +218,20 @@ export class Store {
     return new Set(rows.map((r) => String(r.step_id)));
   }
 
+  /**
+   * Forgets the failed steps of a run that never ran (their environment could not start, recorded
+   * as "did not run: …"), so a resumed campaign tries them again; steps that ran and failed stay.
+   */
+  async forgetStepsNotRun(runId: string): Promise<number> {
+    return this.transaction(async () => {
+      const notRun = `SELECT step_no FROM steps WHERE run_id = $1 AND status = 'failed' AND message LIKE 'did not run%'`;
+      await this.connection.run(`DELETE FROM samples WHERE step_no IN (${notRun})`, [runId]);
+      await this.connection.run(`DELETE FROM raw_outputs WHERE run_id = $1 AND step_id IN (SELECT step_id FROM steps WHERE step_no IN (${notRun}))`, [runId]);
+      const rows = await this.query(`DELETE FROM steps WHERE step_no IN (${notRun}) RETURNING step_no`, [runId]);
+      return rows.length;
+    });
+  }
+
   async run(runId: string): Promise<Row | undefined> {
     return (await this.query(`SELECT * FROM runs WHERE run_id = $1`, [runId]))[0];
   }

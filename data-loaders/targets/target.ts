@@ -47,6 +47,8 @@ export interface StepOutput {
 
 export interface Target {
   readonly label: string;
+  /** Builds what the first batch needs (guest image, lab root, the KVM check) before anything is measured. */
+  prepare?(): Promise<void>;
   fingerprint(): Promise<Fingerprint>;
   /** Runs the steps in order and reports each as it finishes, so a crash loses only the step in flight. */
   run(steps: Step[], onOutput: (output: StepOutput) => Promise<void> | void): Promise<void>;

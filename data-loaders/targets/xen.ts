@@ -181,6 +181,12 @@ export class XenTarget implements Target {
     this.#diskMb = options.diskMb ?? 1024;
   }
 
+  /** dom0 first (a machine that is not one fails here, before anything is measured), then the image. */
+  async prepare(): Promise<void> {
+    await this.xlInfo();
+    await this.image();
+  }
+
   image(): Promise<GuestImage> {
     this.#image ??= this.options.image
       ? Promise.resolve(this.options.image)
