@@ -186,7 +186,7 @@ async function main(): Promise<void> {
 
   if (!process.argv.includes("--skip-pass")) {
     // One full built-in pass of the quick plan, every step in sequence, as `vmmbench run` would.
-    const quick = loadPlan("quick");
+    const quick = loadPlan("quick"); // native suites only: the host does not matter
     const started = performance.now();
     const times: string[] = [];
     for (const template of stepTemplates(quick.suites)) {

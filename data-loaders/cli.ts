@@ -18,6 +18,7 @@ Commands:
   image    Build the hermetic guest image (kernel + initramfs)
   lab      Build and check the nested lab (real KVM and Xen inside an emulated machine)
   site     Build or preview the report (Observable Framework, fully offline)
+  doctor   What this host offers (KVM, Xen, tools, caches) and where each plan environment runs
 
 Common options:
   --db PATH    results database (default ${DEFAULT_DB})
@@ -26,6 +27,7 @@ Common options:
 
 Examples:
   vmmbench run --plan quick
+  vmmbench doctor
   vmmbench run --plan my-plan.yaml --db /tmp/study.duckdb
   vmmbench run --resume
   vmmbench ingest results/ --env kvm --hypervisor kvm --vcpus 2
@@ -99,7 +101,17 @@ Examples:
   vmmbench lab check --xen
   vmmbench run --plan paper
 `,
-  site: `Usage: vmmbench site build [--db PATH]
+  doctor: `Usage: vmmbench doctor [--plan quick|full|paper|FILE] [--recheck]
+
+Prints what this host offers — KVM (decided by booting the guest image under it, not by the
+device node: a /dev/kvm served by PVM boots no stock kernel), a Xen dom0, nested virtualization,
+QEMU, Xen, gcc, OpenBLAS, chromium, debootstrap, the cached lab root and guest image, free disk —
+and what each environment of the plan will really run on. Paste it into bug reports.
+
+  --plan NAME|FILE   the plan whose environments to explain (default quick)
+  --recheck          boot the guest image under KVM again instead of reading the cached verdict
+`,
+  site: `Usage: vmmbench site build [--db PATH] [--out DIR]
        vmmbench site preview [--db PATH]
 
 Builds the report into dist/ with no network access (every module comes from node_modules), or
@@ -164,12 +176,18 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         const {labCommand} = await import("./commands/lab.ts");
         return await labCommand({sub: positionals[0] ?? "", xen: Boolean(values.xen), kvm: !values["no-kvm"], paging, print: (line) => out.write(`${line}\n`), log});
       }
+      case "doctor": {
+        const {values} = args(rest, {plan: {type: "string", default: "quick"}, recheck: {type: "boolean"}});
+        const {doctorCommand} = await import("./commands/doctor.ts");
+        await doctorCommand({plan: String(values.plan), recheck: Boolean(values.recheck), print: (line) => out.write(`${line}\n`), log});
+        return 0;
+      }
       case "site": {
-        const {values, positionals} = args(rest, {db: {type: "string", default: DEFAULT_DB}});
+        const {values, positionals} = args(rest, {db: {type: "string", default: DEFAULT_DB}, out: {type: "string"}});
         const sub = positionals[0];
         if (sub !== "build" && sub !== "preview") throw new ConfigError(`site: expected "build" or "preview", found ${sub === undefined ? "nothing" : `"${sub}"`}`);
         const {siteCommand} = await import("./commands/site.ts");
-        return await siteCommand({sub, db: String(values.db), log});
+        return await siteCommand({sub, db: String(values.db), ...(values.out ? {out: String(values.out)} : {}), log});
       }
     }
     return 2;

@@ -35,10 +35,10 @@ export async function openTarget(spec: EnvironmentSpec, probes: Record<string, s
       // All lab environments of a campaign share one session: one lab boot serves a whole group of them.
       const {LabTarget, sharedLabSession} = await import("../lab/target.ts");
       const session = sharedLabSession({probes, log: labLog});
-      const target = new LabTarget({session, label: spec.label, inner: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb});
+      const target = new LabTarget({session, label: spec.label, inner: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb, labVcpus: spec.labVcpus});
       for (const peer of peers) {
         if (peer.target === "lab" && peer.label !== spec.label) {
-          session.add({label: peer.label, inner: peer.inner, paging: peer.paging, vcpus: peer.vcpus, memoryMb: peer.memoryMb, diskMb: peer.diskMb});
+          session.add({label: peer.label, inner: peer.inner, paging: peer.paging, vcpus: peer.vcpus, memoryMb: peer.memoryMb, diskMb: peer.diskMb, labVcpus: peer.labVcpus});
         }
       }
       return target;

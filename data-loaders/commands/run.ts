@@ -6,7 +6,9 @@ import {createProgress} from "../campaign/progress.ts";
 import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/reference.ts";
 import {runCampaign, type CampaignSummary} from "../campaign/run.ts";
 import {openTarget} from "../campaign/targets.ts";
+import {checkHost} from "../host/virt.ts";
 import {loadPlan} from "../plan/load.ts";
+import {presetNeedsHost} from "../plan/presets.ts";
 import {ensureReference} from "../reference.ts";
 import {Store} from "../store/store.ts";
 import {VERSION} from "../version.ts";
@@ -23,10 +25,14 @@ export interface RunCommandOptions {
 /** `vmmbench run`: builds the probes, runs (or resumes) a campaign and stores it with the reference data. */
 export async function runCommand(opts: RunCommandOptions): Promise<CampaignSummary> {
   if (opts.engine && opts.resume) throw new ConfigError("--engine: a resumed campaign keeps the engine it started with; drop --engine or start a new campaign");
-  const loaded = opts.resume ? undefined : loadPlan(opts.plan);
+  // A typo'd plan fails before anything is built.
+  if (!opts.resume && !presetNeedsHost(opts.plan)) loadPlan(opts.plan);
+  const build = await buildProbesDetailed({log: opts.log});
+  const host = !opts.resume && presetNeedsHost(opts.plan) ? (await checkHost({probes: build.binaries as Record<string, string>, log: opts.log})).host : undefined;
+  if (host) opts.log(`host: KVM ${host.kvm ? "boots a guest" : `not used (${host.kvmReason})`}; Xen dom0: ${host.xen ? "yes" : "no"}`);
+  const loaded = opts.resume ? undefined : loadPlan(opts.plan, host);
   // The override is written into the stored plan too, so a resume runs the same engine.
   const plan = loaded && opts.engine ? {...loaded, engine: opts.engine, raw: {...(loaded.raw as object), engine: opts.engine}} : loaded;
-  const build = await buildProbesDetailed({log: opts.log});
   // The reference engine's runner travels in every target's probe map (a target copies only what a step uses).
   const probes = {...(build.binaries as Record<string, string>), [REFERENCE_RUNNER]: writeReferenceRunner()};
   const store = await Store.open(opts.db);
@@ -45,6 +51,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
     opts.log(
       `campaign ${summary.runId}: ${summary.rounds} round(s), ${summary.stepsRun} step(s) run, ${summary.stepsFailed} failed, ${summary.stepsSkipped} already done; stopped: ${summary.stopReason}`
     );
+    for (const line of brokenAdvice(summary.broken, summary.runId)) opts.log(line);
     return summary;
   } finally {
     store.close();
@@ -55,4 +62,15 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
 function probeSamples(stdout: string, file: string): Sample[] {
   const output = parseProbeOutput(stdout, file);
   return [...output.samples, ...output.failures.map((failure) => failureToSample(failure))];
+}
+
+/** One line per reason an environment could not run, with what gets the rest measured. */
+export function brokenAdvice(broken: Record<string, string>, runId: string): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const [label, why] of Object.entries(broken)) byReason.set(why, [...(byReason.get(why) ?? []), label]);
+  return [...byReason].map(([why, labels]) => {
+    const lab = labels.every((label) => label.startsWith("lab-"));
+    const first = lab ? "the nested lab needs root, debootstrap and Debian's mirror once (`vmmbench lab build`)" : "fix that";
+    return `not measured: ${labels.join(", ")}: ${why}. To get ${labels.length > 1 ? "them" : "it"}: ${first}, then \`vmmbench run --resume ${runId}\`.`;
+  });
 }

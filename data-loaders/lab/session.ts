@@ -48,6 +48,8 @@ export interface LabEnvSpec {
   memoryMb: number;
   /** Scratch disk of the inner guest for the file suite (kvm, xen); 0 = none. */
   diskMb: number;
+  /** vCPUs of the lab machine hosting a KVM guest or Xen (default: the session's, 2); `native` uses `vcpus`. */
+  labVcpus?: number | null;
 }
 
 export interface LabSessionOptions {
@@ -141,7 +143,7 @@ export class LabSession {
 
   add(spec: LabEnvSpec): void {
     const existing = this.#envs.get(spec.label);
-    const key = (e: LabEnvSpec) => [e.label, e.inner, e.paging, e.vcpus, e.memoryMb, e.diskMb].join("\0");
+    const key = (e: LabEnvSpec) => [e.label, e.inner, e.paging, e.vcpus, e.memoryMb, e.diskMb, e.labVcpus ?? ""].join("\0");
     if (existing && key(existing) !== key(spec)) throw new ConfigError(`lab environment ${spec.label} is defined twice, differently`);
     if (!["native", "kvm", "xen-pv", "xen-pvh"].includes(spec.inner)) throw new ConfigError(`lab environment ${spec.label}: inner must be native, kvm, xen-pv or xen-pvh`);
     if (!(Number.isInteger(spec.vcpus) && spec.vcpus >= 1 && spec.vcpus <= 8)) throw new ConfigError(`lab environment ${spec.label}: vcpus must be 1–8`);
@@ -169,7 +171,7 @@ export class LabSession {
   }
 
   labVcpus(spec: LabEnvSpec): number {
-    return spec.inner === "native" ? spec.vcpus : Math.max(this.options.labVcpus ?? 2, spec.vcpus);
+    return spec.inner === "native" ? spec.vcpus : Math.max(spec.labVcpus ?? this.options.labVcpus ?? 2, spec.vcpus);
   }
 
   /** The boot an environment needs: Linux or Xen, and the lab's vCPU count. */

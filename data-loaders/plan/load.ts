@@ -1,19 +1,21 @@
 import {readFileSync} from "node:fs";
 import {LineCounter, parseDocument, isNode} from "yaml";
 import {ConfigError} from "../errors.ts";
-import {PRESETS} from "./presets.ts";
+import {PRESET_NAMES, isPreset, preset, type HostVirt} from "./presets.ts";
 import type {Plan} from "./types.ts";
 import {validatePlan} from "./validate.ts";
 
-/** A preset name (`quick`, `full`, …) or the path of a YAML/JSON plan file. */
-export function loadPlan(spec: string): Plan {
-  const preset = PRESETS[spec];
-  if (preset) return validatePlan(preset, (path) => `preset "${spec}"`);
+/**
+ * A preset name (`quick`, `full`, `paper`) or the path of a YAML/JSON plan file. `host` is what the
+ * host offers (presetNeedsHost says which presets read it); without it, a host with neither.
+ */
+export function loadPlan(spec: string, host: HostVirt = {kvm: false, xen: false}): Plan {
+  if (isPreset(spec)) return validatePlan(preset(spec, host), () => `preset "${spec}"`);
   let text: string;
   try {
     text = readFileSync(spec, "utf8");
   } catch (error) {
-    throw new ConfigError(`--plan ${spec}: not a preset (${Object.keys(PRESETS).join(", ")}) and not a readable file (${(error as NodeJS.ErrnoException).code})`);
+    throw new ConfigError(`--plan ${spec}: not a preset (${PRESET_NAMES.join(", ")}) and not a readable file (${(error as NodeJS.ErrnoException).code})`);
   }
   return parsePlanText(text, spec);
 }

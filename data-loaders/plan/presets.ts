@@ -1,66 +1,61 @@
 /**
  * Built-in plans, written as a user would write them in YAML so they pass the same validation.
- * `quick` is the README's first command: every built-in probe natively and in a QEMU guest (KVM
- * where /dev/kvm works, TCG otherwise), short budgets. Under TCG, LINPACK runs 100–200× slower,
- * so the guest stops its N sweep early.
+ * `quick` (the README's first command) and `paper` depend on what the host offers: each hypervisor
+ * is the real one where the host has it, else the nested lab's (docs/lab.md). `full` is native depth.
  */
-import {accessSync, constants, readFileSync} from "node:fs";
+import {readFileSync} from "node:fs";
 
-export const PRESETS: Record<string, unknown> = {
-  quick: {
-    name: "quick",
-    environments: [
-      {target: "local", label: "native"},
-      {target: "qemu", label: "qemu", accel: "auto", vcpus: 1, memory_mb: 1024, disk_cache: "none", suites: {linpack: {n: [200, 500]}}}
-    ],
-    suites: {
-      lmbench: {budget_ms: 50, reps: 5, mem_size_mb: [32]},
-      linpack: {n: [200, 500, 1000, 2000], threads: 1, reps: 2},
-      iozone: {file_kb: [16384], record_kb: [4, 64, 1024], fsync: true, reps: 2}
-    },
-    repetitions: {min: 1, max: 3, rsd: 0.05, budget_s: 100},
-    step_timeout_s: 120
-  },
-  full: {
-    name: "full",
-    environments: [{target: "local", label: "native"}],
-    suites: {
-      lmbench: {budget_ms: 500, reps: 11, mem_size_mb: [8, 64, 256]},
-      linpack: {n: [500, 1000, 2000, 4000, 6000, 8000], threads: 1, reps: 3},
-      iozone: {file_kb: [65536, 262144, 1048576], record_kb: [4, 16, 64, 256, 1024, 4096, 16384], fsync: true, reps: 3}
-    },
-    repetitions: {min: 3, max: 15, rsd: 0.025, budget_s: 7200},
-    step_timeout_s: 1800
-  }
-};
-
-/** What the host offers for the paper preset: usable KVM (/dev/kvm read-write on a CPU with vmx/svm), a Xen dom0. */
+/** What the host offers, as the preset needs it: KVM that really boots a guest, a Xen dom0. */
 export interface HostVirt {
   kvm: boolean;
   xen: boolean;
+  /** Why KVM is not used (one line), recorded with the lab's KVM environments. */
+  kvmReason?: string;
 }
 
-/**
- * Synchronous (plans load synchronously): `/dev/kvm` opens read-write and the CPU has vmx/svm; Xen:
- * `/proc/xen/capabilities` says `control_d` (this is dom0, so `xl` can create domains).
- * `VMMBENCH_PAPER_HOST=lab` forces the nested lab for every hypervisor (and native).
- */
-export function detectHostVirt(): HostVirt {
-  if (process.env.VMMBENCH_PAPER_HOST === "lab") return {kvm: false, xen: false};
-  let kvm = false;
+/** The host's Xen: `/proc/xen/capabilities` says `control_d` (this is dom0, so `xl` can create domains). */
+export function isXenDom0(): boolean {
   try {
-    accessSync("/dev/kvm", constants.R_OK | constants.W_OK);
-    kvm = /\b(vmx|svm)\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
+    return readFileSync("/proc/xen/capabilities", "utf8").includes("control_d");
   } catch {
-    kvm = false;
+    return false;
   }
-  let xen = false;
-  try {
-    xen = readFileSync("/proc/xen/capabilities", "utf8").includes("control_d");
-  } catch {
-    xen = false;
+}
+
+const FULL = {
+  name: "full",
+  environments: [{target: "local", label: "native"}],
+  suites: {
+    lmbench: {budget_ms: 500, reps: 11, mem_size_mb: [8, 64, 256]},
+    linpack: {n: [500, 1000, 2000, 4000, 6000, 8000], threads: 1, reps: 3},
+    iozone: {file_kb: [65536, 262144, 1048576], record_kb: [4, 16, 64, 256, 1024, 4096, 16384], fsync: true, reps: 3}
+  },
+  repetitions: {min: 3, max: 15, rsd: 0.025, budget_s: 7200},
+  step_timeout_s: 1800
+};
+
+/** Preset names; `quick` and `paper` are built for the host they run on. */
+export const PRESET_NAMES = ["quick", "full", "paper"] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+export function isPreset(name: string): name is PresetName {
+  return (PRESET_NAMES as readonly string[]).includes(name);
+}
+
+/** Whether a preset's environments depend on the host (so the host must be checked first). */
+export function presetNeedsHost(name: string): boolean {
+  return name === "quick" || name === "paper";
+}
+
+export function preset(name: PresetName, host: HostVirt): unknown {
+  switch (name) {
+    case "quick":
+      return quickPreset(host);
+    case "full":
+      return FULL;
+    case "paper":
+      return paperPreset(host);
   }
-  return {kvm, xen};
 }
 
 /** LINPACK, LMbench (Table 1, Table 2 cells, memory bandwidth) and IOzone sized for an emulated (TCG) lab machine. */
@@ -71,6 +66,46 @@ const LAB_SUITES = {
 };
 
 /**
+ * `quick`: the paper's comparison in minutes — native, KVM and Xen, plus QEMU's full emulation (TCG)
+ * — one round of short steps (n = the probes' repetitions inside that round). KVM is the host's
+ * where a guest really boots under it, else the lab's with shadow paging (as KVM-60 ran without
+ * EPT); Xen is a real dom0's PV and PVH domUs, else the lab's. Lab environments are compared with
+ * `lab-native`, the lab machine itself with one vCPU like its guests (under TCG a second vCPU makes
+ * its forks much dearer, and its own boot is 5 s). bench/quick-plan.ts prints where the time goes.
+ */
+export function quickPreset(host: HostVirt): unknown {
+  const lab = (label: string, inner: string, vcpus: number, extra: Record<string, unknown> = {}) =>
+    ({target: "lab", label, inner, vcpus, memory_mb: 512, disk_mb: 256, suites: LAB_SUITES, ...extra});
+  const environments: unknown[] = [{target: "local", label: "native"}];
+  if (!host.kvm || !host.xen) environments.push(lab("lab-native", "native", 1));
+  environments.push(
+    host.kvm
+      ? {target: "qemu", label: "kvm", accel: "kvm", vcpus: 1, memory_mb: 1024, disk_cache: "none"}
+      : lab("lab-kvm", "kvm", 1, {paging: "shadow", lab_vcpus: 1, ...(host.kvmReason ? {note: `the host's KVM is not used: ${host.kvmReason}`} : {})})
+  );
+  for (const type of ["pv", "pvh"]) {
+    environments.push(
+      host.xen
+        ? {target: "xen", label: `xen-${type}`, type, vcpus: 1, memory_mb: 1024, disk_mb: 1024}
+        : lab(`lab-xen-${type}`, `xen-${type}`, 1)
+    );
+  }
+  // Full emulation: the TCG guest runs LINPACK 100–200× slower, so its sweep stops early.
+  environments.push({target: "qemu", label: "qemu-tcg", accel: "tcg", vcpus: 1, memory_mb: 1024, disk_cache: "none", suites: {linpack: {n: [100, 200, 300]}}});
+  return {
+    name: "quick",
+    environments,
+    suites: {
+      lmbench: {budget_ms: 50, reps: 5, mem_size_mb: [32]},
+      linpack: {n: [200, 500, 1000, 2000], threads: 1, reps: 2},
+      iozone: {file_kb: [16384], record_kb: [4, 64, 1024], fsync: true, reps: 2}
+    },
+    repetitions: {min: 1, max: 3, rsd: 0.05, budget_s: 100},
+    step_timeout_s: 300
+  };
+}
+
+/**
  * `paper`: Che et al. 2008 — native vs Xen vs KVM with LINPACK, LMbench Tables 1/2 + memory
  * bandwidth, IOzone read/write, guests with 1 and 2 vCPUs. Each hypervisor is the real one where
  * the host has it (KVM: qemu target with accel kvm; Xen: xen target from dom0), else the nested
@@ -79,10 +114,8 @@ const LAB_SUITES = {
  * VT-x/SVM (all lab): the one-time lab root build (~3 min with Debian's mirror), then ~4.7 min per
  * round — two lab boots, 40% of it booting (bench/lab.ts) — so 15 min for the preset's minimum of
  * 3 rounds and 25 min for its maximum of 5 (the stop rule's 5% RSD is rarely met under emulation).
- * Until the campaign hands openTarget the plan's environments, round 0 boots once per lab
- * environment (5 boots instead of 2): add ~3 min.
  */
-export function paperPreset(host: HostVirt = detectHostVirt()): unknown {
+export function paperPreset(host: HostVirt): unknown {
   const environments: unknown[] = [];
   const lab = (label: string, inner: string, vcpus: number, extra: Record<string, unknown> = {}) =>
     ({target: "lab", label, inner, vcpus, memory_mb: 512, disk_mb: 512, suites: LAB_SUITES, ...extra});
@@ -115,4 +148,3 @@ export function paperPreset(host: HostVirt = detectHostVirt()): unknown {
   };
 }
 
-Object.defineProperty(PRESETS, "paper", {enumerable: true, configurable: true, get: () => paperPreset()});

@@ -15,6 +15,8 @@ export interface StopRule {
 /** Suite options an environment overrides (`null` in YAML drops a suite for it); absent: the plan's. */
 export interface EnvironmentSuites {
   suites?: Plan["suites"];
+  /** Why the plan chose this environment (a preset's reason, a user's remark): kept in its fingerprint. */
+  note?: string;
 }
 
 export type EnvironmentSpec = EnvironmentSuites & (
@@ -59,6 +61,8 @@ export type EnvironmentSpec = EnvironmentSuites & (
       vcpus: 1 | 2;
       memoryMb: number;
       diskMb: number;
+      /** KVM and Xen: vCPUs of the lab machine that hosts them (null: the lab's default, 2). */
+      labVcpus: 1 | 2 | null;
     });
 
 export interface LmbenchOptions {

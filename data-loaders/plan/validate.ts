@@ -102,13 +102,19 @@ class Validator {
   }
 
   environment(x: unknown, path: (string | number)[]): EnvironmentSpec {
+    const spec = this.environmentOfTarget(x, path);
+    const note = (x as Obj).note;
+    return note === undefined ? spec : {...spec, note: this.string(note, [...path, "note"])};
+  }
+
+  environmentOfTarget(x: unknown, path: (string | number)[]): EnvironmentSpec {
     const e = this.object(x, path, [
       "label", "target", "accel", "vcpus", "memory_mb", "disk_cache", "guest_os", "destination", "port", "identity_file",
-      "strict_host_key_checking", "hypervisor", "passthrough", "suites", "type", "inner", "paging", "disk_mb"
+      "strict_host_key_checking", "hypervisor", "passthrough", "suites", "type", "inner", "paging", "disk_mb", "lab_vcpus", "note"
     ]);
     const target = this.oneOf(e.target, [...path, "target"], ["local", "qemu", "ssh", "xen", "lab"] as const);
     // Keys that belong to one kind of environment only are refused elsewhere, so a typo'd kind is caught.
-    const only: Record<string, readonly string[]> = {type: ["xen"], inner: ["lab"], paging: ["lab"], disk_mb: ["xen", "lab"]};
+    const only: Record<string, readonly string[]> = {type: ["xen"], inner: ["lab"], paging: ["lab"], disk_mb: ["xen", "lab"], lab_vcpus: ["lab"]};
     for (const [key, targets] of Object.entries(only)) {
       if (e[key] !== undefined && !targets.includes(target)) this.fail([...path, key], `no ${key} for a ${target} environment (only for ${targets.join(", ")})`, key);
     }
@@ -151,6 +157,7 @@ class Validator {
       case "lab": {
         const inner = this.oneOf(e.inner, [...path, "inner"], ["native", "kvm", "xen-pv", "xen-pvh"] as const);
         if (e.paging !== undefined && inner !== "kvm") this.fail([...path, "paging"], "paging only with inner: kvm", e.paging);
+        if (e.lab_vcpus !== undefined && inner === "native") this.fail([...path, "lab_vcpus"], "lab_vcpus only with inner: kvm, xen-pv or xen-pvh (a native lab environment's vcpus are the lab's)", e.lab_vcpus);
         const vcpus = this.number(e.vcpus ?? 1, [...path, "vcpus"], 1, 2, true) as 1 | 2;
         return {
           target,
@@ -159,7 +166,8 @@ class Validator {
           paging: this.oneOf(e.paging ?? "nested", [...path, "paging"], ["nested", "shadow"] as const),
           vcpus,
           memoryMb: this.number(e.memory_mb ?? 512, [...path, "memory_mb"], 128, 4096, true),
-          diskMb: this.number(e.disk_mb ?? 512, [...path, "disk_mb"], 0, 8192, true)
+          diskMb: this.number(e.disk_mb ?? 512, [...path, "disk_mb"], 0, 8192, true),
+          labVcpus: e.lab_vcpus === undefined ? null : (this.number(e.lab_vcpus, [...path, "lab_vcpus"], 1, 2, true) as 1 | 2)
         };
       }
     }

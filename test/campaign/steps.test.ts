@@ -2,14 +2,15 @@ import {spawnSync} from "node:child_process";
 import {describe, expect, it} from "vitest";
 import {stepTemplates} from "../../data-loaders/campaign/steps.ts";
 import {loadPlan} from "../../data-loaders/plan/load.ts";
-import {PRESETS} from "../../data-loaders/plan/presets.ts";
+import {PRESET_NAMES} from "../../data-loaders/plan/presets.ts";
 import {buildProbes} from "../../data-loaders/probes/build.ts";
 
 describe("plan steps", () => {
   it("turns every preset into probe arguments the probes accept (--dry-run)", async () => {
     const bins = await buildProbes();
-    for (const name of Object.keys(PRESETS)) {
-      const plan = loadPlan(name);
+    const hosts = [{kvm: false, xen: false}, {kvm: true, xen: true}];
+    for (const plan of PRESET_NAMES.flatMap((name) => hosts.map((host) => loadPlan(name, host)))) {
+      const name = plan.name;
       for (const env of plan.environments) {
         for (const step of stepTemplates(env.suites ?? plan.suites)) {
           if (!bins[step.probe]) continue; // e.g. LINPACK without OpenBLAS: reported by the build, not here

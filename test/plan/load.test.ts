@@ -4,11 +4,22 @@ import {ConfigError} from "../../data-loaders/errors.ts";
 
 describe("plans", () => {
   it("validates the presets into strict types", () => {
-    const quick = loadPlan("quick");
-    expect(quick.environments.map((e) => [e.target, e.label])).toEqual([["local", "native"], ["qemu", "qemu"]]);
+    const quick = loadPlan("quick", {kvm: false, xen: false, kvmReason: "PVM"});
+    // No KVM that boots and no dom0: the lab's KVM (shadow paging, as KVM-60) and Xen PV and PVH, beside lab-native.
+    expect(quick.environments.map((e) => [e.target, e.label])).toEqual([
+      ["local", "native"], ["lab", "lab-native"], ["lab", "lab-kvm"], ["lab", "lab-xen-pv"], ["lab", "lab-xen-pvh"], ["qemu", "qemu-tcg"]
+    ]);
+    expect(quick.environments[2]).toMatchObject({inner: "kvm", paging: "shadow", note: "the host's KVM is not used: PVM"});
+    expect(quick.environments.find((e) => e.label === "qemu-tcg")).toMatchObject({accel: "tcg"});
     // The TCG guest runs a shorter LINPACK sweep than the host; everything else is shared.
-    expect(quick.environments[1].suites?.linpack?.n).toEqual([200, 500]);
-    expect(quick.environments[1].suites?.lmbench).toEqual(quick.suites.lmbench);
+    const tcg = quick.environments.find((e) => e.label === "qemu-tcg")!;
+    expect(tcg.suites?.linpack?.n).toEqual([100, 200, 300]);
+    expect(tcg.suites?.lmbench).toEqual(quick.suites.lmbench);
+    // Where the host has them, the real hypervisors and no lab at all.
+    const real = loadPlan("quick", {kvm: true, xen: true});
+    expect(real.environments.map((e) => [e.target, e.label])).toEqual([["local", "native"], ["qemu", "kvm"], ["xen", "xen-pv"], ["xen", "xen-pvh"], ["qemu", "qemu-tcg"]]);
+    expect(real.environments[1]).toMatchObject({accel: "kvm"});
+    expect(loadPlan("quick", {kvm: true, xen: false}).environments.map((e) => e.label)).toEqual(["native", "lab-native", "kvm", "lab-xen-pv", "lab-xen-pvh", "qemu-tcg"]);
     expect(quick.suites.lmbench?.ctx).toEqual([[2, 0], [2, 16], [2, 64], [8, 16], [8, 64], [16, 16], [16, 64]]);
     expect(quick.suites.lmbench?.table1).toContain("lat_sig_handler");
     expect(quick.repetitions.max).toBeGreaterThanOrEqual(quick.repetitions.min);
