@@ -13,11 +13,11 @@ import {Store} from "../store/store.ts";
 import {computeReport, databasePath, loadGroups, type Report} from "./summary.ts";
 
 /** Bump when the report's computation changes. */
-export const REPORT_FORMAT = 3;
+export const REPORT_FORMAT = 4;
 
 export const FINGERPRINT_SQL = `
 SELECT count(*)::VARCHAR || ':' ||
-       coalesce(sum(hash(source, run_id, environment, hypervisor, mode, guest_os, vcpus, passthrough, metric, params, value, status, repetition, host)), 0)::VARCHAR AS fp
+       coalesce(sum(hash(source, run_id, environment, hypervisor, mode, guest_os, vcpus, passthrough, nested_under, metric, params, value, status, repetition, host)), 0)::VARCHAR AS fp
 FROM results`;
 
 export async function databaseFingerprint(store: Store): Promise<string> {

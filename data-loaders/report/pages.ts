@@ -3,6 +3,7 @@
  * values (no repeated keys), so the first page stays small at 10^6 samples. src/components/data.js
  * unpacks them into row objects.
  */
+import {CLAIMS, type Claim, type ClaimRow} from "./claims.ts";
 import type {OverheadRow, PeakRow, Report, SummaryRow} from "./summary.ts";
 
 export interface Packed<T> {
@@ -20,18 +21,30 @@ export const TABLE_METRICS = new Set(["lat_syscall", "lat_stat", "lat_fstat", "l
 
 export type PageName = "overview" | "lmbench" | "linpack" | "iozone" | "summary";
 
+/** The paper's claims as the page shows them: what each says (the table in claims.ts) and its verdicts per study. */
+export interface ClaimsData {
+  claims: Omit<Claim, "subjects">[];
+  rows: ClaimRow[];
+}
+
 export interface PageData {
   method: Report["method"];
   rows: Packed<SummaryRow>;
   overhead?: Packed<OverheadRow>;
   peaks?: Packed<PeakRow>;
+  claims?: ClaimsData;
+}
+
+function claimsData(report: Report): ClaimsData {
+  // Subjects are selectors for the evaluator; the page needs only the words and the verdicts.
+  return {claims: CLAIMS.map(({subjects: _subjects, ...words}) => words), rows: report.claims};
 }
 
 export function pageData(report: Report, page: PageName): PageData {
   const pick = (f: (r: SummaryRow) => boolean) => pack(report.rows.filter(f));
   switch (page) {
     case "overview":
-      return {method: report.method, rows: pick((r) => TABLE_METRICS.has(r.metric)), overhead: pack(report.overhead), peaks: pack(report.peaks)};
+      return {method: report.method, rows: pick((r) => TABLE_METRICS.has(r.metric)), overhead: pack(report.overhead), peaks: pack(report.peaks), claims: claimsData(report)};
     case "lmbench":
       return {method: report.method, rows: pick((r) => r.suite === "lmbench")};
     case "linpack":
@@ -39,6 +52,6 @@ export function pageData(report: Report, page: PageName): PageData {
     case "iozone":
       return {method: report.method, rows: pick((r) => r.suite === "iozone")};
     case "summary":
-      return {method: report.method, rows: pack(report.rows), overhead: pack(report.overhead), peaks: pack(report.peaks)};
+      return {method: report.method, rows: pack(report.rows), overhead: pack(report.overhead), peaks: pack(report.peaks), claims: claimsData(report)};
   }
 }

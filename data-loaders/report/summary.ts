@@ -2,12 +2,13 @@
  * The report's statistics, computed once per database state:
  *  - per run × environment × metric × params (a "group"): n, median, min, max, quartiles, RSD,
  *    noisy/bimodal flags, computed in DuckDB SQL;
- *  - the ratio of its median to the same run's native environment (hypervisor 'none'), with a 95%
- *    percentile-bootstrap interval of the ratio of medians (2000 resamples, seeded per group;
- *    bootstrap.ts explains how a resample costs O(1) whatever n is);
+ *  - the ratio of its median to the same run's native environment at the same nesting
+ *    (baseline.ts), with a 95% percentile-bootstrap interval of the ratio of medians (2000
+ *    resamples, seeded per group; bootstrap.ts explains how a resample costs O(1) whatever n is);
  *  - per run × environment × suite, the geometric mean of slowdowns against native, with the
  *    bootstrap interval from the same replicates;
- *  - per run × environment, LINPACK's peak GFLOPS and its ratio to native's peak (the paper's measure).
+ *  - per run × environment, LINPACK's peak GFLOPS and its ratio to native's peak (the paper's measure);
+ *  - the paper's conclusions checked on each study (claims.ts), from the same replicates.
  */
 import {resolve} from "node:path";
 import {fileURLToPath} from "node:url";
@@ -15,7 +16,9 @@ import {ensureReference} from "../reference.ts";
 import {looksBimodal} from "../stats.ts";
 import {DEFAULT_DB, Store} from "../store/store.ts";
 import {LOWER_IS_BETTER_UNITS} from "../samples.ts";
+import {baselineEnvironments, environmentId} from "./baseline.ts";
 import {BOOTSTRAP_ITERATIONS, GRID, groupReplicates, percentileInterval} from "./bootstrap.ts";
+import {evaluateClaims, type ClaimRow} from "./claims.ts";
 
 /** Above this relative standard deviation a value is flagged noisy in the report. */
 export const NOISY_RSD = 0.05;
@@ -27,7 +30,7 @@ export const METHOD = {
   seeded: true,
   noisy_rsd: NOISY_RSD,
   bimodal: "largest gap between sorted values > 2× the spread on either side and > 10% of the median, splitting off ≥ 20% of values",
-  baseline: "the native environment (hypervisor none) of the same run"
+  baseline: "the native environment (hypervisor none) of the same run at the same nesting (a nested lab guest against the lab's own bare machine)"
 };
 
 /** Which environment of which run a report row speaks of, with the dimensions the filters use. */
@@ -40,6 +43,8 @@ export interface EnvironmentKey {
   guest_os: string | null;
   vcpus: number | null;
   passthrough: boolean | null;
+  /** The emulator the environment ran inside (the nested lab), or null on real hardware. */
+  nested_under: string | null;
 }
 
 /** What one measurement is: a metric with its parameters, in one environment of one run. */
@@ -66,7 +71,7 @@ export interface SummaryRow extends SeriesKey, Spread {
   lower_is_better: boolean;
   noisy: boolean;
   bimodal: boolean;
-  /** The environment this row is compared with (hypervisor 'none' in the same run), or null. */
+  /** The environment this row is compared with (hypervisor 'none', same run, same nesting), or null. */
   baseline: string | null;
   /** median / baseline median, with a 95% bootstrap interval. */
   ratio: number | null;
@@ -107,6 +112,8 @@ export interface Report {
   rows: SummaryRow[];
   overhead: OverheadRow[];
   peaks: PeakRow[];
+  /** The paper's conclusions, each evaluated on each study (claims.ts). */
+  claims: ClaimRow[];
 }
 
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -131,7 +138,7 @@ export interface Group extends Spread {
 /** One SQL pass over `results`: statistics per group, and its sorted values bounded to GRID + 1. */
 export const GROUPS_SQL = `
 WITH g AS (
-  SELECT source, run_id, environment, hypervisor, mode, guest_os, vcpus, passthrough, suite, metric, params, unit,
+  SELECT source, run_id, environment, hypervisor, mode, guest_os, vcpus, passthrough, nested_under, suite, metric, params, unit,
          count(value) FILTER (WHERE ok) AS n,
          count(*) FILTER (WHERE NOT ok) AS failed,
          median(value) FILTER (WHERE ok) AS median,
@@ -164,6 +171,7 @@ export async function loadGroups(store: Store): Promise<Group[]> {
       guest_os: (r.guest_os as string | null) ?? null,
       vcpus: num(r.vcpus),
       passthrough: (r.passthrough as boolean | null) ?? null,
+      nested_under: (r.nested_under as string | null) ?? null,
       suite: String(r.suite),
       metric: String(r.metric),
       params: String(r.params),
@@ -199,10 +207,10 @@ export async function loadSummary(dbPath = databasePath()): Promise<SummaryRow[]
 
 const groupKey = (k: Group["key"], environment = k.environment) => `${k.run_id}\0${environment}\0${k.metric}\0${k.params}`;
 
-/** Pure: statistics per group, ratios to the same run's native environment, suite means and LINPACK peaks. */
+/** Pure: statistics per group, ratios to the same run's native environment, suite means, LINPACK peaks and the paper's claims. */
 export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS): Report {
-  const baselineOf = new Map<string, string>();
-  for (const g of groups) if (g.key.hypervisor === "none" && !baselineOf.has(g.key.run_id)) baselineOf.set(g.key.run_id, g.key.environment);
+  const baselines = baselineEnvironments(groups.map((g) => g.key));
+  const baselineOf = (k: EnvironmentKey) => baselines.get(environmentId(k)) ?? null;
   const index = new Map<string, Group>();
   for (const g of groups) index.set(groupKey(g.key), g);
   const replicates = new Map<Group, Float64Array>();
@@ -216,7 +224,7 @@ export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS
   const ratioReps = new Map<SummaryRow, Float64Array>();
   for (const g of groups) {
     if (g.n === 0 && g.failed === 0) continue;
-    const baseline = baselineOf.get(g.key.run_id) ?? null;
+    const baseline = baselineOf(g.key);
     const base = baseline === null ? undefined : index.get(groupKey(g.key, baseline));
     let ratio: number | null = null;
     let low: number | null = null;
@@ -287,6 +295,7 @@ export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS
       guest_os: first.guest_os,
       vcpus: first.vcpus,
       passthrough: first.passthrough,
+      nested_under: first.nested_under,
       suite: first.suite,
       groups: list.length,
       slowdown: Math.exp(point / list.length),
@@ -315,7 +324,7 @@ export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS
   for (const list of sweeps.values()) {
     const best = list.reduce((a, b) => (b.median! > a.median! ? b : a));
     const k = best.key;
-    const baseline = baselineOf.get(k.run_id) ?? null;
+    const baseline = baselineOf(k);
     const baseList = baseline === null ? undefined : sweeps.get(`${k.run_id}\0${baseline}`);
     let ratio: number | null = null;
     let low: number | null = null;
@@ -354,7 +363,8 @@ export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS
       ratio_high: high
     });
   }
-  return {method: METHOD, rows: rows.map(finite), overhead: overhead.map(finite), peaks: peaks.map(finite)};
+  const claims = evaluateClaims(groups, reps);
+  return {method: METHOD, rows: rows.map(finite), overhead: overhead.map(finite), peaks: peaks.map(finite), claims};
 }
 
 /**

@@ -93,7 +93,11 @@ CREATE TABLE IF NOT EXISTS samples (
 CREATE OR REPLACE VIEW results AS
 SELECT
   r.source, st.run_id, st.environment, e.hypervisor, e.hypervisor_version, e.mode, e.guest_os, e.vcpus,
-  e.passthrough, se.suite, se.metric, se.params, se.unit, s.value, s.repetition,
+  e.passthrough,
+  -- the emulator a nested lab environment ran inside (NULL on real hardware): the report compares
+  -- an environment only with the bare machine at its own nesting
+  json_extract_string(e.extra, '$.nested_under') AS nested_under,
+  se.suite, se.metric, se.params, se.unit, s.value, s.repetition,
   CASE WHEN s.failed THEN 'failed' ELSE 'ok' END AS status, s.note,
   st.tool, st.tool_version, st.engine, st.raw_sha256, e.host, e.kernel, e.cpu_model, st.step_id,
   r.started_at, r.tags

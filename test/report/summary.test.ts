@@ -1,10 +1,12 @@
 import {describe, expect, it} from "vitest";
 import {bootstrapRatio, seededRandom} from "../../data-loaders/stats.ts";
 import {bootstrapMedians, groupReplicates, percentileInterval, GRID} from "../../data-loaders/report/bootstrap.ts";
-import {computeReport, groupFromValues, type Group} from "../../data-loaders/report/summary.ts";
+import {computeReport, groupFromValues, loadGroups, type Group} from "../../data-loaders/report/summary.ts";
+import {Store} from "../../data-loaders/store/store.ts";
+import type {Fingerprint} from "../../data-loaders/targets/target.ts";
 
 const key = (environment: string, hypervisor: string, metric = "lat_fork", unit = "us", params = "{}"): Group["key"] => ({
-  source: "run", run_id: "r1", environment, hypervisor, mode: hypervisor === "none" ? "none" : "kvm", guest_os: "g", vcpus: 1, passthrough: false,
+  source: "run", run_id: "r1", environment, hypervisor, mode: hypervisor === "none" ? "none" : "kvm", guest_os: "g", vcpus: 1, passthrough: false, nested_under: null,
   suite: metric.startsWith("bw") ? "lmbench" : "lmbench", metric, params, unit
 });
 
@@ -65,5 +67,39 @@ describe("the report's statistics", () => {
     expect(over.slowdown).toBeLessThan(2.3);
     expect(over.low).toBeLessThanOrEqual(over.slowdown);
     expect(JSON.stringify(report)).not.toMatch(/NaN|Infinity/);
+  });
+
+  it("compares each environment with the bare machine at its own nesting (native and the nested lab in one run)", async () => {
+    const store = await Store.open(":memory:");
+    try {
+      await store.beginRun({runId: "r", source: "run", plan: {}, vmmbenchVersion: "0"});
+      const fp = (environment: string, hypervisor: Fingerprint["hypervisor"], nested: boolean): Fingerprint => ({
+        environment, hypervisor, hypervisorVersion: null, mode: hypervisor === "none" ? "none" : hypervisor === "qemu-tcg" ? "tcg" : "kvm",
+        guestOs: "g", kernel: "k", cpuModel: "c", vcpus: 1, memoryMb: 512, passthrough: false, host: "h", launch: "l",
+        extra: nested ? {nested_under: "qemu-tcg", paging: "shadow"} : {}
+      });
+      // Listed in an order that would pick lab-native for everyone if the first bare machine won.
+      const envs: [string, Fingerprint["hypervisor"], boolean, number][] = [
+        ["lab-native", "none", true, 100], ["lab-kvm", "kvm", true, 300], ["native", "none", false, 10], ["qemu", "qemu-tcg", false, 50]
+      ];
+      for (const [name, hv, nested, value] of envs) {
+        await store.recordEnvironment("r", fp(name, hv, nested));
+        await store.recordStep({
+          runId: "r", stepId: `${name}/fork`, environment: name, status: "done", startedAt: new Date(), durationMs: 1, raw: [],
+          samples: [0, 1, 2].map((repetition) => ({suite: "lmbench" as const, metric: "lat_fork", params: {}, unit: "us", value: value * (1 + repetition / 100), repetition})),
+          provenance: {tool: "t", toolVersion: null, engine: "builtin"}
+        });
+      }
+      const groups = await loadGroups(store);
+      expect(Object.fromEntries(groups.map((g) => [g.key.environment, g.key.nested_under]))).toEqual({"lab-native": "qemu-tcg", "lab-kvm": "qemu-tcg", native: null, qemu: null});
+      const rows = computeReport(groups, 200).rows;
+      const by = (e: string) => rows.find((r) => r.environment === e)!;
+      expect(by("lab-kvm")).toMatchObject({baseline: "lab-native", ratio: 3});
+      expect(by("qemu")).toMatchObject({baseline: "native", ratio: 5});
+      expect(by("native")).toMatchObject({baseline: "native", ratio: 1});
+      expect(by("lab-native")).toMatchObject({baseline: "lab-native", ratio: 1});
+    } finally {
+      store.close();
+    }
   });
 });

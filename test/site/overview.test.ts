@@ -3,6 +3,8 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {REFERENCE_RUN_ID} from "../../data-loaders/reference.ts";
+import {CLAIMS} from "../../data-loaders/report/claims.ts";
 import {HAVE_CHROMIUM, openBrowser, serveDist, type BrowserSession, type StaticServer, type TrackedPage} from "../helpers/browser.ts";
 import {ROOT} from "../helpers/shared.ts";
 
@@ -60,6 +62,28 @@ describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => 
     expect(kvmFork).toBe("24.79×");
   });
 
+  const claimRows = (claim: string, run: string) =>
+    tracked.page.$$eval(`.claims-table tbody[data-claim="${claim}"] tr.claim-row[data-run="${run}"]`, (trs) =>
+      trs.map((tr) => ({verdict: tr.getAttribute("data-verdict"), shown: tr.querySelector(".verdict")?.textContent?.trim(), subjects: tr.querySelector(".subjects")?.textContent?.trim()}))
+    );
+
+  it("checks every claim of the paper on its own numbers and on our run, with a verdict in words", async () => {
+    const claims = await tracked.page.$$eval(".claims-table tbody[data-claim]", (tbodies) => tbodies.map((t) => t.getAttribute("data-claim")));
+    expect(claims).toEqual(CLAIMS.map((c) => c.id));
+    const slow = await claimRows("process-creation-slow", REFERENCE_RUN_ID);
+    expect(slow).toEqual([
+      {verdict: "holds", shown: "✓ holds", subjects: "paper F8 on Xen 3.1 vs paper native F8"},
+      {verdict: "holds", shown: "✓ holds", subjects: "paper F8 on KVM-60 vs paper native F8"}
+    ]);
+    expect((await claimRows("iozone-xen-vtd-faster", REFERENCE_RUN_ID))[0]).toMatchObject({verdict: "not measured", shown: "– not measured"});
+    // our run measured native only: no guest for any claim to speak of
+    const runId = await tracked.page.$eval(".claims-table tr.claim-row:not([data-run=\"paper-che2008\"])", (tr) => tr.getAttribute("data-run"));
+    const ours = await tracked.page.$$eval(`.claims-table tr.claim-row[data-run="${runId}"]`, (trs) => trs.map((tr) => tr.getAttribute("data-verdict")));
+    expect(ours).toEqual(CLAIMS.map(() => "not measured"));
+    const fork = await tracked.page.$eval(`.claims-table tbody[data-claim="process-creation-slow"] tr.claim-row li[data-verdict]`, (li) => li.textContent);
+    expect(fork).toBe("✓ fork 17.0×");
+  });
+
   it("renders with no error cell and no request leaving 127.0.0.1", async () => {
     expect(await tracked.cellErrors()).toEqual([]);
     expect(tracked.consoleErrors).toEqual([]);
@@ -71,7 +95,11 @@ describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => 
     await tracked.page.locator(`[data-facet="environment"] label`, {hasText: "paper F8 on Xen 3.1"}).locator("input").uncheck();
     await tracked.page.waitForFunction(() => document.querySelectorAll(".paper-table:not(.reproduction-table) thead th[data-column]").length === 3);
     expect(await headers()).toEqual(["paper native F8", "paper F8 on KVM-60", "native"]);
+    // the claims follow the filters: the paper's Xen guest leaves the rows it is a subject of
+    await tracked.page.waitForFunction(() => document.querySelectorAll('.claims-table tbody[data-claim="process-creation-slow"] tr.claim-row[data-run="paper-che2008"]').length === 1);
+    expect((await claimRows("process-creation-kvm-slower", REFERENCE_RUN_ID))).toEqual([]);
     await tracked.page.locator(`[data-facet="environment"] label`, {hasText: "paper F8 on Xen 3.1"}).locator("input").check();
     await tracked.page.waitForFunction(() => document.querySelectorAll(".paper-table:not(.reproduction-table) thead th[data-column]").length === 4);
+    expect(await claimRows("process-creation-kvm-slower", REFERENCE_RUN_ID)).toHaveLength(1);
   });
 });

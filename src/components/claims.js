@@ -1,0 +1,79 @@
+// The paper's conclusions as claims, each checked on each study (data-loaders/report/claims.ts
+// evaluates them; this only lays them out). One block per claim: what it says and the paper's
+// words, then a row per study and subject with the verdict and the evidence per part. A verdict
+// is a word with a mark (✓ ✗ ? –), so it reads without colour. Built with el(): nothing from the
+// data is parsed as HTML.
+import {el} from "./dom.js";
+import {sourceLabel} from "./data.js";
+
+export const VERDICT_MARK = {"holds": "✓", "does not hold": "✗", "can't tell": "?", "not measured": "–"};
+const VERDICT_CLASS = {"holds": "holds", "does not hold": "fails", "can't tell": "unsure", "not measured": "unmeasured"};
+
+/**
+ * The rows the page's filters let through: a row about environments is shown when every one of
+ * them passes `match` (as the tables show a guest whatever its baseline's filter), a row that
+ * found no environment when its study has any environment shown.
+ */
+export function visibleClaims(rows, match, shownEnvironments) {
+  const studies = new Set(shownEnvironments.map((e) => e.run_id));
+  return rows.filter((r) => (r.environments.length ? r.environments.every((e) => match({...e, source: r.source, run_id: r.run_id})) : studies.has(r.run_id)));
+}
+
+// Three significant digits, as "17.0× [16.2–18.1]" and "83.5% [80.1–86.0]": the unit once, on the estimate.
+function digits(measure, x) {
+  if (x == null || !Number.isFinite(x)) return "–";
+  const v = measure === "peak" ? x * 100 : x;
+  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
+}
+const number = (measure, x) => `${digits(measure, x)}${measure === "peak" ? "%" : "×"}`;
+
+function evidence(e) {
+  const interval = e.low != null && e.high != null && e.low !== e.high ? [" ", el("small", null, `[${digits(e.measure, e.low)}–${digits(e.measure, e.high)}]`)] : null;
+  return el("li", {class: `part ${VERDICT_CLASS[e.verdict]}`, "data-verdict": e.verdict, title: `${e.label}: ${e.verdict}${e.n ? ` (n ≥ ${e.n})` : ""}`},
+    el("span", {class: "mark", "aria-hidden": "true"}, VERDICT_MARK[e.verdict]), " ", e.label, " ",
+    e.estimate == null ? el("small", null, "not measured") : [el("b", null, number(e.measure, e.estimate)), interval]);
+}
+
+function subjects(r) {
+  if (!r.environments.length) return el("span", {class: "muted"}, "–");
+  const names = r.environments.map((e) => e.environment);
+  const nested = [...new Set(r.environments.map((e) => e.nested_under).filter(Boolean))];
+  return [
+    r.baseline ? [names.join(", "), el("small", null, ` vs ${r.baseline}`)] : [names[0], el("small", null, ` vs ${names.slice(1).join(", ")}`)],
+    nested.length ? [el("br"), el("small", {class: "nested"}, `nested under ${nested.join(", ")}`)] : null
+  ];
+}
+
+function verdict(v) {
+  return el("span", {class: `verdict ${VERDICT_CLASS[v]}`}, el("span", {class: "mark", "aria-hidden": "true"}, VERDICT_MARK[v]), " ", v);
+}
+
+/**
+ * claims: [{id, section, quote, statement, measure, parts}] (the table in claims.ts);
+ * rows: the evaluated rows to show (already filtered). Below `narrow` px each row stacks.
+ */
+export function claimsTable(rows, {claims, width = 1000, narrow = 640, caption = "The paper's conclusions, checked on each study"} = {}) {
+  const byClaim = new Map(claims.map((c) => [c.id, []]));
+  for (const r of rows) byClaim.get(r.claim)?.push(r);
+  const blocks = claims.map((c) => {
+    const list = byClaim.get(c.id);
+    const head = el("tr", {class: "claim-head"}, el("th", {colspan: 4, scope: "rowgroup"},
+      el("span", {class: "statement"}, c.statement), el("br"),
+      el("small", null, `${c.section} · `, el("q", null, c.quote))));
+    const body = list.length
+      ? list.map((r) => el("tr", {class: "claim-row", "data-verdict": r.verdict, "data-run": r.run_id},
+          el("td", {class: "study", "data-label": "study"}, r.source === "reference" ? "paper" : [sourceLabel(r.source), el("br"), el("small", null, r.run_id)]),
+          el("td", {class: "subjects", "data-label": "environments"}, subjects(r)),
+          el("td", {class: "verdict-cell", "data-label": "verdict"}, verdict(r.verdict)),
+          el("td", {class: "evidence", "data-label": "evidence"}, r.note ? el("small", null, r.note) : el("ul", null, r.evidence.map(evidence)))))
+      : [el("tr", {class: "claim-row empty"}, el("td", {colspan: 4}, el("small", null, "no selected study")))];
+    return el("tbody", {"data-claim": c.id}, head, body);
+  });
+  const counts = Object.keys(VERDICT_MARK).map((v) => [v, rows.filter((r) => r.verdict === v).length]);
+  return el("div", {class: `claims-table${width < narrow ? " narrow" : ""}`, id: "claims"},
+    el("table", null,
+      el("caption", null, caption, el("br"),
+        el("small", {class: "legend"}, counts.map(([v, n], i) => [i ? " · " : "", verdict(v), ` ${n}`]))),
+      el("thead", null, el("tr", null, el("th", null, "study"), el("th", null, "environments"), el("th", null, "verdict"), el("th", null, "evidence: estimate [95% interval]"))),
+      blocks));
+}
