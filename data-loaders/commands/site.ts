@@ -2,12 +2,12 @@ import {resolve} from "node:path";
 import {buildSite, previewSite} from "../site/build.ts";
 
 /** `vmmbench site build|preview`: the report over the database given by --db, with no network. */
-export async function siteCommand(opts: {sub: "build" | "preview"; db: string; log: (line: string) => void}): Promise<number> {
+export async function siteCommand(opts: {sub: "build" | "preview"; db: string; out?: string; log: (line: string) => void}): Promise<number> {
   // Loaders run in Framework's child processes and find the database through the environment.
   process.env.VMMBENCH_DB = resolve(opts.db);
   if (opts.sub === "build") {
     // Loader outputs are cached by Framework keyed on the loader's source, not on the database: clear them so new runs show.
-    const result = await buildSite({clearLoaderCache: true});
+    const result = await buildSite({clearLoaderCache: true, ...(opts.out ? {output: resolve(opts.out)} : {})});
     opts.log(`site built into ${result.output} in ${(result.elapsedMs / 1000).toFixed(1)} s`);
     return 0;
   }

@@ -33,7 +33,7 @@ export interface SiteOptions {
   cwd?: string;
   /** Config file; default: Framework's own lookup of observablehq.config.{js,ts} in cwd. */
   config?: string;
-  /** Output directory; must be the config's output. Default: <cwd>/dist. */
+  /** Output directory (given to the config as VMMBENCH_SITE_OUT). Default: the config's, <cwd>/dist. */
   output?: string;
   /** Stream Framework's output to this process's stdout/stderr (default true). */
   echo?: boolean;
@@ -160,7 +160,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
     const frameworkStart = performance.now();
     const child = spawn(process.execPath, frameworkArgs("build", options), {
       cwd,
-      env: offlineEnv(process.env, refusedLog),
+      env: {...offlineEnv(process.env, refusedLog), ...(options.output ? {VMMBENCH_SITE_OUT: output} : {})},
       stdio: ["ignore", "pipe", "pipe"]
     });
     let log = "";

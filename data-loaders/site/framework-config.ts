@@ -72,7 +72,8 @@ export function offlineFrameworkConfig(options: OfflineConfigOptions = {}): Reco
   return {
     title: options.title ?? "vmmbench",
     root,
-    output: options.output ?? "dist",
+    // `vmmbench site build --out DIR` builds elsewhere without another config file.
+    output: process.env.VMMBENCH_SITE_OUT ?? options.output ?? "dist",
     pages: existingPages(resolve(options.baseDir ?? process.cwd(), root), options.pages ?? REPORT_PAGES),
     theme: options.theme ?? ["air", "near-midnight"],
     globalStylesheets: [],
