@@ -70,7 +70,7 @@ for (let r = 0; r < runs; r++) {
       `SELECT sum(duration_ms) / 1000 AS measure, count(*) FILTER (WHERE steps.status = 'failed') AS failed FROM steps JOIN runs USING (run_id) WHERE source = 'run'`
     );
     const perEnv = await store.query(
-      `SELECT environment, count(*) AS steps, sum(duration_ms) / 1000 AS s FROM steps JOIN runs USING (run_id) WHERE source = 'run' GROUP BY ALL ORDER BY min(started_at)`
+      `SELECT environment, count(*) AS steps, sum(duration_ms) / 1000 AS s FROM steps JOIN runs USING (run_id) WHERE source = 'run' GROUP BY ALL ORDER BY min(steps.started_at)`
     );
     store.close();
     const measure = Number(row.measure ?? 0);
