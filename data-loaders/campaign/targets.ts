@@ -47,6 +47,6 @@ export async function openTarget(spec: EnvironmentSpec, probes: Record<string, s
 }
 
 /** Lab and Xen boots take minutes: say what they are doing (stderr, beside the progress line). */
-function labLog(line: string): void {
+export function labLog(line: string): void {
   if (process.env.VMMBENCH_QUIET !== "1") process.stderr.write(`${line}\n`);
 }

@@ -5,10 +5,11 @@ import {ConfigError} from "../errors.ts";
 import {createProgress} from "../campaign/progress.ts";
 import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/reference.ts";
 import {runCampaign, type CampaignSummary} from "../campaign/run.ts";
-import {openTarget} from "../campaign/targets.ts";
+import {labLog, openTarget} from "../campaign/targets.ts";
 import {checkHost} from "../host/virt.ts";
 import {loadPlan} from "../plan/load.ts";
-import {presetNeedsHost} from "../plan/presets.ts";
+import {isXenDom0, presetNeedsHost} from "../plan/presets.ts";
+import {buildLabRoot} from "../lab/root.ts";
 import {ensureReference} from "../reference.ts";
 import {Store} from "../store/store.ts";
 import {VERSION} from "../version.ts";
@@ -27,8 +28,12 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
   if (opts.engine && opts.resume) throw new ConfigError("--engine: a resumed campaign keeps the engine it started with; drop --engine or start a new campaign");
   // A typo'd plan fails before anything is built.
   if (!opts.resume && !presetNeedsHost(opts.plan)) loadPlan(opts.plan);
+  const needsHost = !opts.resume && presetNeedsHost(opts.plan);
+  // Without a dom0 the preset's Xen is the nested lab's whatever KVM turns out to be: its root (the
+  // cold start's longest wait) builds while the probes compile and the host's KVM is checked.
+  if (needsHost && !isXenDom0()) buildLabRoot({log: labLog}).catch(() => undefined);
   const build = await buildProbesDetailed({log: opts.log});
-  const host = !opts.resume && presetNeedsHost(opts.plan) ? (await checkHost({probes: build.binaries as Record<string, string>, log: opts.log})).host : undefined;
+  const host = needsHost ? (await checkHost({probes: build.binaries as Record<string, string>, log: opts.log})).host : undefined;
   if (host) opts.log(`host: KVM ${host.kvm ? "boots a guest" : `not used (${host.kvmReason})`}; Xen dom0: ${host.xen ? "yes" : "no"}`);
   const loaded = opts.resume ? undefined : loadPlan(opts.plan, host);
   // The override is written into the stored plan too, so a resume runs the same engine.

@@ -127,8 +127,25 @@ export interface BuildLabOptions {
   log?: (line: string) => void;
 }
 
-/** Builds the lab root (or returns the cached one). Takes ~3–8 min the first time (network, 2 cores). */
-export async function buildLabRoot(options: BuildLabOptions = {}): Promise<LabRoot & {cached: boolean}> {
+const building = new Map<string, Promise<LabRoot & {cached: boolean}>>();
+
+/**
+ * Builds the lab root (or returns the cached one). Takes ~1.5–8 min the first time (network, 2
+ * cores). One build per recipe and cache at a time in this process: a caller that starts it early
+ * (`vmmbench run` while it checks the host) and the lab session that needs it share the build.
+ */
+export function buildLabRoot(options: BuildLabOptions = {}): Promise<LabRoot & {cached: boolean}> {
+  const key = `${options.cacheDir ?? cacheRoot()}\0${recipeHash(options.recipe ?? DEFAULT_RECIPE)}`;
+  let build = building.get(key);
+  if (!build) {
+    build = buildLabRootOnce(options);
+    building.set(key, build);
+    build.catch(() => building.delete(key));
+  }
+  return build;
+}
+
+async function buildLabRootOnce(options: BuildLabOptions): Promise<LabRoot & {cached: boolean}> {
   const recipe = options.recipe ?? DEFAULT_RECIPE;
   const log = options.log ?? (() => {});
   const hash = recipeHash(recipe);
