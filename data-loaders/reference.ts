@@ -2,7 +2,7 @@ import {readFileSync} from "node:fs";
 import {createHash} from "node:crypto";
 import {join, relative} from "node:path";
 import {ParseError} from "./errors.ts";
-import type {Params, Sample, Suite} from "./samples.ts";
+import type {Params, Sample, Suite} from "./model/sample.ts";
 import type {Fingerprint, Hypervisor, VirtMode} from "./targets/target.ts";
 import type {Store} from "./store/store.ts";
 import {readTsv} from "./tsv.ts";

@@ -28,7 +28,7 @@ import {parseIntelLinpack} from "../parsers/intel-linpack.ts";
 import {parseIozoneAuto} from "../parsers/iozone-auto.ts";
 import {BW_MEM_TITLES, parseLmbenchTool} from "../parsers/lmbench-tool.ts";
 import type {EnvironmentSpec, IozoneOptions, LinpackOptions, LmbenchOptions, Plan, ToolPaths} from "../plan/types.ts";
-import type {ParsedOutput, Params, Sample} from "../samples.ts";
+import type {ParsedOutput, Params, Sample} from "../model/sample.ts";
 import type {StepTemplate} from "./steps.ts";
 
 /** Probe name of the runner script in a target's probe map. */

@@ -2,7 +2,7 @@ import {randomBytes} from "node:crypto";
 import {ConfigError, ParseError, VmmbenchError} from "../errors.ts";
 import {validatePlan} from "../plan/validate.ts";
 import type {EnvironmentSpec, Plan} from "../plan/types.ts";
-import type {Sample} from "../samples.ts";
+import type {Sample} from "../model/sample.ts";
 import {keepRaw, safeName} from "../store/raw.ts";
 import type {RawOutput, Store} from "../store/store.ts";
 import type {Fingerprint, Step, StepOutput, Target} from "../targets/target.ts";
@@ -40,6 +40,8 @@ export interface CampaignSummary {
   stepsSkipped: number;
   stepsFailed: number;
   stopReason: string;
+  /** Series (environment × metric × params) the stop rule judged, across every round, replayed ones included. */
+  series: number;
   /** Seconds spent building images and lab roots and checking KVM before the first step. */
   prepareS: number;
   /** Environments that could not run, with why. */
@@ -72,7 +74,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
   const targets = new Map<string, Target>();
   const broken = new Map<string, string>();
   const fingerprinted = new Set<string>();
-  const summary: CampaignSummary = {runId, rounds: 0, stepsRun: 0, stepsSkipped: 0, stepsFailed: 0, stopReason: "", prepareS: 0, broken: {}};
+  const summary: CampaignSummary = {runId, rounds: 0, stepsRun: 0, stepsSkipped: 0, stepsFailed: 0, stopReason: "", series: 0, prepareS: 0, broken: {}};
   progress.note(`${resumed ? "resuming" : "starting"} campaign ${runId} (plan "${plan.name}", ${plan.environments.length} environment(s), ${perRound} step(s) per round)`);
   /** An environment that cannot start (QEMU missing, a guest that never boots, a lab that cannot be built) fails alone. */
   const markBroken = async (spec: EnvironmentSpec, error: unknown) => {
@@ -124,6 +126,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
       const reason = tracker.stopReason(round, (Date.now() - started) / 1000);
       if (reason) {
         summary.stopReason = reason;
+        summary.series = tracker.seriesCount;
         break;
       }
       if (round >= plan.repetitions.min) progress.grow(perRound);

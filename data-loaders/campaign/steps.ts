@@ -1,5 +1,5 @@
 import type {Plan} from "../plan/types.ts";
-import type {Sample, Suite} from "../samples.ts";
+import type {Sample, Suite} from "../model/sample.ts";
 import type {StepProvenance} from "../store/store.ts";
 import {iozoneTemplates, linpackTemplates, lmbenchTemplates, type ReferenceTools} from "./reference.ts";
 

@@ -1,6 +1,6 @@
 import {buildProbesDetailed} from "../probes/build.ts";
 import {failureToSample, parseProbeOutput} from "../probes/parse-output.ts";
-import type {Sample} from "../samples.ts";
+import type {Sample} from "../model/sample.ts";
 import {ConfigError} from "../errors.ts";
 import {createProgress} from "../campaign/progress.ts";
 import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/reference.ts";

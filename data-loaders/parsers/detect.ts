@@ -5,7 +5,7 @@
  * half-parsed, naming both tools and their lines.
  */
 import {ParseError} from "../errors.ts";
-import type {ParsedOutput} from "../samples.ts";
+import type {ParsedOutput} from "../model/sample.ts";
 import {JOB_RESULT_HEADER, parseFioNormal} from "./fio-normal.ts";
 import {jsonStartLine, parseFioJson} from "./fio-json.ts";
 import {TERSE_LINE, parseFioTerse} from "./fio-terse.ts";

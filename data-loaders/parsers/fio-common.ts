@@ -1,6 +1,6 @@
 /** What the fio formats share: job parameters in the vocabulary and the sample triple per direction. */
-import {SampleTable} from "../sample-table.ts";
-import type {Params} from "../samples.ts";
+import {SampleTable} from "../model/sample-table.ts";
+import type {Params} from "../model/sample.ts";
 import {roundSignificant} from "./text.ts";
 
 export type Direction = "read" | "write" | "trim";

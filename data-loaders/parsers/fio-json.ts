@@ -11,8 +11,8 @@
  * 2.x reports bw in KiB/s and clat in µs ("clat"); 3.x adds bw_bytes and reports clat_ns.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable} from "../sample-table.ts";
-import {ParsedOutput} from "../samples.ts";
+import {SampleTable} from "../model/sample-table.ts";
+import {ParsedOutput} from "../model/sample.ts";
 import {FIO_VERSION, addDirection, jobParams, type Direction} from "./fio-common.ts";
 import {kibPerSecToMBps, splitLines} from "./text.ts";
 

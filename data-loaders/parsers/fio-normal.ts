@@ -12,8 +12,8 @@
  * "Run status group" summaries and disk stats repeat or leave the job level and are skipped.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable} from "../sample-table.ts";
-import {ParsedOutput} from "../samples.ts";
+import {SampleTable} from "../model/sample-table.ts";
+import {ParsedOutput} from "../model/sample.ts";
 import {FIO_VERSION, addDirection, jobParams, readJobDescriptions, type Direction} from "./fio-common.ts";
 import {firstNonBlank, lastSignificantLine, readNumber, splitLines} from "./text.ts";
 

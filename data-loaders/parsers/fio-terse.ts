@@ -10,8 +10,8 @@
  * terse lines, when present; the normal report that `terse,normal` appends is ignored.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable} from "../sample-table.ts";
-import {ParsedOutput} from "../samples.ts";
+import {SampleTable} from "../model/sample-table.ts";
+import {ParsedOutput} from "../model/sample.ts";
 import {FIO_VERSION, addDirection, jobParams, readJobDescriptions, type Direction} from "./fio-common.ts";
 import {firstNonBlank, kibPerSecToMBps, readNumber, splitLines} from "./text.ts";
 

@@ -11,8 +11,8 @@
  *   section has no result line.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable} from "../sample-table.ts";
-import {ParsedOutput, type Params, type Suite} from "../samples.ts";
+import {SampleTable} from "../model/sample-table.ts";
+import {ParsedOutput, type Params, type Suite} from "../model/sample.ts";
 import {readHplSection} from "./hpl.ts";
 import {firstNonBlank, firstSignificantLine, lastSignificantLine, readNumber, roundSignificant, splitLines} from "./text.ts";
 

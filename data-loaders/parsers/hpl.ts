@@ -12,8 +12,8 @@
  * "( per GPU)" column are tolerated.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable} from "../sample-table.ts";
-import {ParsedOutput, type Params} from "../samples.ts";
+import {SampleTable} from "../model/sample-table.ts";
+import {ParsedOutput, type Params} from "../model/sample.ts";
 import {firstNonBlank, firstSignificantLine, lastSignificantLine, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "hpl";

@@ -14,8 +14,8 @@
  * residual) with repetition = trial index; the summary (average/maximal of those rows) is not stored.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable} from "../sample-table.ts";
-import {ParsedOutput, type Params, type Sample} from "../samples.ts";
+import {SampleTable} from "../model/sample-table.ts";
+import {ParsedOutput, type Params, type Sample} from "../model/sample.ts";
 import {fields, firstNonBlank, firstSignificantLine, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "intel-linpack";

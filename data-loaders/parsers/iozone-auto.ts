@@ -12,8 +12,8 @@
  * A trailing `-R` Excel report repeats the same numbers and is ignored here.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable} from "../sample-table.ts";
-import {ParsedOutput} from "../samples.ts";
+import {SampleTable} from "../model/sample-table.ts";
+import {ParsedOutput} from "../model/sample.ts";
 import {ALL_AUTO_COLUMNS, AUTO_TEST_COLUMNS, integerRow, readIozoneBanner} from "./iozone-common.ts";
 import {fields, kibPerSecToMBps, splitLines} from "./text.ts";
 

@@ -10,8 +10,8 @@
  * file size (kB) and lists KiB/s for the record sizes that ran for that file, smallest first.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable, type SeriesByNumber} from "../sample-table.ts";
-import {ParsedOutput} from "../samples.ts";
+import {SampleTable, type SeriesByNumber} from "../model/sample-table.ts";
+import {ParsedOutput} from "../model/sample.ts";
 import {REPORT_METRICS, integerRow, readIozoneBanner} from "./iozone-common.ts";
 import {fields, firstNonBlank, kibPerSecToMBps, splitLines} from "./text.ts";
 

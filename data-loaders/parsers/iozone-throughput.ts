@@ -12,8 +12,8 @@
  * per-process min/max/avg lines restate the same run and are not stored.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable} from "../sample-table.ts";
-import {ParsedOutput, type Params} from "../samples.ts";
+import {SampleTable} from "../model/sample-table.ts";
+import {ParsedOutput, type Params} from "../model/sample.ts";
 import {THROUGHPUT_METRICS, readIozoneBanner} from "./iozone-common.ts";
 import {kibPerSecToMBps, readNumber, splitLines} from "./text.ts";
 

@@ -11,8 +11,8 @@
  * One block per stride; rows are array size in MB and load latency in ns.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable, SeriesByNumber} from "../sample-table.ts";
-import {ParsedOutput} from "../samples.ts";
+import {SampleTable, SeriesByNumber} from "../model/sample-table.ts";
+import {ParsedOutput} from "../model/sample.ts";
 import {firstNonBlank, pairFirst, readNumberPair, roundedPairSecond, splitLines} from "./text.ts";
 
 export const FORMAT = "lmbench-lat-mem-rd";

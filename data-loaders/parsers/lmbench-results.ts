@@ -15,8 +15,8 @@
  * mapped by title; unknown blocks are skipped too.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable, type SeriesByNumber} from "../sample-table.ts";
-import {ParsedOutput, type Params} from "../samples.ts";
+import {SampleTable, type SeriesByNumber} from "../model/sample-table.ts";
+import {ParsedOutput, type Params} from "../model/sample.ts";
 import {firstNonBlank, firstSignificantLine, pairFirst, readNumber, readNumberPair, roundSignificant, roundedPairSecond, splitLines} from "./text.ts";
 import {STRIDE_TITLE, addLatMemRdRow, strideSeries} from "./lmbench-lat-mem-rd.ts";
 

@@ -14,8 +14,8 @@
  * are located from the "--- ---" rule under the header, so blank cells keep their place.
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable} from "../sample-table.ts";
-import {ParsedOutput, type Params} from "../samples.ts";
+import {SampleTable} from "../model/sample-table.ts";
+import {ParsedOutput, type Params} from "../model/sample.ts";
 import {firstNonBlank, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "lmbench-summary";

@@ -16,7 +16,7 @@
  * and a full results file go through the same line handlers and give the same metrics.
  */
 import {ParseError} from "../errors.ts";
-import {ParsedOutput} from "../samples.ts";
+import {ParsedOutput} from "../model/sample.ts";
 import {parseLmbenchResults} from "./lmbench-results.ts";
 import {excerpt, firstSignificantLine, splitLines} from "./text.ts";
 

@@ -12,8 +12,8 @@
  * Older builds print "Rate (MB/s)"; HPCC's copy prints "Rate (GB/s)" (×1000 to MB/s).
  */
 import {ParseError} from "../errors.ts";
-import {SampleTable} from "../sample-table.ts";
-import {ParsedOutput, type Params} from "../samples.ts";
+import {SampleTable} from "../model/sample-table.ts";
+import {ParsedOutput, type Params} from "../model/sample.ts";
 import {fields, firstSignificantLine, readNumber, roundSignificant, splitLines} from "./text.ts";
 
 export const FORMAT = "stream";

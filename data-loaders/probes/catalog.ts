@@ -3,7 +3,7 @@
  * arguments of the quick, full and paper plans) lives in data-loaders/plan/presets.ts and
  * data-loaders/campaign/steps.ts.
  */
-import type {Suite} from "../samples.ts";
+import type {Suite} from "../model/sample.ts";
 import type {ProbeName} from "./build.ts";
 
 export interface ProbeCatalogEntry {

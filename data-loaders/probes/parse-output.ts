@@ -24,7 +24,7 @@
  * well-formed line throws ParseError with the 1-based line number.
  */
 import {ParseError} from "../errors.ts";
-import type {Params, Sample, Suite} from "../samples.ts";
+import type {Params, Sample, Suite} from "../model/sample.ts";
 
 const SUITES: ReadonlySet<string> = new Set<Suite>(["lmbench", "linpack", "iozone", "fio", "stream"]);
 

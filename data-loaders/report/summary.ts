@@ -15,7 +15,7 @@ import {fileURLToPath} from "node:url";
 import {ensureReference} from "../reference.ts";
 import {looksBimodal} from "../stats.ts";
 import {DEFAULT_DB, Store} from "../store/store.ts";
-import {LOWER_IS_BETTER_UNITS} from "../samples.ts";
+import {LOWER_IS_BETTER_UNITS} from "../model/sample.ts";
 import {baselineEnvironments, environmentId} from "./baseline.ts";
 import {BOOTSTRAP_ITERATIONS, GRID, groupReplicates, percentileInterval} from "./bootstrap.ts";
 import {evaluateClaims, type ClaimRow} from "./claims.ts";

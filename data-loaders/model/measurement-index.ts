@@ -8,7 +8,7 @@
  * Params are the same measurement when their canonical JSON is (how the store keys series):
  * undefined-valued keys are absent, NaN and ±Infinity are null, -0 is 0.
  */
-import type {ParamValue, Params} from "./samples.ts";
+import type {ParamValue, Params} from "./sample.ts";
 
 export interface Measurement {
   host: string;

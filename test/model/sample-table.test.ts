@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import {describe, expect, it} from "vitest";
-import {SampleTable, type SeriesByNumber} from "../data-loaders/sample-table.ts";
-import type {Params, Sample} from "../data-loaders/samples.ts";
-import {canonicalParams} from "../data-loaders/store/step-writer.ts";
+import {SampleTable, type SeriesByNumber} from "../../data-loaders/model/sample-table.ts";
+import type {Params, Sample} from "../../data-loaders/model/sample.ts";
+import {canonicalParams} from "../../data-loaders/model/params.ts";
 
 const paramValue = fc.oneof(
   fc.constantFrom<number | string | boolean | undefined>(0, -0, 1, 2, Number.NaN, Infinity, "1", "a", "", true, false, undefined),

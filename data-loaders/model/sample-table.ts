@@ -11,7 +11,7 @@
  * (see MeasurementIndex), which is also how the store tells series apart.
  */
 import {MeasurementIndex, keyHash, paramHashOfKey, paramsHash, type Measurement} from "./measurement-index.ts";
-import type {Params, Sample, Suite} from "./samples.ts";
+import type {Params, Sample, Suite} from "./sample.ts";
 
 export interface SeriesInfo {
   suite: Suite;
