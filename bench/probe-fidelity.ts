@@ -32,7 +32,7 @@ import {loadPlan} from "../data-loaders/plan/load.ts";
 import {validatePlan} from "../data-loaders/plan/validate.ts";
 import {buildProbesDetailed} from "../data-loaders/probes/build.ts";
 import {parseProbeOutput} from "../data-loaders/probes/parse-output.ts";
-import type {Sample} from "../data-loaders/samples.ts";
+import type {Sample} from "../data-loaders/model/sample.ts";
 import {median, pairedRsdRatio, rsd} from "../data-loaders/stats.ts";
 
 const ROUNDS = Number(process.env.FIDELITY_ROUNDS ?? 7);

@@ -10,7 +10,7 @@ import {checkHost} from "../host/virt.ts";
 import {loadPlan} from "../plan/load.ts";
 import {isXenDom0, presetNeedsHost} from "../plan/presets.ts";
 import {buildLabRoot} from "../lab/root.ts";
-import {ensureReference} from "../reference.ts";
+import {ensurePaperData} from "../paper/che2008.ts";
 import {Store} from "../store/store.ts";
 import {VERSION} from "../version.ts";
 
@@ -42,7 +42,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
   const probes = {...(build.binaries as Record<string, string>), [REFERENCE_RUNNER]: writeReferenceRunner()};
   const store = await Store.open(opts.db);
   try {
-    await ensureReference(store);
+    await ensurePaperData(store);
     const summary = await runCampaign({
       store,
       plan,

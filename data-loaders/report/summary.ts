@@ -12,7 +12,7 @@
  */
 import {resolve} from "node:path";
 import {fileURLToPath} from "node:url";
-import {ensureReference} from "../reference.ts";
+import {ensurePaperData} from "../paper/che2008.ts";
 import {looksBimodal} from "../stats.ts";
 import {DEFAULT_DB, Store} from "../store/store.ts";
 import {LOWER_IS_BETTER_UNITS} from "../model/sample.ts";
@@ -193,7 +193,7 @@ export async function loadGroups(store: Store): Promise<Group[]> {
 export async function loadReport(dbPath = databasePath()): Promise<Report> {
   const store = await Store.open(dbPath);
   try {
-    await ensureReference(store);
+    await ensurePaperData(store);
     return computeReport(await loadGroups(store));
   } finally {
     store.close();

@@ -1,19 +1,25 @@
+/**
+ * The paper's published numbers (Che et al. 2008, data/reference/): its Table 1, Table 2 and the
+ * LINPACK ratios its text states, stored in every database as run 'paper-che2008' (source
+ * 'reference'). Not to be confused with the reference-tool engine, which runs the real LMbench,
+ * IOzone and HPL (campaign/tool-engine.ts).
+ */
 import {readFileSync} from "node:fs";
 import {createHash} from "node:crypto";
 import {join, relative} from "node:path";
-import {ParseError} from "./errors.ts";
-import type {Params, Sample, Suite} from "./model/sample.ts";
-import type {Fingerprint, Hypervisor, VirtMode} from "./targets/target.ts";
-import type {Store} from "./store/store.ts";
-import {readTsv} from "./tsv.ts";
-import {VERSION} from "./version.ts";
+import {ParseError} from "../errors.ts";
+import type {Params, Sample, Suite} from "../model/sample.ts";
+import type {Fingerprint, Hypervisor, VirtMode} from "../targets/target.ts";
+import type {Store} from "../store/store.ts";
+import {readTsv} from "../tsv.ts";
+import {VERSION} from "../version.ts";
 
-export const REFERENCE_RUN_ID = "paper-che2008";
-export const REFERENCE_DIR = new URL("../data/reference/", import.meta.url).pathname;
+export const PAPER_RUN_ID = "paper-che2008";
+export const PAPER_DATA_DIR = new URL("../../data/reference/", import.meta.url).pathname;
 
 const SUITES = new Set<Suite>(["lmbench", "linpack", "iozone", "fio", "stream"]);
 
-export interface ReferenceData {
+export interface PaperData {
   environments: Fingerprint[];
   /** Samples keyed by environment label. */
   samples: Map<string, Sample[]>;
@@ -25,7 +31,7 @@ export interface ReferenceData {
  *     table    label    suite    metric    params   unit  paper native F8  paper F8 on Xen 3.1 …
  *     Table 1  syscall  lmbench  lat_syscall  {}    us    0.356            0.363
  */
-export function parseReference(tableText: string, envText: string, tableFile: string, envFile: string): ReferenceData {
+export function parsePaperTables(tableText: string, envText: string, tableFile: string, envFile: string): PaperData {
   const environments = readTsv(envText, envFile, ["environment", "hypervisor", "mode"]).map(({cells}) => ({
     environment: cells.environment,
     hypervisor: cells.hypervisor as Hypervisor,
@@ -74,22 +80,22 @@ export function parseReference(tableText: string, envText: string, tableFile: st
  * Puts the paper's numbers into the database as source='reference', once per version of the
  * reference files: an edited file replaces the stored rows, an unchanged one costs one query.
  */
-export async function ensureReference(store: Store, dir = REFERENCE_DIR): Promise<void> {
+export async function ensurePaperData(store: Store, dir = PAPER_DATA_DIR): Promise<void> {
   const tableFile = join(dir, "che2008.tsv");
   const envFile = join(dir, "environments.tsv");
   const tableText = readFileSync(tableFile, "utf8");
   const envText = readFileSync(envFile, "utf8");
   const sha256 = createHash("sha256").update(tableText).update("\0").update(envText).digest("hex");
-  const existing = await store.query(`SELECT sha256 FROM raw_outputs WHERE run_id = $1`, [REFERENCE_RUN_ID]);
+  const existing = await store.query(`SELECT sha256 FROM raw_outputs WHERE run_id = $1`, [PAPER_RUN_ID]);
   if (existing.length === 1 && existing[0].sha256 === sha256) return;
-  const data = parseReference(tableText, envText, relative(process.cwd(), tableFile), relative(process.cwd(), envFile));
+  const data = parsePaperTables(tableText, envText, relative(process.cwd(), tableFile), relative(process.cwd(), envFile));
   await store.transaction(async () => {
-    await store.deleteRun(REFERENCE_RUN_ID);
-    await store.beginRun({runId: REFERENCE_RUN_ID, source: "reference", plan: {paper: "Che et al. 2008"}, vmmbenchVersion: VERSION});
+    await store.deleteRun(PAPER_RUN_ID);
+    await store.beginRun({runId: PAPER_RUN_ID, source: "reference", plan: {paper: "Che et al. 2008"}, vmmbenchVersion: VERSION});
     for (const fp of data.environments) {
-      await store.recordEnvironment(REFERENCE_RUN_ID, fp);
+      await store.recordEnvironment(PAPER_RUN_ID, fp);
       await store.writeStep({
-        runId: REFERENCE_RUN_ID,
+        runId: PAPER_RUN_ID,
         stepId: fp.environment,
         environment: fp.environment,
         status: "done",
@@ -100,6 +106,6 @@ export async function ensureReference(store: Store, dir = REFERENCE_DIR): Promis
         provenance: {tool: "paper", toolVersion: "Che et al. 2008", engine: "paper"}
       });
     }
-    await store.finishRun(REFERENCE_RUN_ID, "complete");
+    await store.finishRun(PAPER_RUN_ID, "complete");
   });
 }
