@@ -5,10 +5,11 @@ import type {EnvironmentSpec, Plan} from "../plan/types.ts";
 import type {Sample} from "../model/sample.ts";
 import {keepRaw, safeName} from "../store/raw.ts";
 import type {RawOutput, Store} from "../store/store.ts";
+import {targetKind} from "../targets/registry.ts";
 import type {Fingerprint, Step, StepOutput, Target} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
 import type {Progress} from "./progress.ts";
-import {referenceFor} from "./reference.ts";
+import {referenceFor} from "./tool-engine.ts";
 import {stepTemplates, type StepTemplate} from "./steps.ts";
 import {StopRuleTracker} from "./stop-rule.ts";
 
@@ -234,29 +235,17 @@ function errorMessage(error: unknown): string {
 
 /** What is known of an environment that never started (or cannot say what it is): its plan entry and why. */
 function unrunnableFingerprint(env: EnvironmentSpec, message: string, launch = "did not start"): Fingerprint {
-  const virt: Pick<Fingerprint, "hypervisor" | "mode"> =
-    env.target === "qemu"
-      ? env.accel === "kvm" ? {hypervisor: "kvm", mode: "kvm"} : {hypervisor: "qemu-tcg", mode: "tcg"}
-      : env.target === "ssh"
-        ? {hypervisor: env.hypervisor ?? "none", mode: "none"}
-        : env.target === "xen"
-          ? {hypervisor: "xen", mode: env.type}
-          : env.target === "lab"
-            ? env.inner === "kvm" ? {hypervisor: "kvm", mode: "kvm"} : env.inner === "native" ? {hypervisor: "none", mode: "none"} : {hypervisor: "xen", mode: env.inner === "xen-pv" ? "pv" : "pvh"}
-            : {hypervisor: "none", mode: "none"};
+  const {extra, ...planned} = targetKind(env.target)!.planned(env);
   return {
     environment: env.label,
-    ...virt,
+    ...planned,
     hypervisorVersion: null,
     guestOs: "",
     kernel: "",
     cpuModel: "",
-    vcpus: "vcpus" in env ? env.vcpus : null,
-    memoryMb: "memoryMb" in env ? env.memoryMb : null,
-    passthrough: env.target === "ssh" ? env.passthrough : null,
     host: "",
     launch: `${env.target} (${launch})`,
-    extra: {error: message, status: launch, ...(env.note ? {note: env.note} : {}), ...(env.target === "lab" ? {nested_under: "qemu-tcg", ...(env.inner === "kvm" ? {paging: env.paging} : {})} : {})}
+    extra: {error: message, status: launch, ...(env.note ? {note: env.note} : {}), ...extra}
   };
 }
 

@@ -3,7 +3,7 @@ import {failureToSample, parseProbeOutput} from "../probes/parse-output.ts";
 import type {Sample} from "../model/sample.ts";
 import {ConfigError} from "../errors.ts";
 import {createProgress} from "../campaign/progress.ts";
-import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/reference.ts";
+import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/tool-runner.ts";
 import {runCampaign, type CampaignSummary} from "../campaign/run.ts";
 import {labLog, openTarget} from "../campaign/targets.ts";
 import {checkHost} from "../host/virt.ts";

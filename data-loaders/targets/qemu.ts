@@ -30,7 +30,8 @@ import {batchArchive} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {cacheRoot} from "../guest/paths.ts";
 import {detectKvm, type BootCheck, type KvmStatus} from "./kvm-detect.ts";
-import type {Fingerprint, Step, StepOutput, Target} from "./target.ts";
+import {integer, mapping, oneOf, text} from "../plan/schema.ts";
+import {defineTarget, type Fingerprint, type Step, type StepOutput, type Target} from "./target.ts";
 
 export type QemuAccel = "tcg" | "kvm" | "auto";
 export type DiskCacheMode = "none" | "writeback" | "writethrough" | "directsync" | "unsafe";
@@ -408,3 +409,24 @@ function positiveInteger(value: number, name: string): number {
   if (!(Number.isInteger(value) && value > 0)) throw new ConfigError(`${name} must be a positive whole number, got ${value}`);
   return value;
 }
+
+/** `target: qemu`: the guest image under QEMU, with KVM (a boot proves it works) or TCG (full emulation). */
+export const qemuKind = defineTarget({
+  name: "qemu",
+  schema: mapping({
+    accel: oneOf(["auto", "tcg", "kvm"]).default("auto"),
+    vcpus: integer(1, 64).default(1),
+    memory_mb: integer(128, 1 << 20).default(1024),
+    // The scratch disk the file suite writes to.
+    disk_cache: oneOf(["none", "writeback", "writethrough", "unsafe", "directsync"]).default("none"),
+    guest_os: text().default("vmmbench busybox guest")
+  }).transform((o) => ({accel: o.accel, vcpus: o.vcpus, memoryMb: o.memory_mb, diskCache: o.disk_cache, guestOs: o.guest_os})),
+  runsTools: false,
+  planned: (spec) => ({...(spec.accel === "kvm" ? {hypervisor: "kvm", mode: "kvm"} : {hypervisor: "qemu-tcg", mode: "tcg"}), vcpus: spec.vcpus, memoryMb: spec.memoryMb, passthrough: null}),
+  // The scratch disk is always attached, so the file suite measures a virtual disk, not tmpfs.
+  open: (spec, {probes}) => new QemuTarget({label: spec.label, accel: spec.accel, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskCacheMode: spec.diskCache, probes}),
+  describe: (spec, host) => {
+    const accel = spec.accel === "tcg" ? "TCG (full emulation)" : host.kvm ? "KVM (a guest booted under it)" : spec.accel === "kvm" ? "KVM — will fail: KVM does not boot a guest here" : "TCG (KVM does not boot a guest here)";
+    return `QEMU ${accel}, ${spec.vcpus} vCPU, ${spec.memoryMb} MB`;
+  }
+});

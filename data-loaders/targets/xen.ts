@@ -28,7 +28,8 @@ import {batchScript} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {cacheRoot} from "../guest/paths.ts";
 import {OrderedDelivery, StepAssembler, type GuestFacts} from "../guest/frames.ts";
-import type {Fingerprint, Step, StepOutput, Target} from "./target.ts";
+import {integer, mapping, oneOf} from "../plan/schema.ts";
+import {defineTarget, type Fingerprint, type Step, type StepOutput, type Target} from "./target.ts";
 
 export type XenDomainType = "pv" | "pvh" | "hvm";
 
@@ -345,3 +346,19 @@ async function makeDisk(path: string, sizeMb: number): Promise<void> {
   if (result.exitCode !== 0) throw new ProcessFailedError(`mkfs.ext4 ${path}`, result.exitCode, result.signal, false, String(result.all ?? ""));
 }
 
+
+/** `target: xen`: the guest image as a domU of this machine, which must be a Xen dom0 (`xl info` works). */
+export const xenKind = defineTarget({
+  name: "xen",
+  schema: mapping({
+    type: oneOf(["pv", "pvh", "hvm"]).default("pv"),
+    vcpus: integer(1, 128).default(1),
+    memory_mb: integer(128, 1 << 20).default(1024),
+    // Scratch disk (xvda) for the file suite, MB; 0 = none.
+    disk_mb: integer(0, 1 << 20).default(1024)
+  }).transform((o) => ({type: o.type, vcpus: o.vcpus, memoryMb: o.memory_mb, diskMb: o.disk_mb})),
+  runsTools: false,
+  planned: (spec) => ({hypervisor: "xen", mode: spec.type, vcpus: spec.vcpus, memoryMb: spec.memoryMb, passthrough: null}),
+  open: (spec, {probes, log}) => new XenTarget({label: spec.label, type: spec.type, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb, probes, log}),
+  describe: (spec, host) => `Xen ${spec.type.toUpperCase()} domU from this dom0${host.xen ? "" : " — will fail: this host is not a Xen dom0"}, ${spec.vcpus} vCPU`
+});
