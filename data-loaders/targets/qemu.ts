@@ -62,7 +62,27 @@ export interface QemuTargetOptions extends GuestBatchOptions {
   accelChecked?: boolean;
   /** Check KVM by a new boot even where a verdict is cached (doctor --recheck). */
   kvmRecheck?: boolean;
+  /** The machine type and how it gets the guest its channel and disk; default the PC. */
+  machine?: QemuMachine;
 }
+
+/** A QEMU machine type as the guest image needs it: a second serial port for the frames, a virtio disk. */
+export interface QemuMachine {
+  name: string;
+  /** `-M …` and whatever the machine needs to boot the image. */
+  args: readonly string[];
+  /** Devices that give the guest its second serial port (/dev/ttyS1), writing to `file`. */
+  channel(file: string): string[];
+  /** Devices that give the guest its scratch disk (/dev/vda). */
+  disk(file: string, cache: DiskCacheMode): string[];
+}
+
+export const PC_MACHINE: QemuMachine = {
+  name: "pc",
+  args: ["-M", "pc"],
+  channel: (file) => ["-serial", `file:${file}`],
+  disk: (file, cache) => ["-drive", `file=${file},if=virtio,format=raw,cache=${cache}`]
+};
 
 interface Boot {
   runDir: string;
@@ -80,6 +100,7 @@ export class QemuTarget implements Target {
   readonly #memoryMb: number;
   readonly #diskMb: number;
   readonly #diskCacheMode: DiskCacheMode;
+  readonly #machine: QemuMachine;
   #image: Promise<GuestImage> | undefined;
   #accel: Promise<"tcg" | "kvm"> | undefined;
   #kvm: KvmStatus | undefined;
@@ -101,6 +122,7 @@ export class QemuTarget implements Target {
     this.#vcpus = positiveInteger(options.vcpus ?? 1, "vcpus");
     this.#memoryMb = positiveInteger(options.memoryMb ?? 1024, "memoryMb");
     this.#diskCacheMode = options.diskCacheMode ?? "none";
+    this.#machine = options.machine ?? PC_MACHINE;
     if (!["none", "writeback", "writethrough", "directsync", "unsafe"].includes(this.#diskCacheMode)) {
       throw new ConfigError(`diskCacheMode must be none, writeback, writethrough, directsync or unsafe, got ${JSON.stringify(options.diskCacheMode)}`);
     }
@@ -208,6 +230,7 @@ export class QemuTarget implements Target {
       host: hostname(),
       launch: this.#lastLaunch ?? "",
       extra: {
+        machine: this.#machine.name,
         accel,
         cpu: accel === "kvm" ? "host" : "max",
         diskCacheMode: this.#diskMb > 0 ? this.#diskCacheMode : "none (no disk)",
@@ -297,7 +320,7 @@ export class QemuTarget implements Target {
       "-no-user-config",
       "-display", "none",
       "-no-reboot",
-      "-M", "pc",
+      ...this.#machine.args,
       ...(accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg,thread=multi", "-cpu", "max"]),
       "-smp", String(this.#vcpus),
       "-m", String(this.#memoryMb),
@@ -305,8 +328,8 @@ export class QemuTarget implements Target {
       "-initrd", join(runDir, "initrd"),
       "-append", cmdline,
       "-serial", `file:${join(runDir, "console.log")}`,
-      "-serial", `file:${join(runDir, "channel.bin")}`,
-      ...(disk ? ["-drive", `file=${join(runDir, "scratch.img")},if=virtio,format=raw,cache=${this.#diskCacheMode}`] : []),
+      ...this.#machine.channel(join(runDir, "channel.bin")),
+      ...(disk ? this.#machine.disk(join(runDir, "scratch.img"), this.#diskCacheMode) : []),
       ...(this.options.qemuArgs ?? [])
     ];
     await writeFile(join(runDir, "qemu.args"), `${launchLine(this.#qemu, args)}\n`);

@@ -3,6 +3,7 @@
  */
 import {labKind} from "./lab.ts";
 import {localKind} from "./local.ts";
+import {microvmKind} from "./microvm.ts";
 import {qemuKind} from "./qemu.ts";
 import {sshKind} from "./ssh.ts";
 import type {TargetKind} from "./target.ts";
@@ -13,7 +14,8 @@ export const TARGETS = [
   qemuKind,
   sshKind,
   xenKind,
-  labKind
+  labKind,
+  microvmKind
 ] as const;
 
 type Kinds = (typeof TARGETS)[number];
