@@ -75,6 +75,8 @@ export interface QemuMachine {
   channel(file: string): string[];
   /** Devices that give the guest its scratch disk (/dev/vda). */
   disk(file: string, cache: DiskCacheMode): string[];
+  /** Kernel command-line words the machine needs under this accelerator. */
+  kernelArgs?(accel: "tcg" | "kvm"): string[];
 }
 
 export const PC_MACHINE: QemuMachine = {
@@ -314,7 +316,7 @@ export class QemuTarget implements Target {
     await writeFile(join(runDir, "initrd"), Buffer.concat([base, padding, batch]));
     if (disk) await makeScratchDisk(join(runDir, "scratch.img"), this.#diskMb);
 
-    const cmdline = ["console=ttyS0", "panic=-1", "tsc=reliable", "quiet", ...(this.options.kernelArgs ?? [])].join(" ");
+    const cmdline = ["console=ttyS0", "panic=-1", "tsc=reliable", "quiet", ...(this.#machine.kernelArgs?.(accel) ?? []), ...(this.options.kernelArgs ?? [])].join(" ");
     const args = [
       "-nodefaults",
       "-no-user-config",

@@ -5,7 +5,7 @@
 import {beforeAll, describe, expect, it} from "vitest";
 import {buildImage, type GuestImage} from "../../data-loaders/guest/image.ts";
 import {parsePlanText} from "../../data-loaders/plan/load.ts";
-import {MICROVM} from "../../data-loaders/targets/microvm.ts";
+import {MICROVM, hostTscKhz} from "../../data-loaders/targets/microvm.ts";
 import {QemuTarget} from "../../data-loaders/targets/qemu.ts";
 import type {StepOutput} from "../../data-loaders/targets/target.ts";
 import {buildGuestProbe} from "../guest/helpers.ts";
@@ -27,6 +27,14 @@ describe("microvm", () => {
     expect(fp.launch).toContain("-M microvm,");
     expect(fp.launch).toContain("virtio-blk-device,drive=scratch");
   }, 120_000);
+
+  it("tells a TCG guest the host TSC's frequency only where the host kernel knows it", () => {
+    const flags = (extra: string) => `processor\t: 0\ncpu MHz\t\t: 2300.000\nflags\t\t: fpu tsc constant_tsc ${extra}\n`;
+    expect(hostTscKhz(flags("nonstop_tsc tsc_known_freq"))).toBe(2_300_000);
+    // Without tsc_known_freq, "cpu MHz" is the current clock (cpufreq), not the TSC's.
+    expect(hostTscKhz(flags("nonstop_tsc"))).toBeUndefined();
+    expect(MICROVM.kernelArgs!("kvm")).toEqual([]);
+  });
 
   it("is a target a plan names", () => {
     const plan = parsePlanText("environments: [{target: microvm, label: light, accel: tcg, memory_mb: 512}]\nsuites: {lmbench: {}}\n", "p.yaml");
