@@ -25,19 +25,16 @@ import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import type {Frame} from "../guest/channel.ts";
-import {cpioArchive, type CpioEntry} from "../guest/cpio.ts";
 import {buildImage, type GuestImage} from "../guest/image.ts";
-import {batchScript} from "../guest/initramfs.ts";
-import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {sha256} from "../guest/paths.ts";
 import type {Step, StepOutput} from "../targets/target.ts";
-import {launchLine, makeScratchDisk, newRunDir} from "../guest/run-files.ts";
+import {newRunDir} from "../guest/run-files.ts";
 import {GuestBoot} from "../targets/guest-boot.ts";
-import {MINIMAL_BLOCK_HOTPLUG, domuBatchPrelude, parseXlInfo, xlConfig} from "../targets/xen.ts";
+import {writeLabBoot} from "./boot-files.ts";
+import {parseXlInfo} from "../targets/xen.ts";
 import {OrderedDelivery, StepAssembler, parseKeyValues, type GuestFacts} from "../guest/frames.ts";
-import {LAB_RUN_DIR, bootArchive, concatArchives} from "./initrd.ts";
 import {buildLabRoot, type LabRoot} from "./root.ts";
-import {GUEST_DIR, domainName, labScript, type InnerKind, type Paging, type ScriptEnv} from "./script.ts";
+import {type InnerKind, type Paging} from "./script.ts";
 
 export interface LabEnvSpec {
   label: string;
@@ -118,12 +115,6 @@ interface Buffered {
   output: StepOutput;
 }
 
-/**
- * OpenBLAS misdetects emulated CPUs; the lab pins one kernel set for every inner environment. Not
- * Haswell: a KVM guest inside the lab sees no AVX/FMA (-cpu host of an emulated host), and LINPACK
- * died there with SIGILL. Nehalem (SSE4.2) runs everywhere in the lab, so all environments compare alike.
- */
-export const LAB_OPENBLAS_CORETYPE = "Nehalem";
 
 const LINUX_BOOT_S = 300;
 const XEN_BOOT_S = 600;
@@ -303,98 +294,10 @@ export class LabSession {
     const labMemoryMb = xen ? 1024 + innerMem + 256 : specs.some((s) => s.inner === "kvm") ? innerMem + 768 : 1536;
     const runDir = await this.#runDir(group);
 
-    // Files of this boot: lab.sh, and per environment its batch (+ xl config).
-    const files: Record<string, Buffer | string> = {};
-    const scriptEnvs: ScriptEnv[] = [];
-    const guestInitramfsBytes = (await stat(image.initramfs)).size;
-    const domu = xen ? await this.#domuModules(lab) : undefined;
-    const launches = new Map<number, string>();
-    const innerDisks: Array<{file: string; sizeMb: number}> = [];
-    specs.forEach((spec, index) => {
-      const steps = plan.get(spec.label)!;
-      const batchSteps = steps.map(({probe, args, timeoutS}) => ({probe, args, timeoutS}));
-      const env = {OPENBLAS_CORETYPE: LAB_OPENBLAS_CORETYPE};
-      const timeoutS = (spec.inner === "native" ? 60 : innerBootS) + steps.reduce((sum, s) => sum + s.timeoutS + slackS, 0);
-      const disk = spec.inner !== "native" && spec.diskMb > 0;
-      // Inner disks: fresh ext4 images made here (fast) and attached to the lab after root, guest and scratch (vdd, vde…).
-      const diskDevice = disk ? `/dev/vd${String.fromCharCode("d".charCodeAt(0) + innerDisks.length)}` : undefined;
-      if (disk) innerDisks.push({file: join(runDir, `env${index}.img`), sizeMb: spec.diskMb});
-      const scriptEnv: ScriptEnv = {index, kind: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: disk ? spec.diskMb : 0, diskDevice, timeoutS};
-      switch (spec.inner) {
-        case "native":
-          files[`env${index}.sh`] = batchScript({steps: batchSteps, env, disk: false});
-          launches.set(index, "(the lab machine itself)");
-          break;
-        case "kvm": {
-          const batch = batchScript({steps: batchSteps, env: {...env, ...(disk ? {TMPDIR: SCRATCH_DIR} : {})}, disk});
-          files[`env${index}.cpio`] = paddedArchive(guestInitramfsBytes, batchCpio(batch));
-          scriptEnv.qemuArgv = [
-            "qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-M", "pc",
-            "-accel", "kvm", "-cpu", "host", "-smp", String(spec.vcpus), "-m", String(spec.memoryMb),
-            "-kernel", `${GUEST_DIR}/vmlinux`, "-initrd", `/tmp/env${index}.initrd`,
-            "-append", "console=ttyS0 panic=-1 tsc=reliable quiet",
-            "-serial", `file:/tmp/env${index}.console`, "-serial", "file:/dev/ttyS1",
-            ...(disk ? ["-drive", `file=${diskDevice},if=virtio,format=raw,cache=none`] : [])
-          ];
-          launches.set(index, scriptEnv.qemuArgv.join(" "));
-          break;
-        }
-        case "xen-pv":
-        case "xen-pvh": {
-          const type = spec.inner === "xen-pv" ? "pv" : "pvh";
-          const insmods = domu!.paths.map((path) => `/lib/modules/${lab.manifest.kver}/${path}`);
-          const batch = `${domuBatchPrelude(type, disk ? insmods : [])}${batchScript({steps: batchSteps, env: {...env, ...(disk ? {TMPDIR: SCRATCH_DIR} : {})}, disk})}`;
-          files[`env${index}.cpio`] = paddedArchive(guestInitramfsBytes + alignedLength(guestInitramfsBytes, domu!.archive.length), batchCpio(batch));
-          const config = xlConfig({
-            name: domainName(index),
-            type,
-            kernel: `${GUEST_DIR}/vmlinux`,
-            ramdisk: `/tmp/env${index}.initrd`,
-            memoryMb: spec.memoryMb,
-            vcpus: spec.vcpus,
-            ...(disk ? {disk: "@DISK@", diskScript: `${LAB_RUN_DIR}/block-hotplug.sh`} : {})
-          });
-          files[`env${index}.xl`] = config;
-          launches.set(index, config);
-          break;
-        }
-      }
-      scriptEnvs.push(scriptEnv);
+    const {args, labLaunch, scriptEnvs, launches, innerDisks} = await writeLabBoot({
+      group, xen, specs, plan, lab, image, guestDisk, runDir, labVcpus, labMemoryMb,
+      slackS, innerBootS, nativeDiskMb: this.options.nativeDiskMb ?? 1024, qemu: this.options.qemu ?? "qemu-system-x86_64"
     });
-    if (xen) {
-      files["domu-modules.cpio"] = paddedArchive(guestInitramfsBytes, domu!.archive);
-      files["block-hotplug.sh"] = MINIMAL_BLOCK_HOTPLUG;
-    }
-    const script = labScript({kver: lab.manifest.kver, xen, envs: scriptEnvs});
-    files["lab.sh"] = script;
-    await writeFile(join(runDir, "lab.sh"), script);
-    await writeFile(join(runDir, "initrd"), concatArchives([await readFile(lab.initrd), bootArchive(files)]));
-    if (innerDisks.length > 20) throw new ConfigError("a lab boot can attach at most 20 inner disks");
-    await makeScratchDisk(join(runDir, "scratch.img"), this.options.nativeDiskMb ?? 1024);
-    for (const disk of innerDisks) await makeScratchDisk(disk.file, disk.sizeMb);
-
-    const kernelArgs = "console=ttyS0 panic=-1 tsc=reliable quiet";
-    const args = [
-      "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-M", "pc",
-      "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", String(labVcpus), "-m", String(labMemoryMb),
-      ...(xen
-        ? [
-            "-kernel", lab.xen,
-            "-append", `console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 smap=0 loglvl=warning guest_loglvl=warning`,
-            "-initrd", `${lab.vmlinuz} console=hvc0 panic=-1 quiet,${join(runDir, "initrd")}`
-          ]
-        : ["-kernel", lab.vmlinux, "-initrd", join(runDir, "initrd"), "-append", kernelArgs]),
-      "-serial", `file:${join(runDir, "console.log")}`,
-      "-serial", `file:${join(runDir, "channel.bin")}`,
-      "-drive", `file=${lab.rootImage},if=virtio,format=raw,snapshot=on`,
-      "-drive", `file=${guestDisk},if=virtio,format=raw,readonly=on`,
-      "-drive", `file=${join(runDir, "scratch.img")},if=virtio,format=raw,cache=none`,
-      ...innerDisks.flatMap((disk) => ["-drive", `file=${disk.file},if=virtio,format=raw,cache=none`])
-    ];
-    if (xen && (join(runDir, "initrd").includes(",") || lab.vmlinuz.includes(","))) throw new ConfigError("the lab's paths may not contain commas (QEMU's multiboot module list)");
-    const labLaunch = launchLine(this.options.qemu ?? "qemu-system-x86_64", args, runDir);
-    await writeFile(join(runDir, "qemu.args"), `${labLaunch}\n`);
-    await writeFile(join(runDir, "plan.json"), `${JSON.stringify({group, envs: specs.map((s, i) => ({...s, index: i, steps: plan.get(s.label)!.map((st) => st.id)}))}, null, 2)}\n`);
 
     // Deadlines: the lab's first frame, each environment, the whole boot.
     const bootS = this.options.bootTimeoutS ?? (xen ? XEN_BOOT_S : LINUX_BOOT_S);
@@ -565,14 +468,7 @@ export class LabSession {
     delivery?.rethrow();
   }
 
-  async #domuModules(lab: LabRoot): Promise<{archive: Buffer; paths: string[]}> {
-    const order = (await readFile(join(lab.domuModules, "load-order"), "utf8")).split("\n").filter(Boolean);
-    const entries: CpioEntry[] = [];
-    for (const path of order) {
-      entries.push({type: "file", path: `lib/modules/${lab.manifest.kver}/${path}`, data: await readFile(join(lab.domuModules, "lib/modules", lab.manifest.kver, path))});
-    }
-    return {archive: cpioArchive(entries, {inodeBase: 700000}), paths: order};
-  }
+
 
   #runDir(group: string): Promise<string> {
     return newRunDir("lab-runs", group, {cacheDir: this.options.cacheDir, keep: this.options.keepRuns ?? 12, busyFile: "initrd"});
@@ -589,17 +485,4 @@ export function sameStep(a: Step, b: Step): boolean {
 export function relabel(step: Step, from: string, to: string): Step | undefined {
   if (!step.id.startsWith(`${from}/`)) return undefined;
   return {...step, id: `${to}/${step.id.slice(from.length + 1)}`};
-}
-
-function batchCpio(script: string): Buffer {
-  return cpioArchive([{type: "file", path: "vmmbench/batch.sh", data: Buffer.from(script)}], {inodeBase: 900000});
-}
-
-function alignedLength(offset: number, length: number): number {
-  return (4 - (offset % 4)) % 4 + length;
-}
-
-/** An archive to be appended (by `cat`) after `offset` bytes: prefixed with the zero padding that aligns it. */
-export function paddedArchive(offset: number, archive: Buffer): Buffer {
-  return Buffer.concat([Buffer.alloc((4 - (offset % 4)) % 4), archive]);
 }
