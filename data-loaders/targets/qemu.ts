@@ -23,7 +23,7 @@ import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
 import {ConfigError, GuestFailedError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
-import {buildImage, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
+import {imageOf, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
 import {batchArchive} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {launchLine, makeScratchDisk, newRunDir} from "../guest/run-files.ts";
@@ -141,9 +141,7 @@ export class QemuTarget implements Target {
 
   /** The image this target boots (built on first use). */
   image(): Promise<GuestImage> {
-    this.#image ??= this.options.image
-      ? Promise.resolve(this.options.image)
-      : buildImage({probes: this.options.probes!, cacheDir: this.options.cacheDir, log: this.options.log});
+    this.#image ??= imageOf(this.options);
     return this.#image;
   }
 

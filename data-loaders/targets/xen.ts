@@ -20,7 +20,7 @@ import {join} from "node:path";
 import {execa, type ResultPromise} from "execa";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {cpioArchive} from "../guest/cpio.ts";
-import {buildImage, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
+import {imageOf, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
 import {batchScript} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
 import type {GuestFacts} from "../guest/frames.ts";
@@ -187,9 +187,7 @@ export class XenTarget implements Target {
   }
 
   image(): Promise<GuestImage> {
-    this.#image ??= this.options.image
-      ? Promise.resolve(this.options.image)
-      : buildImage({probes: this.options.probes!, cacheDir: this.options.cacheDir, log: this.options.log});
+    this.#image ??= imageOf(this.options);
     return this.#image;
   }
 
