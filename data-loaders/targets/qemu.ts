@@ -46,7 +46,7 @@ export interface QemuTargetOptions extends GuestBatchOptions {
   diskMb?: number;
   /** Default 60 (TCG) / 30 (KVM). */
   bootTimeoutS?: number;
-  /** TCG adds OPENBLAS_CORETYPE=Haswell. */
+  /** Extra environment for the probes in the guest. */
   env?: Record<string, string>;
   /** Extra kernel command line words. */
   kernelArgs?: string[];
@@ -305,7 +305,6 @@ export class QemuTarget implements Target {
 
     const disk = this.#diskMb > 0;
     const env: Record<string, string> = {};
-    if (accel === "tcg") env.OPENBLAS_CORETYPE = "Haswell"; // OpenBLAS misdetects TCG's CPU
     if (disk) env.TMPDIR = SCRATCH_DIR;
     Object.assign(env, this.options.env);
     const base = await readFile(image.initramfs);
