@@ -15,12 +15,13 @@
  */
 
 import {METERS, type MeterName} from "../suites/meters/catalog.ts";
+import {XEN_METER_FACTS} from "../meters/xen-offer.ts";
 
 /** KVM's debugfs files the meters read. */
 const KVM_COUNTER_FILES = (Object.keys(METERS) as MeterName[]).filter((name) => METERS[name].side === "kvm").map((name) => METERS[name].source);
 
-/** Frames of the lab's meters (lab/session.ts keeps them per environment). */
-export const METER_FRAMES = new Set(["KVMSTAT", "XENTRACE", "METERNOTE"]);
+/** Frames of the lab's meters (lab/session.ts keeps them per environment), and XENMETERS: what its Xen offers. */
+export const METER_FRAMES = new Set(["KVMSTAT", "XENTRACE", "METERNOTE", "XENMETERS"]);
 
 /** Xen trace classes: scheduler (who runs where), HVM exits and handlers, PV entries. */
 export const XENTRACE_MASK = "0x002af000";
@@ -58,6 +59,10 @@ export function meterFunctions(): string {
     "  sleep 1",
     '  kill -0 $xt 2>/dev/null || { echo "xentrace did not start: $(tail -n 3 /tmp/env$1.xentrace.log)" > /tmp/env$1.meternote; xt=; }',
     "}",
+    "xen_meter_facts() {",
+    `  { ${XEN_METER_FACTS}; } > /tmp/xen.meters 2>&1`,
+    "  send /tmp/xen.meters XENMETERS",
+    "}",
     "xen_trace_stop() {",
     '  [ -n "$xt" ] && { kill -INT $xt; wait $xt; }',
     '  if [ -s "$2" ]; then sync; echo "${2#/scratch/}" > /tmp/env$1.tracefile; send /tmp/env$1.tracefile XENTRACE $1;',
@@ -78,9 +83,9 @@ export function kvmMetersAfter(index: number): string[] {
   return [`kill $meters 2>/dev/null; wait $meters 2>/dev/null`, `send /tmp/env${index}.kvmstat KVMSTAT ${index}`, `rm -f ${pipe}.in ${pipe}.out /tmp/env${index}.kvmstat`];
 }
 
-/** `dir`: where the trace is written (the lab's scratch disk when mounted). */
-export function xenTraceBefore(index: number, dir: string): string[] {
-  return [`xen_trace_start ${index} ${dir}/env${index}.trace`];
+/** `dir`: where the trace is written (the lab's scratch disk when mounted). The first also says what this Xen offers. */
+export function xenTraceBefore(index: number, dir: string, first: boolean): string[] {
+  return [...(first ? ["xen_meter_facts"] : []), `xen_trace_start ${index} ${dir}/env${index}.trace`];
 }
 
 export function xenTraceAfter(index: number, dir: string): string[] {

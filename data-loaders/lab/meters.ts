@@ -21,6 +21,9 @@ import type {Step, StepOutput} from "../targets/target.ts";
 import {METER_FRAMES} from "./meters-script.ts";
 import type {LabEnvSpec} from "./session.ts";
 
+/** Beside the lab root: what its Xen offers for meters, from the last Xen boot (`vmmbench doctor` reads it). */
+export const XEN_METERS_FILE = "xen-meters.txt";
+
 interface EnvMeters {
   held: StepOutput[];
   kvmstat?: string;
@@ -32,6 +35,8 @@ interface EnvMeters {
 
 export class LabMeterHold {
   readonly #envs = new Map<number, EnvMeters>();
+  /** What this boot's Xen offers for meters (XENMETERS, meters/xen-offer.ts). */
+  xenFacts: string | undefined;
 
   constructor(
     private readonly specs: readonly LabEnvSpec[],
@@ -54,6 +59,10 @@ export class LabMeterHold {
   /** Takes a lab meter frame; false for any other frame. */
   frame(frame: Frame): boolean {
     if (!METER_FRAMES.has(frame.kind)) return false;
+    if (frame.kind === "XENMETERS") {
+      this.xenFacts = frame.payload.toString("utf8");
+      return true;
+    }
     const env = this.#envs.get(Number(frame.fields[0]));
     if (!env) return true;
     if (frame.kind === "KVMSTAT") env.kvmstat = frame.payload.toString("utf8");

@@ -220,7 +220,7 @@ export function labScript(options: LabScriptOptions): string {
           // xl's console reads stdin and quits at its end: give it a pipe that stays open.
           `rm -f /tmp/env${k}.in; mkfifo /tmp/env${k}.in`,
           `sleep 1000000 > /tmp/env${k}.in & keep=$!`,
-          ...(env.meters ? xenTraceBefore(k, "$(diskdir)") : []),
+          ...(env.meters ? xenTraceBefore(k, "$(diskdir)", env === options.envs.find((e) => e.meters)) : []),
           `( sleep ${Math.ceil(env.timeoutS)}; { echo "vmmbench-lab: destroying ${domainName(k)} at its deadline (${Math.ceil(env.timeoutS)} s)"; xen_diag; } >> /tmp/env${k}.xlerr 2>&1; xl destroy ${domainName(k)} ) > /dev/null 2>&1 & guard=$!`,
           `xl create -c /tmp/env${k}.xl < /tmp/env${k}.in >&3 2>>/tmp/env${k}.xlerr`,
           "rc=$?",

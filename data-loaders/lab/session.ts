@@ -35,7 +35,7 @@ import {parseXlInfo} from "../targets/xen.ts";
 import {OrderedDelivery, StepAssembler, parseKeyValues, type GuestFacts} from "../guest/frames.ts";
 import {buildLabRoot, type LabRoot} from "./root.ts";
 import {type InnerKind, type Paging} from "./script.ts";
-import {LabMeterHold} from "./meters.ts";
+import {LabMeterHold, XEN_METERS_FILE} from "./meters.ts";
 import {meterArgs} from "../meters/steps.ts";
 import type {MeterMode} from "../targets/registry.ts";
 
@@ -428,6 +428,7 @@ export class LabSession {
     await writeFile(join(runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
     await rm(join(runDir, "initrd"), {force: true});
     await meterHold.collect(join(runDir, "scratch.img"));
+    if (meterHold.xenFacts) await writeFile(join(lab.dir, XEN_METERS_FILE), meterHold.xenFacts);
     await rm(join(runDir, "scratch.img"), {force: true});
     for (const disk of innerDisks) await rm(disk.file, {force: true});
     this.reports.push(report);

@@ -262,7 +262,8 @@ static int vmmb_split(const char *opt, char *s, char **items, int max) {
  *   VMMB_XEN_MARKS=1     a Xen domU marks the span in dom0's trace: a CPUID exit whose leaf holds
  *                        the kind and seq (PVH), or a forced-emulation CPUID whose trace record
  *                        holds only its address, one call site per kind (PV)
- * VMMB_STEP names the step (the guest's run_step sets it).  Every span, counted or not, prints one
+ * VMMB_STEP names the step (the guest's run_step sets it); VMMB_PROC_STAT another file to read as
+ * /proc/stat (tests).  Every span, counted or not, prints one
  * "meter" line after its cell, in the order the spans ran, so the host can pair its marks with them.
  */
 #define VMMB_MAX_SPANS 3200
@@ -297,6 +298,8 @@ static const char *vmmb_port_path;
 static int vmmb_xen; /* 0 none, 1 PV, 2 PVH/HVM */
 static char vmmb_host_why[256]; /* why host marks stopped (or never started) */
 static char vmmb_stat_why[160];
+/* VMMB_PROC_STAT names another file in /proc/stat's format (the reader's tests use captured ones). */
+static const char *vmmb_stat_path = "/proc/stat";
 
 static int vmmb_read_stat(const char *path, double *steal_us, double *ctxt, char *why, size_t len) {
   int fd = open(path, O_RDONLY);
@@ -337,7 +340,7 @@ static int vmmb_guest_now(struct vmmb_counts *c) {
   c->utime_us = (double)(s.ru_utime.tv_sec + k.ru_utime.tv_sec) * 1e6 + (double)(s.ru_utime.tv_usec + k.ru_utime.tv_usec);
   c->stime_us = (double)(s.ru_stime.tv_sec + k.ru_stime.tv_sec) * 1e6 + (double)(s.ru_stime.tv_usec + k.ru_stime.tv_usec);
   c->ctxt = c->steal_us = 0;
-  return vmmb_read_stat("/proc/stat", &c->steal_us, &c->ctxt, vmmb_stat_why, sizeof vmmb_stat_why);
+  return vmmb_read_stat(vmmb_stat_path, &c->steal_us, &c->ctxt, vmmb_stat_why, sizeof vmmb_stat_why);
 }
 
 static void vmmb_port_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -410,6 +413,8 @@ static void vmmb_meter_init(void) {
   if (vmmb_meter_ready) return;
   vmmb_meter_ready = 1;
   if (vmmb_meter_mode == VMMB_METERS_OFF) return;
+  const char *stat = getenv("VMMB_PROC_STAT");
+  if (stat && *stat) vmmb_stat_path = stat;
   const char *step = getenv("VMMB_STEP");
   if (step && *step && !strpbrk(step, " \n")) vmmb_step_id = step;
   const char *port = getenv("VMMB_METER_PORT");
