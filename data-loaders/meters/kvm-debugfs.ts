@@ -41,7 +41,8 @@ export function parseKvmSnapshots(text: string, file = "<kvm snapshots>"): KvmSn
     const line = raw.trimEnd();
     if (line === "") return;
     if (line.startsWith("@!")) {
-      out.notes.push(line.slice(2).trim());
+      const note = line.slice(2).trim();
+      if (!out.notes.includes(note)) out.notes.push(note);
       return;
     }
     if (line.startsWith("@ ")) {
@@ -76,7 +77,7 @@ export function kvmSpans(parsed: KvmSnapshots, step: string, raw?: string): Host
       const file = METERS[meter].source;
       const a = begin.counters.get(file);
       const b = snapshot.counters.get(file);
-      if (a === undefined || b === undefined) (span.unreadable ??= {})[meter] = `${KVM_DEBUGFS}/${file} is not offered by this kernel`;
+      if (a === undefined || b === undefined) (span.unreadable ??= {})[meter] = parsed.notes.length ? parsed.notes.join("; ") : `${KVM_DEBUGFS}/${file} is not offered by this kernel`;
       else span.counts.push({meter, value: b - a});
     }
     spans.push(span);
