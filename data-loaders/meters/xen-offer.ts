@@ -1,7 +1,7 @@
 /**
  * Which Xen meters a Xen build offers, for `vmmbench doctor`: xentrace (trace buffers: what
- * meters/xentrace.ts reads), xenalyze (its summaries; Debian's xen-utils do not ship it, and
- * vmmbench reads the records itself), xenperf (the hypervisor's perf counters, only in builds with
+ * meters/xentrace.ts reads), xenalyze (whole-trace summaries; vmmbench reads the records itself,
+ * per span), xenperf (the hypervisor's perf counters, only in builds with
  * CONFIG_PERF_COUNTERS), and `xl vcpu-list` (a domain's vCPU time). On a dom0 they are read here;
  * the lab's Xen says it in a XENMETERS frame of its boot (lab/meters-script.ts), kept beside the
  * lab root.
@@ -29,7 +29,7 @@ export function describeXenMeters(text: string): string {
       : "xenperf: perf counters offered (not read yet)";
   return [
     have("xentrace") ? "xentrace yes (hypercalls by type, PV traps and page-table writes, VM exits, vCPU time: read per span)" : "xentrace missing",
-    have("xenalyze") ? "xenalyze yes (unused: vmmbench reads the trace itself)" : "xenalyze missing (not in Debian's xen-utils; not needed)",
+    have("xenalyze") ? "xenalyze yes (not needed: vmmbench reads the records per span)" : "xenalyze missing (not needed)",
     perfWords,
     /Name\s+ID\s+VCPU/.test(facts.vcpu_list ?? "") ? "xl vcpu-list yes" : `xl vcpu-list: ${facts.vcpu_list || "missing"}`
   ].join("; ");

@@ -1,6 +1,7 @@
 /**
- * Xen's side of the meters, from dom0: xentrace's binary records (Xen 4.17, public/trace.h) read
- * without xenalyze, which Debian does not ship. The file is a sequence of per-CPU windows, each a
+ * Xen's side of the meters, from dom0: xentrace's binary records (Xen 4.17, public/trace.h), read
+ * here rather than by xenalyze, whose summaries cover a whole trace while a meter needs the records
+ * between two marks of the guest's probe. The file is a sequence of per-CPU windows, each a
  * TRC_TRACE_CPU_CHANGE record (cpu, window bytes) followed by that CPU's records in time order; a
  * record is a header word (event:28, extra words:3, TSC included:1), the TSC, and its extra words.
  *
