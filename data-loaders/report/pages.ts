@@ -1,19 +1,19 @@
 /**
- * What each page of the report loads: only its own suite's rows, packed as columns + arrays of
- * values (no repeated keys), so the first page stays small at 10^6 samples. src/components/data.js
- * unpacks them into row objects.
+ * What each page of the report loads: only its own suite's rows, as arquero's column-oriented
+ * JSON ({column: [values]}, no repeated keys), so the first page stays small at 10^6 samples. The
+ * page reads each with aq.fromJSON (src/components/data.js).
  */
+import {from} from "arquero";
 import {CLAIMS, type Claim, type ClaimRow} from "./claims.ts";
+import {paperPrinted} from "./paper-printed.ts";
 import type {OverheadRow, PeakRow, Report, SummaryRow} from "./summary.ts";
 
-export interface Packed<T> {
-  columns: (keyof T)[];
-  rows: unknown[][];
-}
+export type Columns<T> = {[K in keyof T]: T[K][]};
 
-export function pack<T extends object>(rows: T[]): Packed<T> {
-  const columns = (rows.length ? Object.keys(rows[0]) : []) as (keyof T)[];
-  return {columns, rows: rows.map((r) => columns.map((c) => r[c]))};
+/** Rows → one array per column, through arquero (the format aq.fromJSON reads back). */
+export function columns<T extends object>(rows: T[]): Columns<T> {
+  const table = from(rows);
+  return Object.fromEntries(table.columnNames().map((name) => [name, Array.from(table.array(name) as ArrayLike<unknown>)])) as Columns<T>;
 }
 
 /** Metrics of the paper's Table 1 and Table 2 (the overview's reproduction view). */
@@ -29,10 +29,12 @@ export interface ClaimsData {
 
 export interface PageData {
   method: Report["method"];
-  rows: Packed<SummaryRow>;
-  overhead?: Packed<OverheadRow>;
-  peaks?: Packed<PeakRow>;
+  rows: Columns<SummaryRow>;
+  overhead?: Columns<OverheadRow>;
+  peaks?: Columns<PeakRow>;
   claims?: ClaimsData;
+  /** The paper's cells as printed ("environment\0metric\0params" → text), paper-printed.ts. */
+  printed: Record<string, string>;
 }
 
 function claimsData(report: Report): ClaimsData {
@@ -41,17 +43,18 @@ function claimsData(report: Report): ClaimsData {
 }
 
 export function pageData(report: Report, page: PageName): PageData {
-  const pick = (f: (r: SummaryRow) => boolean) => pack(report.rows.filter(f));
+  const pick = (f: (r: SummaryRow) => boolean) => columns(report.rows.filter(f));
+  const base = {method: report.method, printed: paperPrinted()};
   switch (page) {
     case "overview":
-      return {method: report.method, rows: pick((r) => TABLE_METRICS.has(r.metric)), overhead: pack(report.overhead), peaks: pack(report.peaks), claims: claimsData(report)};
+      return {...base, rows: pick((r) => TABLE_METRICS.has(r.metric)), overhead: columns(report.overhead), peaks: columns(report.peaks), claims: claimsData(report)};
     case "lmbench":
-      return {method: report.method, rows: pick((r) => r.suite === "lmbench")};
+      return {...base, rows: pick((r) => r.suite === "lmbench")};
     case "linpack":
-      return {method: report.method, rows: pick((r) => r.suite === "linpack" && r.metric !== "linpack_residual"), peaks: pack(report.peaks)};
+      return {...base, rows: pick((r) => r.suite === "linpack" && r.metric !== "linpack_residual"), peaks: columns(report.peaks)};
     case "iozone":
-      return {method: report.method, rows: pick((r) => r.suite === "iozone")};
+      return {...base, rows: pick((r) => r.suite === "iozone")};
     case "summary":
-      return {method: report.method, rows: pack(report.rows), overhead: pack(report.overhead), peaks: pack(report.peaks), claims: claimsData(report)};
+      return {...base, rows: columns(report.rows), overhead: columns(report.overhead), peaks: columns(report.peaks), claims: claimsData(report)};
   }
 }
