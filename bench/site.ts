@@ -1,7 +1,9 @@
 /**
  * The report's speed over 10^6 SYNTHETIC samples (bench/site-data.ts), in headless Chromium on
- * 127.0.0.1. Budgets: first chart visible ≤ 1.5 s, a filter change redrawn ≤ 100 ms, first page
- * ≤ 2 MB transferred.
+ * 127.0.0.1, served the README's way (python3 -m http.server, no compression). Budgets (issue 13):
+ * first chart visible ≤ 1 s on every page, a filter change redrawn ≤ 100 ms, first page ≤ 1 MB
+ * transferred, Explore's first paint ≤ 1 s with DuckDB-wasm loading only on the first query.
+ * Every figure is the median of --runs cold loads (a fresh browser context each, nothing cached).
  *
  * Usage: npx tsx bench/site.ts [--db /tmp/vmmbench-site-1m.duckdb] [--samples 1000000] [--runs 5] [--skip-build]
  *   Generates the database when it does not exist, builds the site over it (into dist/), then
@@ -12,7 +14,8 @@ import {existsSync, readdirSync, statSync} from "node:fs";
 import {join} from "node:path";
 import {fileURLToPath} from "node:url";
 import {Store} from "../data-loaders/store/store.ts";
-import {HAVE_CHROMIUM, openBrowser, serveDist} from "../test/helpers/browser.ts";
+import {HAVE_CHROMIUM, openBrowser} from "../test/helpers/browser.ts";
+import {servePython} from "../test/site/python-server.ts";
 import {generateSiteData} from "./site-data.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -25,11 +28,12 @@ const DB = opt("db", "/tmp/vmmbench-site-1m.duckdb");
 const SAMPLES = Number(opt("samples", "1000000"));
 const RUNS = Number(opt("runs", "5"));
 
+const OPTION = "QEMU TCG (emulated)"; // the hypervisor facet's label for qemu-tcg (hypervisors.js)
 const PAGES = [
-  {path: "/", first: "figure.report-figure svg", facet: "hypervisor", option: "qemu-tcg"},
-  {path: "/linpack", first: "figure.report-figure svg", facet: "hypervisor", option: "qemu-tcg"},
-  {path: "/lmbench", first: ".paper-table table tbody tr, figure.report-figure svg", facet: "hypervisor", option: "qemu-tcg"},
-  {path: "/iozone", first: "figure.report-figure svg", facet: "hypervisor", option: "qemu-tcg"}
+  {path: "/", first: "figure.report-figure svg", facet: "hypervisor", option: OPTION},
+  {path: "/linpack.html", first: "figure.report-figure svg", facet: "hypervisor", option: OPTION},
+  {path: "/lmbench.html", first: ".paper-table table tbody tr, figure.report-figure svg", facet: "hypervisor", option: OPTION},
+  {path: "/iozone.html", first: "figure.report-figure svg", facet: "hypervisor", option: OPTION}
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -62,7 +66,7 @@ async function main(): Promise<void> {
   }
   if (!HAVE_CHROMIUM) return void console.log("chromium absent: browser timings skipped");
 
-  const server = await serveDist(join(ROOT, "dist"));
+  const server = await servePython(join(ROOT, "dist"));
   const session = await openBrowser();
   const rows: string[] = [];
   let ok = true;
@@ -121,21 +125,45 @@ async function main(): Promise<void> {
         }
         await context.close();
       }
-      const line = `${p.path.padEnd(9)} first chart visible median ${median(first).toFixed(0)} ms (max ${max(first).toFixed(0)}) | transferred ${(median(bytes) / 1e6).toFixed(2)} MB | filter change: first redraw ${median(redrawFirst).toFixed(0)} ms, page settled ${median(redrawAll).toFixed(0)} ms (max ${max(redrawAll).toFixed(0)})`;
+      const line = `${p.path.padEnd(14)} ${RUNS} cold loads: first chart visible median ${median(first).toFixed(0)} ms (max ${max(first).toFixed(0)}) | transferred median ${(median(bytes) / 1e6).toFixed(2)} MB | filter change (${redrawAll.length}): first redraw median ${median(redrawFirst).toFixed(0)} ms, page settled median ${median(redrawAll).toFixed(0)} ms (max ${max(redrawAll).toFixed(0)})`;
       rows.push(line);
       console.log(line);
-      if (median(first) > 1500 || median(redrawAll) > 100 || (p.path === "/" && median(bytes) > 2e6)) ok = false;
+      if (median(first) > 1000 || median(redrawAll) > 100 || median(bytes) > 1e6) ok = false;
     }
-    // Explore is allowed to be heavy (duckdb-wasm + every sample); report it.
-    const tracked = await session.newPage();
-    const t = await tracked.gotoAndWait(`${server.origin}/explore`, ".result-count", {timeout: 120_000});
-    console.log(`/explore  ready (duckdb-wasm + ${samples.toLocaleString("en-US")} samples loaded, default query run) ${t.toFixed(0)} ms`);
-    await tracked.page.close();
+    // Explore: the page paints without DuckDB; the first query loads DuckDB-wasm and every sample.
+    const paint: number[] = [];
+    const firstResult: number[] = [];
+    const early: number[] = [];
+    const exploreBytes: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const context = await session.browser.newContext({serviceWorkers: "block"});
+      const page = await context.newPage();
+      const requests: string[] = [];
+      page.on("request", (r) => requests.push(r.url()));
+      page.on("worker", (w) => requests.push(w.url()));
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Network.enable");
+      let transferred = 0;
+      cdp.on("Network.loadingFinished", (e: {encodedDataLength: number}) => (transferred += e.encodedDataLength));
+      await page.goto(`${server.origin}/explore.html`, {waitUntil: "commit"});
+      await page.waitForSelector("form.query-box textarea", {state: "visible", timeout: 60_000});
+      paint.push(await page.evaluate(() => performance.now()));
+      await page.waitForLoadState("networkidle");
+      exploreBytes.push(transferred);
+      early.push(requests.filter((u) => /duckdb|samples\.[0-9a-f]+\.arrow/.test(u)).length);
+      const start = await page.evaluate(() => performance.now());
+      await page.click("button.query-run");
+      await page.waitForSelector(".result-count", {timeout: 180_000});
+      firstResult.push((await page.evaluate(() => performance.now())) - start);
+      await context.close();
+    }
+    console.log(`/explore.html   ${RUNS} cold loads: first paint median ${median(paint).toFixed(0)} ms (max ${max(paint).toFixed(0)}) | transferred before the first query median ${(median(exploreBytes) / 1e6).toFixed(2)} MB | DuckDB or sample requests before it: ${max(early)} | first query (DuckDB-wasm + ${samples.toLocaleString("en-US")} samples + default query) median ${median(firstResult).toFixed(0)} ms (max ${max(firstResult).toFixed(0)})`);
+    if (median(paint) > 1000 || max(early) > 0) ok = false;
   } finally {
     await session.close();
     await server.close();
   }
-  console.log(ok ? "within budget: first chart ≤ 1500 ms, redraw ≤ 100 ms, first page ≤ 2 MB" : "OVER BUDGET (see above)");
+  console.log(ok ? "within budget: first chart ≤ 1000 ms, redraw ≤ 100 ms, first page ≤ 1 MB, Explore paint ≤ 1000 ms with nothing of DuckDB loaded" : "OVER BUDGET (see above)");
 }
 
 await main();

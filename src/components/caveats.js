@@ -41,7 +41,7 @@ export function ioCaveat(rows, environments) {
     return html`<li data-medium="unknown"><b>Page cache or device unknown:</b> ${list}.</li>`;
   };
   return html`<div class="caveat" data-caveat="io-medium"><b>What these IOzone numbers measured</b><ul>${[...byMedium].map(([m, envs]) => line(m, envs))}</ul>${
-    notes.length ? html`<small>The probe noted: ${notes.map((n, i) => html`${i ? "; " : ""}<q>${n}</q>`)}</small>` : ""
+    notes.length ? html`<details class="probe-notes"><summary>What the probe noted on these samples (${notes.length})</summary><ul>${notes.map((n) => html`<li><q>${n}</q></li>`)}</ul></details>` : ""
   }</div>`;
 }
 
@@ -59,7 +59,7 @@ export function sweepCaveat(peaks) {
 export function emulationCaveat(rows) {
   const emulated = new Map();
   for (const r of rows) {
-    if (r.source === "reference") continue;
+    if (r.source === "reference" || r.hypervisor === "none") continue; // a baseline has no slowdown to qualify
     if (r.hypervisor === "qemu-tcg") emulated.set(r.environment, "is emulated by QEMU TCG");
     else if (r.nested_under) emulated.set(r.environment, `ran nested under ${r.nested_under}`);
   }
@@ -71,5 +71,5 @@ export function emulationCaveat(rows) {
 export function notPublishedCaveat(allRows, metricsLabel) {
   const paperRows = allRows.filter((r) => r.source === "reference");
   if (paperRows.length) return "";
-  return html`<div class="caveat" data-caveat="not-published"><b>The paper did not publish these numbers:</b> it printed ${metricsLabel} as a figure without values, so nothing of the paper's stands beside ours here.</div>`;
+  return html`<div class="caveat" data-caveat="not-published"><b>The paper did not publish these numbers:</b> it drew ${metricsLabel} without printing their values, so nothing of the paper's stands beside ours here.</div>`;
 }

@@ -87,7 +87,7 @@ export function overheadChart(overhead, {width, caption = "Slowdown against nati
     color: {...hypervisorColorScale(data.map((d) => d.hypervisor)), legend: true},
     symbol: {domain: ["paper", "ours"], range: ["diamond", "circle"], legend: true},
     marks: [
-      logAxis("x", logTicks(...domain, {sparse: width < 560 || domain[1] / domain[0] > 2000}), slowdownTick, {label: "slowdown vs native (×, lower is better) →"}),
+      logAxis("x", logTicks(...domain, {sparse: domain[1] / domain[0] > (width < 560 ? 100 : 2000)}), slowdownTick, {label: "slowdown vs native (×, lower is better) →"}),
       Plot.ruleX([1], {stroke: "currentColor", strokeOpacity: 0.5}),
       Plot.ruleY(data, {y: "label", fy: "suiteLabel", x1: "low", x2: "high", stroke: "hypervisor", strokeWidth: 2}),
       Plot.dot(data, {y: "label", fy: "suiteLabel", x: "slowdown", fill: "hypervisor", symbol: (d) => (d.source === "reference" ? "paper" : "ours"), r: 4}),
@@ -119,7 +119,7 @@ export function reproductionChart(rows, {width, labels, caption = "Reproduction:
   const multi = severalRuns(data);
   for (const d of data) (d.label = envLabel(d, {multiRun: multi})), (d.metricLabel = labels?.(d) ?? d.metric);
   const [lo, hi] = logDomain(data.flatMap((d) => [d.paperSlowdown, d.slowdown_low ?? d.slowdown, d.slowdown_high ?? d.slowdown]), {one: true, pad: 1.2});
-  const ticks = logTicks(lo, hi, {sparse: width < 560 || hi / lo > 2000});
+  const ticks = logTicks(lo, hi, {sparse: hi / lo > (width < 560 ? 100 : 2000)});
   const side = Math.min(width, 560);
   const chart = Plot.plot({
     width: side,
@@ -190,10 +190,10 @@ export function peakChart(peaks, {width, paper = [], caption = "LINPACK peak: sl
     y: {domain: order, label: null},
     color: {...hypervisorColorScale(rows.map((d) => d.hypervisor)), legend: rows.length > 0},
     marks: [
-      logAxis("x", logTicks(...domain, {sparse: width < 560 || domain[1] / domain[0] > 2000}), slowdownTick, {label: "peak slowdown vs native (×, lower is better) →"}),
+      logAxis("x", logTicks(...domain, {sparse: domain[1] / domain[0] > (width < 560 ? 100 : 2000)}), slowdownTick, {label: "peak slowdown vs native (×, lower is better) →"}),
       Plot.ruleX([1], {stroke: "currentColor", strokeOpacity: 0.5}),
       Plot.ruleX(paper, {x: "slowdown", stroke: "#e15759", strokeDasharray: "4,3"}),
-      ...paper.map((p, i) => Plot.text([p], {x: "slowdown", text: "label", frameAnchor: "top", dy: -8 - i * 14, fill: "#e15759", fontSize: 10, textAnchor: p.slowdown > Math.sqrt(domain[0] * domain[1]) ? "end" : "start", dx: 3})),
+      ...paper.map((p, i) => Plot.text([p], {x: "slowdown", text: width < 640 && p.short ? "short" : "label", frameAnchor: "top", dy: -8 - i * 14, fill: "#e15759", fontSize: 10, textAnchor: p.slowdown > Math.sqrt(domain[0] * domain[1]) ? "end" : "start", dx: 3})),
       Plot.ruleY(rows, {y: "label", x1: "lo", x2: "hi", stroke: "currentColor", strokeWidth: 2}),
       Plot.dot(rows, {y: "label", x: "slowdown", fill: "hypervisor", r: 5}),
       Plot.text(rows, {y: "label", x: "hi", text: (d) => formatSlowdownCI(d.slowdown, d.slowdown_low, d.slowdown_high), dx: 6, textAnchor: "start", fontSize: width < 500 ? 9 : 10}),
@@ -212,21 +212,23 @@ function bandwidthDots(data, {width, fx, fxDomain, colorBy = "hypervisor", unit 
   const panels = fx ? fxDomain.length : 1;
   const domain = log ? logDomain(values, {pad: 1.3}) : [0, Math.max(...values) * 1.05];
   const textWidth = width < 500 ? 96 : 150;
+  const middle = log ? Math.sqrt(domain[0] * domain[1]) : domain[1] / 2;
   return Plot.plot({
     width,
     height: 56 + order.length * 22,
     marginLeft: labelMargin(order, width),
     marginRight: 8,
-    fx: fx ? {domain: fxDomain, label: null} : undefined,
+    fx: fx ? {domain: fxDomain, label: null, axis: "top"} : undefined,
     x: log ? {type: "log", domain, axis: null} : {domain, label: `${unit} (higher is better) →`, grid: true, ticks: Math.max(2, Math.floor((width / panels - textWidth) / 70))},
     y: {domain: order, label: null},
     color: colorBy === "hypervisor" ? {...hypervisorColorScale(data.map((d) => d.hypervisor)), legend: true} : undefined,
     marks: [
-      log ? logAxis("x", logTicks(...domain, {sparse: true}), valueTick, {label: `${unit} (log scale, higher is better) →`}) : null,
+      log ? logAxis("x", logTicks(...domain, {sparse: domain[1] / domain[0] > (width < 560 ? 100 : 1000)}), valueTick, {label: `${unit} (log scale, higher is better) →`}) : null,
       Plot.ruleY(data, {fx, y: "label", x1: "min", x2: "max", stroke: "currentColor", strokeOpacity: 0.35}),
       Plot.ruleY(data, {fx, y: "label", x1: "q1", x2: "q3", stroke: "currentColor", strokeWidth: 3}),
       Plot.dot(data, {fx, y: "label", x: "median", fill: "hypervisor", r: 4.5}),
-      Plot.text(data, {fx, y: "label", x: "median", text: (d) => `${formatMedian(d)}${d.slowdown != null && d.hypervisor !== "none" ? ` · ${formatSlowdownCI(d.slowdown, d.slowdown_low, d.slowdown_high)}` : ""}`, dy: -9, fontSize: width < 500 ? 8 : 9}),
+      // Labels of dots in the right half end at the dot, so none runs off the chart.
+      ...[false, true].map((right) => Plot.text(data.filter((d) => (d.median > middle) === right), {fx, y: "label", x: "median", text: (d) => `${formatMedian(d)}${d.slowdown != null && d.hypervisor !== "none" ? ` · ${formatSlowdownCI(d.slowdown, d.slowdown_low, d.slowdown_high)}` : ""}`, dy: -9, dx: right ? 4 : -4, textAnchor: right ? "end" : "start", fontSize: width < 500 ? 8 : 9})),
       Plot.tip(data, Plot.pointer({fx, y: "label", x: "median", title: (d) => `${d.label}${d.case ? ` (${d.case})` : ""}: ${formatMedian(d)} ${unit}\n${spread(d)}${d.slowdown != null ? `\n${slowdownText(d)}` : ""}`}))
     ]
   });

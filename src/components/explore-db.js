@@ -58,7 +58,8 @@ export class ExploreDatabase {
       this.bytes ??= new Uint8Array(await this.samples());
       const {db, worker} = await instantiate();
       const conn = await db.connect();
-      await conn.insertArrowFromIPCStream(this.bytes, {name: "results", create: true});
+      // A copy: the worker takes ownership of the buffer it is sent, and a reset needs the bytes again.
+      await conn.insertArrowFromIPCStream(this.bytes.slice(), {name: "results", create: true});
       for (const sql of LOCKDOWN) await conn.query(sql);
       this.rows ??= Number((await conn.query("SELECT count(*)::DOUBLE AS n FROM results")).get(0).n);
       return {db, worker, conn};

@@ -78,7 +78,8 @@ export function formatPercent(x) {
 }
 
 export function formatSize(kb) {
-  return kb >= 1048576 ? `${kb / 1048576} GiB` : kb >= 1024 ? `${kb / 1024} MiB` : `${kb} KiB`;
+  const [x, unit] = kb >= 1048576 ? [kb / 1048576, "GiB"] : kb >= 1024 ? [kb / 1024, "MiB"] : [kb, "KiB"];
+  return `${Number(x.toPrecision(3))} ${unit}`;
 }
 
 const PARAM_LABEL = {
