@@ -11,6 +11,24 @@ export const VERDICT_MARK = {"holds": "✓", "does not hold": "✗", "can't tell
 const VERDICT_CLASS = {"holds": "holds", "does not hold": "fails", "can't tell": "unsure", "not measured": "unmeasured"};
 
 /**
+ * The claim rows as evaluated (data-loaders/report/claims.ts) from the compact form the page loads
+ * (pages.ts): each environment's fingerprint from `environments` (environments.json), each part's
+ * words and band from its claim.
+ */
+export function inflateClaims({claims, rows}, environments) {
+  const byKey = new Map(environments.map((e) => [`${e.run_id}\u0000${e.environment}`, e]));
+  const byId = new Map(claims.map((c) => [c.id, c]));
+  return rows.map((r) => {
+    const claim = byId.get(r.claim);
+    return {
+      ...r,
+      environments: r.environments.map((name) => byKey.get(`${r.run_id}\u0000${name}`) ?? {environment: name}),
+      evidence: r.evidence.map((e, i) => ({...e, label: claim.parts[i].label, measure: claim.measure, min: claim.parts[i].min, max: claim.parts[i].max}))
+    };
+  });
+}
+
+/**
  * The rows the page's filters let through: a row about environments is shown when every one of
  * them passes `match` (as the tables show a guest whatever its baseline's filter), a row that
  * found no environment when its study has any environment shown.

@@ -1,15 +1,20 @@
-// The pages' data: each loader's column-oriented JSON (data-loaders/report/pages.ts) read into an
-// arquero table, the one ratio convention derived on it, and the labels and orders the components share.
+// The pages' data: each page's summary rows (Arrow, data-loaders/report/page-rows.ts) and its
+// column-oriented JSON (pages.ts) read into arquero tables, the one ratio convention derived on it, and the labels and orders the components share.
 import * as aq from "npm:arquero";
 import {compareHypervisors} from "./hypervisors.js";
+
+/** Columns the Arrow rows carry as float32 (page-rows.ts), back to the 6 digits they were rounded to. */
+const FLOAT32 = ["min", "max", "q1", "q3", "rsd", "ratio_low", "ratio_high"];
+const six = (x) => (x == null ? null : Number(x.toPrecision(6)));
 
 /**
  * Summary rows as an arquero table with the slowdown against native derived from the ratio: the
  * ratio itself for lower-is-better units, its inverse (and the interval flipped) for bandwidths and
  * GFLOPS, so > 1 is always slower and 1× is native.
  */
-export function summaryTable(columns) {
-  return aq.fromJSON(columns ?? {}).derive({
+export function summaryTable(input) {
+  const table = input instanceof ArrayBuffer ? aq.fromArrow(new Uint8Array(input)) : ArrayBuffer.isView(input) ? aq.fromArrow(input) : aq.fromJSON(input ?? {});
+  return table.derive(Object.fromEntries(FLOAT32.map((c) => [c, aq.escape((d) => six(d[c]))]))).derive({
     slowdown: (d) => (d.ratio == null || d.ratio <= 0 ? null : d.lower_is_better ? d.ratio : 1 / d.ratio),
     slowdown_low: (d) => (d.ratio_low == null || d.ratio_high == null || d.ratio_high <= 0 ? null : d.lower_is_better ? d.ratio_low : 1 / d.ratio_high),
     slowdown_high: (d) => (d.ratio_low == null || d.ratio_high == null || d.ratio_low <= 0 ? null : d.lower_is_better ? d.ratio_high : 1 / d.ratio_low)
