@@ -14,7 +14,7 @@ import {existsSync, readdirSync, statSync} from "node:fs";
 import {join} from "node:path";
 import {fileURLToPath} from "node:url";
 import {Store} from "../data-loaders/store/store.ts";
-import {HAVE_CHROMIUM, openBrowser} from "../test/helpers/browser.ts";
+import {HAVE_CHROMIUM, openBrowser, type BrowserSession} from "../test/helpers/browser.ts";
 import {servePython} from "../test/site/python-server.ts";
 import {generateSiteData} from "./site-data.ts";
 
@@ -39,6 +39,22 @@ const PAGES = [
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const max = (xs: number[]) => Math.max(...xs);
 const dirSize = (dir: string): number => readdirSync(dir, {withFileTypes: true}).reduce((s, e) => s + (e.isDirectory() ? dirSize(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
+
+/** A page in a fresh browser context (nothing cached) that counts the bytes transferred and every request. */
+async function coldPage(session: BrowserSession) {
+  const context = await session.browser.newContext({serviceWorkers: "block"});
+  await context.route((url) => !/^https?:\/\/127\.0\.0\.1[:/]/.test(url.href) && !/^(data|blob):/.test(url.href), (r) => r.abort());
+  const page = await context.newPage();
+  await page.setViewportSize({width: 1280, height: 900});
+  const requests: string[] = [];
+  page.on("request", (r) => requests.push(r.url()));
+  page.on("worker", (w) => requests.push(w.url()));
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  let bytes = 0;
+  cdp.on("Network.loadingFinished", (e: {encodedDataLength: number}) => (bytes += e.encodedDataLength));
+  return {context, page, requests, transferred: () => bytes};
+}
 
 async function main(): Promise<void> {
   if (!existsSync(DB)) {
@@ -77,19 +93,12 @@ async function main(): Promise<void> {
       const redrawFirst: number[] = [];
       const redrawAll: number[] = [];
       for (let i = 0; i < RUNS; i++) {
-        const context = await session.browser.newContext({serviceWorkers: "block"});
-        await context.route((url) => !/^https?:\/\/127\.0\.0\.1[:/]/.test(url.href) && !/^(data|blob):/.test(url.href), (r) => r.abort());
-        const page = await context.newPage();
-        await page.setViewportSize({width: 1280, height: 900});
-        const cdp = await context.newCDPSession(page);
-        await cdp.send("Network.enable");
-        let transferred = 0;
-        cdp.on("Network.loadingFinished", (e: {encodedDataLength: number}) => (transferred += e.encodedDataLength));
+        const {context, page, transferred} = await coldPage(session);
         await page.goto(server.origin + p.path, {waitUntil: "commit"});
         await page.waitForSelector(p.first, {state: "visible", timeout: 60_000});
         first.push(await page.evaluate(() => performance.now()));
         await page.waitForLoadState("networkidle");
-        bytes.push(transferred);
+        bytes.push(transferred());
         // Filter change: untick one option and time until the page's DOM stops changing.
         for (let k = 0; k < 3; k++) {
           const t = await page.evaluate(
@@ -136,20 +145,12 @@ async function main(): Promise<void> {
     const early: number[] = [];
     const exploreBytes: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const context = await session.browser.newContext({serviceWorkers: "block"});
-      const page = await context.newPage();
-      const requests: string[] = [];
-      page.on("request", (r) => requests.push(r.url()));
-      page.on("worker", (w) => requests.push(w.url()));
-      const cdp = await context.newCDPSession(page);
-      await cdp.send("Network.enable");
-      let transferred = 0;
-      cdp.on("Network.loadingFinished", (e: {encodedDataLength: number}) => (transferred += e.encodedDataLength));
+      const {context, page, requests, transferred} = await coldPage(session);
       await page.goto(`${server.origin}/explore.html`, {waitUntil: "commit"});
       await page.waitForSelector("form.query-box textarea", {state: "visible", timeout: 60_000});
       paint.push(await page.evaluate(() => performance.now()));
       await page.waitForLoadState("networkidle");
-      exploreBytes.push(transferred);
+      exploreBytes.push(transferred());
       early.push(requests.filter((u) => /duckdb|samples\.[0-9a-f]+\.arrow/.test(u)).length);
       const start = await page.evaluate(() => performance.now());
       await page.click("button.query-run");

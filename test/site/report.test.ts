@@ -369,6 +369,9 @@ describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", ()
 
     const remote = await run("select * from read_csv('http://example.com/x.csv')");
     expect(remote.error).toContain('"http://example.com/x.csv" is refused');
+    // Past the page's own check (a URL built in SQL), DuckDB itself refuses: external access is off.
+    const built = await run("select * from read_csv('http' || '://example.com/x.csv')");
+    expect(built.error).toMatch(/disabled|external|not allowed|permission/i);
     const sneaky = await run("select * from read_csv('/' || 'etc/passwd')");
     expect(sneaky.error).toMatch(/disabled|external|not allowed|permission/i);
     const unlock = await run("set enable_external_access = true");
