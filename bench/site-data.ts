@@ -8,7 +8,7 @@
  */
 import {existsSync, rmSync} from "node:fs";
 import {pathToFileURL} from "node:url";
-import type {Params, Sample, Suite} from "../data-loaders/samples.ts";
+import type {Params, Sample, Suite} from "../data-loaders/model/sample.ts";
 import {seededRandom} from "../data-loaders/stats.ts";
 import {Store} from "../data-loaders/store/store.ts";
 import type {Fingerprint, Hypervisor, VirtMode} from "../data-loaders/targets/target.ts";

@@ -2,7 +2,7 @@ import type {ParseArgsConfig} from "node:util";
 import {ConfigError} from "../errors.ts";
 import {ingestEnvironment, readManifest, walk, type IngestInput} from "../ingest/collect.ts";
 import {ingest} from "../ingest/ingest.ts";
-import {ensureReference} from "../reference.ts";
+import {ensurePaperData} from "../paper/che2008.ts";
 import {Store} from "../store/store.ts";
 
 export const INGEST_OPTIONS = {
@@ -28,7 +28,7 @@ export async function ingestCommand(opts: {values: Record<string, unknown>; path
   if (inputs.length === 0) throw new ConfigError("ingest: expected files or folders to read, or --manifest FILE");
   const store = await Store.open(String(values.db));
   try {
-    await ensureReference(store);
+    await ensurePaperData(store);
     const summary = await ingest(store, inputs, {command: {paths, ...values}});
     for (const path of summary.skipped) opts.log(`skipped ${path}: already stored`);
     if (summary.runId) {

@@ -1,16 +1,16 @@
 import {buildProbesDetailed} from "../probes/build.ts";
 import {failureToSample, parseProbeOutput} from "../probes/parse-output.ts";
-import type {Sample} from "../samples.ts";
+import type {Sample} from "../model/sample.ts";
 import {ConfigError} from "../errors.ts";
 import {createProgress} from "../campaign/progress.ts";
-import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/reference.ts";
+import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/tool-runner.ts";
 import {runCampaign, type CampaignSummary} from "../campaign/run.ts";
 import {labLog, openTarget} from "../campaign/targets.ts";
 import {checkHost} from "../host/virt.ts";
 import {loadPlan} from "../plan/load.ts";
 import {isXenDom0, presetNeedsHost} from "../plan/presets.ts";
 import {buildLabRoot} from "../lab/root.ts";
-import {ensureReference} from "../reference.ts";
+import {ensurePaperData} from "../paper/che2008.ts";
 import {Store} from "../store/store.ts";
 import {VERSION} from "../version.ts";
 
@@ -42,7 +42,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
   const probes = {...(build.binaries as Record<string, string>), [REFERENCE_RUNNER]: writeReferenceRunner()};
   const store = await Store.open(opts.db);
   try {
-    await ensureReference(store);
+    await ensurePaperData(store);
     const summary = await runCampaign({
       store,
       plan,

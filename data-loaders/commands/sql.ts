@@ -1,5 +1,5 @@
 import {VmmbenchError} from "../errors.ts";
-import {ensureReference} from "../reference.ts";
+import {ensurePaperData} from "../paper/che2008.ts";
 import {Store} from "../store/store.ts";
 import {formatRows, type OutputFormat} from "./format.ts";
 
@@ -9,7 +9,7 @@ export class QueryError extends VmmbenchError {}
 export async function sqlCommand(opts: {db: string; query: string; format: OutputFormat; out: NodeJS.WritableStream}): Promise<void> {
   const store = await Store.open(opts.db);
   try {
-    await ensureReference(store);
+    await ensurePaperData(store);
     let result;
     try {
       result = await store.queryWithColumns(opts.query);

@@ -24,13 +24,15 @@ import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
-import {ChannelParser, tailFile, type Frame} from "../guest/channel.ts";
+import type {Frame} from "../guest/channel.ts";
 import {cpioArchive, type CpioEntry} from "../guest/cpio.ts";
 import {buildImage, type GuestImage} from "../guest/image.ts";
 import {batchScript} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
-import {cacheRoot, sha256} from "../guest/paths.ts";
+import {sha256} from "../guest/paths.ts";
 import type {Step, StepOutput} from "../targets/target.ts";
+import {launchLine, makeScratchDisk, newRunDir} from "../guest/run-files.ts";
+import {GuestBoot} from "../targets/guest-boot.ts";
 import {MINIMAL_BLOCK_HOTPLUG, domuBatchPrelude, parseXlInfo, xlConfig} from "../targets/xen.ts";
 import {OrderedDelivery, StepAssembler, parseKeyValues, type GuestFacts} from "../guest/frames.ts";
 import {LAB_RUN_DIR, bootArchive, concatArchives} from "./initrd.ts";
@@ -368,8 +370,8 @@ export class LabSession {
     await writeFile(join(runDir, "lab.sh"), script);
     await writeFile(join(runDir, "initrd"), concatArchives([await readFile(lab.initrd), bootArchive(files)]));
     if (innerDisks.length > 20) throw new ConfigError("a lab boot can attach at most 20 inner disks");
-    await makeScratch(join(runDir, "scratch.img"), this.options.nativeDiskMb ?? 1024);
-    for (const disk of innerDisks) await makeScratch(disk.file, disk.sizeMb);
+    await makeScratchDisk(join(runDir, "scratch.img"), this.options.nativeDiskMb ?? 1024);
+    for (const disk of innerDisks) await makeScratchDisk(disk.file, disk.sizeMb);
 
     const kernelArgs = "console=ttyS0 panic=-1 tsc=reliable quiet";
     const args = [
@@ -397,8 +399,6 @@ export class LabSession {
     // Deadlines: the lab's first frame, each environment, the whole boot.
     const bootS = this.options.bootTimeoutS ?? (xen ? XEN_BOOT_S : LINUX_BOOT_S);
     const batchS = bootS + scriptEnvs.reduce((sum, env) => sum + env.timeoutS + 90, 0);
-    const started = performance.now();
-    const at = () => (performance.now() - started) / 1000;
     const child = execa(this.options.qemu ?? "qemu-system-x86_64", args, {reject: false, stdin: "ignore", all: true, cleanup: true, buffer: true});
     this.#child = child;
     log(`lab: booting ${group} (${xen ? "Xen dom0" : "Linux"}, ${labVcpus} vCPU, ${labMemoryMb} MB) for ${specs.map((s) => `${s.label}:${plan.get(s.label)!.length}`).join(" ")} in ${runDir}`);
@@ -408,13 +408,10 @@ export class LabSession {
       envs: specs.map((s, i) => ({label: s.label, kind: s.inner, startS: null, helloS: null, endS: null, steps: plan.get(s.label)!.length, rc: null})),
       totalS: 0, exit: "", killed: null, marks: [], tag: process.env.VMMBENCH_LAB_TAG ?? null
     };
-    let killedBecause: string | undefined;
-    const kill = (why: string) => {
-      if (killedBecause) return;
-      killedBecause = why;
-      log(`lab: killing the lab machine (pid ${child.pid}): ${why}`);
-      child.kill("SIGKILL");
-    };
+    // The boot starts reading frames once the handlers below exist; until then nothing can call these.
+    let boot: GuestBoot | undefined;
+    const at = () => boot!.elapsedS;
+    const kill = (why: string) => boot!.kill(why);
     const assemblers = specs.map((spec) => new StepAssembler(plan.get(spec.label)!));
     const consoles = specs.map(() => "");
     let current: number | undefined;
@@ -498,23 +495,21 @@ export class LabSession {
         }
       }
     };
-    const parser = new ChannelParser();
-    const tail = tailFile(join(runDir, "channel.bin"), (chunk) => parser.push(chunk).forEach(onFrame), 200);
-    const watchdog = setInterval(() => {
-      const now = performance.now();
-      if (at() > batchS) kill(`the lab boot outlived its deadline (${batchS} s)`);
-      else if (!labFacts && at() > bootS) kill(`no word from the lab machine within ${bootS} s of launch (${xen ? "Xen" : "Linux"} boot)`);
-      else if (now > envDeadline) kill(envDeadlineWhy);
+    boot = new GuestBoot({child, frames: {file: join(runDir, "channel.bin")}, onFrame, what: "the lab machine", log: (line) => log(`lab: ${line}`)});
+    boot.watch(() => {
+      if (at() > batchS) return `the lab boot outlived its deadline (${batchS} s)`;
+      if (!labFacts && at() > bootS) return `no word from the lab machine within ${bootS} s of launch (${xen ? "Xen" : "Linux"} boot)`;
+      if (performance.now() > envDeadline) return envDeadlineWhy;
+      return undefined;
     }, 250);
 
-    const result = await child;
-    clearInterval(watchdog);
-    await tail.stop();
+    const result = await boot.finished();
+    const killedBecause = result.killedBecause;
     this.#child = undefined;
     report.totalS = at();
     report.exit = String(result.exitCode ?? result.signal);
     report.killed = killedBecause ?? null;
-    await writeFile(join(runDir, "qemu.out"), String(result.all ?? ""));
+    await writeFile(join(runDir, "qemu.out"), result.all);
     await writeFile(join(runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
     await rm(join(runDir, "initrd"), {force: true});
     await rm(join(runDir, "scratch.img"), {force: true});
@@ -548,7 +543,7 @@ export class LabSession {
 
     const consoleText = await readFile(join(runDir, "console.log"), "utf8").catch(() => "");
     if (!labFacts && !killedBecause && result.exitCode !== 0 && !consoleText.trim()) {
-      throw new ProcessFailedError(labLaunch, result.exitCode, result.signal, false, String(result.all ?? ""));
+      throw new ProcessFailedError(labLaunch, result.exitCode, result.signal, false, result.all);
     }
     for (const [index, spec] of specs.entries()) {
       // Steps of the other environments that did not finish are not kept: they run again when asked for.
@@ -579,20 +574,10 @@ export class LabSession {
     return {archive: cpioArchive(entries, {inodeBase: 700000}), paths: order};
   }
 
-  async #runDir(group: string): Promise<string> {
-    const root = join(this.options.cacheDir ?? cacheRoot(), "lab-runs");
-    await mkdir(root, {recursive: true});
-    const keep = this.options.keepRuns ?? 12;
-    const entries = (await readdir(root)).filter((name) => !name.startsWith(".")).sort();
-    for (const name of entries.slice(0, Math.max(0, entries.length - (keep - 1)))) {
-      const dir = join(root, name);
-      const st = await stat(dir).catch(() => undefined);
-      if (st && (Date.now() - st.mtimeMs > 3600_000 || !existsSync(join(dir, "initrd")))) await rm(dir, {recursive: true, force: true});
-    }
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    const dir = await mkdtemp(join(root, `${stamp}-${group}-`));
-    return dir;
+  #runDir(group: string): Promise<string> {
+    return newRunDir("lab-runs", group, {cacheDir: this.options.cacheDir, keep: this.options.keepRuns ?? 12, busyFile: "initrd"});
   }
+
 }
 
 /** Same probe and arguments: a buffered output answers the step. */
@@ -617,18 +602,4 @@ function alignedLength(offset: number, length: number): number {
 /** An archive to be appended (by `cat`) after `offset` bytes: prefixed with the zero padding that aligns it. */
 export function paddedArchive(offset: number, archive: Buffer): Buffer {
   return Buffer.concat([Buffer.alloc((4 - (offset % 4)) % 4), archive]);
-}
-
-async function makeScratch(path: string, sizeMb: number): Promise<void> {
-  await execa("truncate", ["-s", `${sizeMb}M`, path]);
-  const result = await execa("mkfs.ext4", ["-F", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", path], {reject: false, all: true});
-  if ((result as {code?: string}).code === "ENOENT") throw new MissingDependencyError("mkfs.ext4", "apt-get install e2fsprogs");
-  if (result.exitCode !== 0) throw new ProcessFailedError(`mkfs.ext4 ${path}`, result.exitCode, result.signal, false, String(result.all ?? ""));
-}
-
-function launchLine(qemu: string, args: string[], runDir: string): string {
-  return [qemu, ...args]
-    .map((word) => word.split(runDir).join("$RUN"))
-    .map((word) => (/^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`))
-    .join(" ");
 }

@@ -8,7 +8,7 @@ import {createHash} from "node:crypto";
 import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {ensureReference} from "../reference.ts";
+import {ensurePaperData} from "../paper/che2008.ts";
 import {Store} from "../store/store.ts";
 import {computeReport, databasePath, loadGroups, type Report} from "./summary.ts";
 
@@ -28,7 +28,7 @@ export async function databaseFingerprint(store: Store): Promise<string> {
 export async function cachedReport(dbPath = databasePath()): Promise<Report> {
   const store = await Store.open(dbPath);
   try {
-    await ensureReference(store);
+    await ensurePaperData(store);
     const key = createHash("sha256").update(`${REPORT_FORMAT}\0${store.path}\0${await databaseFingerprint(store)}`).digest("hex").slice(0, 24);
     const dir = join(tmpdir(), "vmmbench-report-cache");
     const file = join(dir, `${key}.json`);

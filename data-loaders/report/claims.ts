@@ -34,7 +34,7 @@
  * statement gives them in words, and test/report/claims.test.ts checks the words carry the numbers.
  */
 import {hypervisorRank} from "../../src/components/hypervisors.js";
-import {LOWER_IS_BETTER_UNITS} from "../samples.ts";
+import {LOWER_IS_BETTER_UNITS} from "../model/sample.ts";
 import {baselineEnvironments, environmentId} from "./baseline.ts";
 import {percentileInterval} from "./bootstrap.ts";
 import {best, bestReplicates, comparableSweeps} from "./peaks.ts";

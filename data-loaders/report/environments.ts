@@ -1,4 +1,4 @@
-import {ensureReference} from "../reference.ts";
+import {ensurePaperData} from "../paper/che2008.ts";
 import {Store} from "../store/store.ts";
 import {databasePath} from "./summary.ts";
 
@@ -6,7 +6,7 @@ import {databasePath} from "./summary.ts";
 export async function loadEnvironments(dbPath = databasePath()): Promise<Record<string, unknown>[]> {
   const store = await Store.open(dbPath);
   try {
-    await ensureReference(store);
+    await ensurePaperData(store);
     const rows = await store.query(`
       WITH counts AS (SELECT run_id, environment, count(*) AS samples FROM results GROUP BY ALL)
       SELECT r.source, r.run_id, r.started_at, r.status, e.* EXCLUDE (run_id, launch),

@@ -1,20 +1,15 @@
 /**
  * The paper's numbers as it printed them ("1511.5", "4.90", "0.8346"): the database keeps values
  * as doubles, which lose trailing zeros, and the report must not re-round the paper. Keyed like a
- * summary row: environment, metric and params (keys sorted, as src/components/paper-table.js
- * canonical() writes them).
+ * summary row: environment, metric and params in their canonical form (model/params.ts).
  */
 import {readFileSync} from "node:fs";
 import {join} from "node:path";
-import {REFERENCE_DIR} from "../reference.ts";
+import {canonicalParams} from "../model/params.ts";
+import {PAPER_DATA_DIR} from "../paper/che2008.ts";
 import {readTsv} from "../tsv.ts";
 
 const FIXED = new Set(["table", "label", "suite", "metric", "params", "unit"]);
-
-export const canonicalParams = (text: string): string => {
-  const o = JSON.parse(text) as Record<string, unknown>;
-  return JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))));
-};
 
 /** Pure: "environment\0metric\0params" → the cell's text, for every non-empty cell of the table. */
 export function printedCells(tableText: string, file: string): Record<string, string> {
@@ -29,7 +24,7 @@ export function printedCells(tableText: string, file: string): Record<string, st
   return out;
 }
 
-export function paperPrinted(dir = REFERENCE_DIR): Record<string, string> {
+export function paperPrinted(dir = PAPER_DATA_DIR): Record<string, string> {
   const file = join(dir, "che2008.tsv");
   return printedCells(readFileSync(file, "utf8"), file);
 }

@@ -12,10 +12,10 @@
  */
 import {resolve} from "node:path";
 import {fileURLToPath} from "node:url";
-import {ensureReference} from "../reference.ts";
+import {ensurePaperData} from "../paper/che2008.ts";
 import {looksBimodal} from "../stats.ts";
 import {DEFAULT_DB, Store} from "../store/store.ts";
-import {LOWER_IS_BETTER_UNITS} from "../samples.ts";
+import {LOWER_IS_BETTER_UNITS} from "../model/sample.ts";
 import {baselineEnvironments, environmentId} from "./baseline.ts";
 import {BOOTSTRAP_ITERATIONS, GRID, groupReplicates, percentileInterval} from "./bootstrap.ts";
 import {evaluateClaims, type ClaimRow} from "./claims.ts";
@@ -215,7 +215,7 @@ export async function loadGroups(store: Store): Promise<Group[]> {
 export async function loadReport(dbPath = databasePath()): Promise<Report> {
   const store = await Store.open(dbPath);
   try {
-    await ensureReference(store);
+    await ensurePaperData(store);
     return computeReport(await loadGroups(store));
   } finally {
     store.close();

@@ -10,7 +10,7 @@ import {createHash} from "node:crypto";
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {VmmbenchError} from "../errors.ts";
-import {REFERENCE_DIR, REFERENCE_RUN_ID} from "../reference.ts";
+import {PAPER_DATA_DIR, PAPER_RUN_ID} from "../paper/che2008.ts";
 import {readRawOutput} from "../store/raw-archive.ts";
 import {Store} from "../store/store.ts";
 
@@ -45,8 +45,8 @@ export async function publishRawOutputs(dbPath: string, outDir: string): Promise
       if (written.has(sha)) continue;
       // The paper's numbers are read from the project's data/reference/, wherever the database is;
       // their sha256 names the reference version (table and environments), not one file's bytes.
-      const reference = r.run_id === REFERENCE_RUN_ID;
-      const file = join(reference ? join(REFERENCE_DIR, "..") : store.dataDir, String(r.path));
+      const reference = r.run_id === PAPER_RUN_ID;
+      const file = join(reference ? join(PAPER_DATA_DIR, "..") : store.dataDir, String(r.path));
       if (!existsSync(file)) {
         missing.push(`${file} (${sha.slice(0, 12)}, run ${r.run_id}, step ${r.step_id})`);
         continue;

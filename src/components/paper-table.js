@@ -1,5 +1,6 @@
 import {el} from "./dom.js";
 import {columnId} from "./columns.js";
+import {canonicalParams} from "./params.js";
 import {sourceLabel} from "./data.js";
 import {formatInterval, formatMedian, formatSlowdown, formatValue, unitLabel} from "./format.js";
 
@@ -58,8 +59,5 @@ function cell(d, column, printed) {
   );
 }
 
-/** Params arrive as JSON text from DuckDB and as objects from page code; compare them as sorted JSON. */
-export function canonical(params) {
-  const o = typeof params === "string" ? JSON.parse(params) : params ?? {};
-  return JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))));
-}
+/** Params arrive as JSON text from DuckDB and as objects from page code: compare them in the store's canonical form. */
+export const canonical = canonicalParams;
