@@ -19,8 +19,9 @@ export function csvOf(rows, {caption, columns} = {}) {
 
 export const rawHref = (sha256) => `./raw/${sha256}.txt`;
 
-function save(filename, text) {
-  const url = URL.createObjectURL(new Blob([text], {type: "text/csv"}));
+/** Hands `content` (text or bytes) to the browser as a download named `filename`. */
+export function saveFile(filename, content, type = "text/csv") {
+  const url = URL.createObjectURL(new Blob([content], {type}));
   const a = html`<a href=${url} download=${filename} hidden>`;
   document.body.append(a);
   a.click();
@@ -36,7 +37,7 @@ const slug = (s) => String(s).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(
  */
 export function downloadBar(rows, {caption, name, columns, raw} = {}) {
   const button = html`<button type="button" class="download" data-filename=${`${slug(name ?? caption)}.csv`}>CSV</button>`;
-  button.addEventListener("click", () => save(button.dataset.filename, csvOf(rows, {caption, columns})));
+  button.addEventListener("click", () => saveFile(button.dataset.filename, csvOf(rows, {caption, columns})));
   const shas = [...new Set(raw ?? rows.flatMap((r) => r.raw ?? []))].sort();
   const rawList = shas.length
     ? html`<details class="raw-outputs"><summary>raw outputs (${shas.length})</summary>${shas.map((s, i) => html`${i ? " " : ""}<a href=${rawHref(s)} data-sha256=${s} title=${`sha256 ${s}`}>${s.slice(0, 12)}</a>`)}</details>`

@@ -3,6 +3,7 @@
 // as CSV (arquero) or Parquet (parquet.js).
 import * as aq from "npm:arquero";
 import {html} from "npm:htl";
+import {saveFile} from "./download.js";
 import {FACETS} from "./filters.js";
 import {setUrlParam, textFromUrl} from "./url-state.js";
 
@@ -85,13 +86,7 @@ export function downloadButton(label, filename, build) {
     button.disabled = true;
     button.textContent = "Preparing…";
     try {
-      const bytes = await build();
-      const url = URL.createObjectURL(new Blob([bytes], {type: filename.endsWith(".csv") ? "text/csv" : "application/vnd.apache.parquet"}));
-      const a = html`<a href=${url} download=${filename} hidden>`;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      saveFile(filename, await build(), filename.endsWith(".csv") ? "text/csv" : "application/vnd.apache.parquet");
     } catch (error) {
       button.after(queryError(error));
     } finally {
