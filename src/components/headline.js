@@ -18,7 +18,7 @@ export function headline(overhead, {caption = "Overall slowdown against native, 
     aq
       .from(guests.map((d) => ({env: `${d.run_id}\u0000${d.environment}`, suite: d.suite, row: d})))
       .groupby("env")
-      .pivot("suite", {row: (d) => op.any(d.row)})
+      .pivot("suite", "row") // a column name, not an expression: nothing for arquero to parse
       .objects()
       .map((w) => [w.env, w])
   );

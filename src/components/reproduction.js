@@ -16,7 +16,7 @@ export function reproductionTable(rows, {layout, caption = "Slowdowns against na
     const wide = aq
       .from(guests.map((r) => ({cell: `${r.metric}\u0000${canonical(r.params)}`, env: `${r.run_id}\u0000${r.environment}`, row: r})))
       .groupby("cell")
-      .pivot("env", {row: (d) => op.any(d.row)})
+      .pivot("env", "row") // a column name, not an expression: nothing for arquero to parse on every filter change
       .objects();
     for (const w of wide) cells.set(w.cell, w);
   }
