@@ -6,6 +6,7 @@
  */
 import {from, table as columnTable, toArrowIPC} from "arquero";
 import {bool, dictionary, float32, float64, int8, int16, int32, list, utf8, type DataType} from "@uwdata/flechette";
+import {onPage} from "./page-places.ts";
 import {TABLE_METRICS, type PageName} from "./pages.ts";
 import type {Report, SummaryRow} from "./summary.ts";
 
@@ -33,16 +34,13 @@ export const SUMMARY_TYPES: Record<keyof SummaryRow, Column> = {
   notes: list(utf8()), raw: textList
 };
 
-/** Which summary rows each page shows. */
-export const PAGE_ROWS: Record<Exclude<PageName, "summary">, (r: SummaryRow) => boolean> = {
-  overview: (r) => TABLE_METRICS.has(r.metric),
-  lmbench: (r) => r.suite === "lmbench",
-  linpack: (r) => r.suite === "linpack" && r.metric !== "linpack_residual",
-  iozone: (r) => r.suite === "iozone"
-};
+/** Which summary rows a page shows: the overview the paper's tables, a suite page its suites' (page-places.ts). */
+export function pageRows(page: Exclude<PageName, "summary">): (r: SummaryRow) => boolean {
+  return page === "overview" ? (r) => TABLE_METRICS.has(r.metric) : onPage(page);
+}
 
 export function pageRowsArrow(report: Report, page: Exclude<PageName, "summary">): Uint8Array {
-  const rows = report.rows.filter(PAGE_ROWS[page]);
+  const rows = report.rows.filter(pageRows(page));
   const columns = Object.keys(SUMMARY_TYPES);
   const table = rows.length ? from(rows).select(columns) : columnTable(Object.fromEntries(columns.map((c) => [c, []])));
   const types = Object.fromEntries(Object.entries(SUMMARY_TYPES).map(([name, t]) => [name, typeof t === "function" ? t(rows.map((r) => r[name as keyof SummaryRow])) : t]));

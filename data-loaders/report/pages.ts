@@ -5,6 +5,7 @@
  */
 import {from} from "arquero";
 import {CLAIMS, type Claim, type ClaimRow, type Evidence} from "./claims.ts";
+import {pageShowsPeaks, panelsOn, type Panel} from "./page-places.ts";
 import {paperPrinted} from "./paper-printed.ts";
 import type {OverheadRow, PeakRow, Report, SummaryRow} from "./summary.ts";
 
@@ -19,7 +20,8 @@ export function columns<T extends object>(rows: T[]): Columns<T> {
 /** Metrics of the paper's Table 1 and Table 2 (the overview's reproduction view). */
 export const TABLE_METRICS = new Set(["lat_syscall", "lat_stat", "lat_fstat", "lat_open_close", "lat_fork", "lat_exec", "lat_sh", "lat_sig_handler", "lat_pipe", "lat_ctx"]);
 
-export type PageName = "overview" | "lmbench" | "linpack" | "iozone" | "summary";
+/** The overview, the summary file, or a suite's page (page-places.ts). */
+export type PageName = "overview" | "summary" | (string & {});
 
 /**
  * A claim row as the page receives it: its environments by name (their fingerprints are in
@@ -46,6 +48,8 @@ export interface PageData {
   claims?: ClaimsData;
   /** The paper's cells as printed ("environment\0metric\0params" → text), paper-printed.ts. */
   printed: Record<string, string>;
+  /** Other suites' panels on this suite's page. */
+  panels?: Panel[];
 }
 
 function claimsData(report: Report): ClaimsData {
@@ -61,12 +65,9 @@ export function pageData(report: Report, page: PageName): PageData {
   switch (page) {
     case "overview":
       return {...base, overhead: columns(report.overhead), peaks: columns(report.peaks), claims: claimsData(report)};
-    case "lmbench":
-    case "iozone":
-      return base;
-    case "linpack":
-      return {...base, peaks: columns(report.peaks)};
     case "summary":
       return {...base, rows: columns(report.rows), overhead: columns(report.overhead), peaks: columns(report.peaks), claims: claimsData(report)};
+    default:
+      return {...base, panels: panelsOn(page), ...(pageShowsPeaks(page) ? {peaks: columns(report.peaks)} : {})};
   }
 }

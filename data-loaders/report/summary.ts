@@ -19,7 +19,9 @@ import {LOWER_IS_BETTER_UNITS} from "../model/sample.ts";
 import {baselineEnvironments, environmentId} from "./baseline.ts";
 import {BOOTSTRAP_ITERATIONS, GRID, groupReplicates, percentileInterval} from "./bootstrap.ts";
 import {evaluateClaims, type ClaimRow} from "./claims.ts";
-import {best, bestReplicates, comparableSweeps, sweepN} from "./peaks.ts";
+import {best, bestReplicates, comparableSweeps, sweepN, sweepsOf} from "./peaks.ts";
+import {linpackPeak} from "../suites/linpack/peak.ts";
+import {countsTowardSlowdown} from "../suites/registry.ts";
 
 /** Above this relative standard deviation a value is flagged noisy in the report. */
 export const NOISY_RSD = 0.05;
@@ -111,13 +113,27 @@ export interface PeakRow {
   vcpus: number | null;
   passthrough: boolean | null;
   nested_under: string | null;
+  /** The BLAS kernel set (OpenBLAS core) and threads of this sweep; an environment has one row per set it ran. */
+  core: string | null;
+  threads: number | null;
   peak_gflops: number;
   peak_n: number | null;
+  /** HPL's N_½: the order reaching half the peak; plateau: the rate stopped rising before the sweep ended. */
+  n_half: number | null;
+  plateau: boolean;
+  /** Why the sweep ended where it did, as the probe said it (time budget, memory, peaked, the plan's list). */
+  stop: string | null;
+  /** The machine's limit for this kernel set and threads (clock × FLOPs per cycle × threads), and peak ÷ limit. */
+  limit_gflops: number | null;
+  efficiency: number | null;
   /** N values this environment swept, its baseline swept, and both did (the peaks' ratio is over these). */
   sweep_n: number[];
   baseline_sweep_n: number[];
   compared_n: number[];
   baseline: string | null;
+  /** The baseline sweep's kernel set, and whether it is this one's (else the ratio compares kernels too). */
+  baseline_core: string | null;
+  like_for_like: boolean | null;
   ratio: number | null;
   ratio_low: number | null;
   ratio_high: number | null;
@@ -141,7 +157,7 @@ export function databasePath(): string {
 
 /** Metrics that take part in the per-suite geometric mean: performance measures only, each counted once. */
 export function countsForOverhead(row: Pick<SummaryRow, "metric" | "unit">): boolean {
-  return row.unit !== "1" && row.unit !== "ratio" && row.metric !== "linpack_time";
+  return row.unit !== "1" && row.unit !== "ratio" && countsTowardSlowdown(row.metric);
 }
 
 export interface Group extends Spread {
@@ -353,55 +369,75 @@ export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS
     overhead.push({source, run_id, environment, hypervisor, mode, guest_os, vcpus, passthrough, nested_under, suite: "linpack", groups: 1, paper_groups: null, slowdown, low: slowdown, high: slowdown});
   }
 
-  // LINPACK peaks: the best median over the N sweep; the ratio over the N both sides swept
-  // (peaks.ts), per replicate for the interval.
-  const sweeps = new Map<string, Group[]>();
+  // LINPACK peaks: per kernel set, the best median over the N sweep; the ratio against the
+  // baseline's sweep of the same set over the N both sides swept (peaks.ts), per replicate for
+  // the interval; the efficiency against the limit the probe computed for that set.
+  const linpack = new Map<string, Group[]>();
   for (const g of groups) {
-    if (g.key.metric !== "linpack_gflops" || g.n === 0) continue;
+    if (g.key.suite !== "linpack" || g.n === 0) continue;
     const k = `${g.key.run_id}\0${g.key.environment}`;
-    if (!sweeps.has(k)) sweeps.set(k, []);
-    sweeps.get(k)!.push(g);
+    if (!linpack.has(k)) linpack.set(k, []);
+    linpack.get(k)!.push(g);
   }
+  const kernelOf = (g: Group) => {
+    const p = JSON.parse(g.key.params) as {core?: unknown; threads?: unknown};
+    return `${typeof p.core === "string" ? p.core : ""}\0${typeof p.threads === "number" ? p.threads : ""}`;
+  };
   const peaks: PeakRow[] = [];
-  for (const list of sweeps.values()) {
-    const top = best(list);
-    const k = top.key;
+  for (const list of linpack.values()) {
+    const k = list[0]!.key;
     const baseline = baselineOf(k);
-    const baseList = baseline === null ? undefined : sweeps.get(`${k.run_id}\0${baseline}`);
-    const pair = comparableSweeps(list, baseList ?? []);
-    let ratio: number | null = null;
-    let low: number | null = null;
-    let high: number | null = null;
-    if (baseList && pair.commonN.length) {
-      ratio = best(pair.mine).median! / best(pair.theirs).median!;
-      if (baseList === list) low = high = 1;
-      else {
-        const rr = bestReplicates(pair.mine, reps);
-        const b = bestReplicates(pair.theirs, reps);
-        for (let i = 0; i < iterations; i++) rr[i] /= b[i];
-        ({low, high} = percentileInterval(rr));
+    const baseSweeps = baseline === null ? undefined : sweepsOf(linpack.get(`${k.run_id}\0${baseline}`) ?? []);
+    for (const sweep of sweepsOf(list)) {
+      const points = [...sweep.byN.values()];
+      const top = best(points);
+      const figures = linpackPeak(points.map((g) => ({n: sweepN(g), gflops: [g.median!]})))!;
+      const limit = list.find((g) => g.key.metric === "linpack_peak_theoretical" && kernelOf(g) === sweep.kernel)?.median ?? null;
+      const stop = list.find((g) => g.key.metric === "linpack_sweep_end" && kernelOf(g) === sweep.kernel)?.notes?.[0] ?? null;
+      const pair = baseSweeps?.length ? comparableSweeps(sweep, baseSweeps) : undefined;
+      let ratio: number | null = null;
+      let low: number | null = null;
+      let high: number | null = null;
+      if (pair?.commonN.length) {
+        ratio = best(pair.mine).median! / best(pair.theirs).median!;
+        if (baseline === k.environment && pair.like) low = high = 1;
+        else {
+          const rr = bestReplicates(pair.mine, reps);
+          const b = bestReplicates(pair.theirs, reps);
+          for (let i = 0; i < iterations; i++) rr[i] /= b[i];
+          ({low, high} = percentileInterval(rr));
+        }
       }
+      const peakN = sweepN(top);
+      peaks.push({
+        source: k.source,
+        run_id: k.run_id,
+        environment: k.environment,
+        hypervisor: k.hypervisor,
+        guest_os: k.guest_os,
+        vcpus: k.vcpus,
+        passthrough: k.passthrough,
+        nested_under: k.nested_under,
+        core: sweep.core,
+        threads: sweep.threads,
+        peak_gflops: top.median!,
+        peak_n: Number.isFinite(peakN) ? peakN : null,
+        n_half: figures.nHalf,
+        plateau: figures.plateau,
+        stop,
+        limit_gflops: limit,
+        efficiency: limit ? top.median! / limit : null,
+        sweep_n: pair?.ownN ?? figures.orders,
+        baseline_sweep_n: pair?.baselineN ?? [],
+        compared_n: pair?.commonN ?? [],
+        baseline: pair ? baseline : null,
+        baseline_core: pair?.baselineCore ?? null,
+        like_for_like: pair ? pair.like : null,
+        ratio,
+        ratio_low: low,
+        ratio_high: high
+      });
     }
-    const peakN = sweepN(top);
-    peaks.push({
-      source: k.source,
-      run_id: k.run_id,
-      environment: k.environment,
-      hypervisor: k.hypervisor,
-      guest_os: k.guest_os,
-      vcpus: k.vcpus,
-      passthrough: k.passthrough,
-      nested_under: k.nested_under,
-      peak_gflops: top.median!,
-      peak_n: Number.isFinite(peakN) ? peakN : null,
-      sweep_n: pair.ownN,
-      baseline_sweep_n: pair.baselineN,
-      compared_n: pair.commonN,
-      baseline: baseList ? baseline : null,
-      ratio,
-      ratio_low: low,
-      ratio_high: high
-    });
   }
   const claims = evaluateClaims(groups, reps);
   return {method: METHOD, rows: rows.map(finite), overhead: overhead.map(finite), peaks: peaks.map(finite), claims};

@@ -18,6 +18,7 @@
  */
 import {existsSync, readdirSync} from "node:fs";
 import {basename, dirname, join, resolve} from "node:path";
+import {suitePages} from "../report/page-places.ts";
 
 export interface PageSpec {
   name: string;
@@ -27,9 +28,7 @@ export interface PageSpec {
 /** The report's pages, in sidebar order; "/" is src/index.md. */
 export const REPORT_PAGES: PageSpec[] = [
   {name: "Overview", path: "/"},
-  {name: "LINPACK", path: "/linpack"},
-  {name: "LMbench", path: "/lmbench"},
-  {name: "IOzone", path: "/iozone"},
+  ...suitePages().map(({page, title}) => ({name: title, path: `/${page}`})),
   {name: "Explore", path: "/explore"}
 ];
 

@@ -5,6 +5,9 @@ import {html} from "npm:htl";
 import {envKey, envLabel, paramsOf, severalRuns} from "./data.js";
 import {formatSize} from "./format.js";
 
+// What a caveat that does not apply displays: nothing (display("") would print the empty string's quotes).
+const nothing = () => document.createDocumentFragment();
+
 /**
  * What an IOzone series measured: "device" when it used O_DIRECT or a file larger than the
  * environment's memory, "page cache" when a buffered file fits in memory, "unknown" without the
@@ -24,7 +27,7 @@ export const memoryOf = (environments) => new Map(environments.map((e) => [envKe
 
 /** One line per medium for the IOzone rows shown, plus the probe's own notes on them. */
 export function ioCaveat(rows, environments) {
-  if (!rows.length) return "";
+  if (!rows.length) return nothing();
   const memory = memoryOf(environments);
   const multi = severalRuns(rows);
   const byMedium = new Map();
@@ -45,10 +48,20 @@ export function ioCaveat(rows, environments) {
   }</div>`;
 }
 
+/** Peaks compared with a baseline that ran other BLAS kernels: the ratio measures the kernels as much as the hypervisor. */
+export function kernelCaveat(peaks) {
+  const unlike = peaks.filter((p) => p.like_for_like === false);
+  if (!unlike.length) return nothing();
+  const multi = severalRuns(unlike);
+  return html`<div class="caveat" data-caveat="kernels"><b>Unlike BLAS kernels.</b> These peaks are compared with a baseline that ran another OpenBLAS kernel set, so their ratio compares the kernels (SSE against AVX-512 differ 4–8× in FLOPs per cycle) as much as the hypervisor. The claims below leave them out. Pin the set natively with the plan's LINPACK option <code>pinned: [{core, n}]</code>, or the whole study with <code>core</code>:<ul>${unlike.map(
+    (p) => html`<li>${envLabel(p, {multiRun: multi})} ran ${p.core ?? "unknown"} kernels; ${p.baseline} only ${p.baseline_core ?? "unknown"}</li>`
+  )}</ul></div>`;
+}
+
 /** Peaks whose N sweep differs from their baseline's: which N each swept and which the ratio uses. */
 export function sweepCaveat(peaks) {
   const differ = peaks.filter((p) => p.baseline && p.baseline !== p.environment && String(p.sweep_n) !== String(p.baseline_sweep_n));
-  if (!differ.length) return "";
+  if (!differ.length) return nothing();
   const list = (ns) => (ns?.length ? ns.join(", ") : "none");
   return html`<div class="caveat" data-caveat="sweeps"><b>The sweeps differ between environments.</b> A peak is the best over the N an environment ran, so each ratio below uses only the N both sides ran:<ul>${differ.map(
     (p) => html`<li>${p.environment}: N ∈ {${list(p.sweep_n)}}; ${p.baseline}: N ∈ {${list(p.baseline_sweep_n)}}; compared over N ∈ {${list(p.compared_n)}}</li>`
@@ -63,13 +76,13 @@ export function emulationCaveat(rows) {
     if (r.hypervisor === "qemu-tcg") emulated.set(r.environment, "is emulated by QEMU TCG");
     else if (r.nested_under) emulated.set(r.environment, `ran nested under ${r.nested_under}`);
   }
-  if (!emulated.size) return "";
+  if (!emulated.size) return nothing();
   return html`<div class="caveat" data-caveat="emulation"><b>Emulation in the ratios:</b> ${[...emulated].map(([e, why], i) => html`${i ? "; " : ""}${e} ${why}`)}. Their slowdowns include the emulator's own cost of every instruction, page-table update and exit, so compare their order with the paper's, not their size.</div>`;
 }
 
 /** The paper's environments that have no value for any of `metrics` (the paper did not publish them). */
 export function notPublishedCaveat(allRows, metricsLabel) {
   const paperRows = allRows.filter((r) => r.source === "reference");
-  if (paperRows.length) return "";
+  if (paperRows.length) return nothing();
   return html`<div class="caveat" data-caveat="not-published"><b>The paper did not publish these numbers:</b> it drew ${metricsLabel} without printing their values, so nothing of the paper's stands beside ours here.</div>`;
 }

@@ -7,9 +7,9 @@
 import * as Plot from "npm:@observablehq/plot";
 import * as aq from "npm:arquero";
 import {html} from "npm:htl";
-import {envKey, envLabel, environmentsOf, paramsOf, severalRuns} from "./data.js";
+import {coreOf, envKey, envLabel, environmentsOf, labelKernelSeries, paramsOf, severalRuns} from "./data.js";
 import {downloadBar} from "./download.js";
-import {formatMedian, formatSize, formatSlowdown, formatSlowdownCI, formatValue, logTicks, slowdownTick, valueTick} from "./format.js";
+import {formatMedian, formatPercent, formatSize, formatSlowdown, formatSlowdownCI, formatValue, logTicks, slowdownTick, valueTick} from "./format.js";
 import {hypervisorColorScale} from "./hypervisors.js";
 
 export const SUITE_LABEL = {lmbench: "LMbench", linpack: "LINPACK", iozone: "IOzone", fio: "fio", stream: "STREAM"};
@@ -141,14 +141,22 @@ export function reproductionChart(rows, {width, labels, caption = "Reproduction:
   return figure(caption, chart, {note: "Each dot is one metric in one of our environments, placed at the paper's slowdown for the same hypervisor (Xen 3.1 or KVM-60) and ours, with its 95% bootstrap interval as the vertical bar. Dashed: ours equals the paper's.", name: "reproduction", count: data.length, rows: table});
 }
 
-/** LINPACK N sweep (Fig. 1): median GFLOPS per N on a log axis, a line per environment, IQR bars, values printed. */
-export function linpackSweep(rows, {width, caption = "Figure 1. LINPACK: GFLOPS by problem size N (log scale; higher is better)"} = {}) {
+/**
+ * LINPACK N sweep (Fig. 1): median GFLOPS per N on a log axis, a line per environment and BLAS
+ * kernel set, IQR bars, values printed; each line's peak also as a share of the machine's limit
+ * for that kernel set (`peaks`: the page's peak rows).
+ */
+export function linpackSweep(rows, {width, peaks = [], caption = "Figure 1. LINPACK: GFLOPS by problem size N (log scale; higher is better)"} = {}) {
   width = chartWidth(width);
   const data = rows.filter((r) => r.metric === "linpack_gflops" && r.n > 0 && paramsOf(r).n != null).map((r) => ({...r, N: Number(paramsOf(r).n)}));
   if (!data.length) return figure(caption, empty(), {name: "linpack-sweep"});
   const multi = severalRuns(data);
-  for (const d of data) d.label = envLabel(d, {multiRun: multi});
-  const order = environmentsOf(data).map((e) => e.label);
+  const order = labelKernelSeries(data, {multiRun: multi});
+  const peakOf = (d) => peaks.find((p) => p.run_id === d.run_id && p.environment === d.environment && (p.core ?? null) === (coreOf(d) ?? null));
+  for (const d of data) {
+    const p = peakOf(d);
+    d.efficiency = p?.efficiency != null && p.peak_n === d.N ? p.efficiency : null;
+  }
   const log = spansDecades(data.map((d) => d.median));
   const domain = log ? logDomain(data.flatMap((d) => [d.q1, d.q3, d.median]), {pad: 1.4}) : undefined;
   const chart = Plot.plot({
@@ -163,12 +171,13 @@ export function linpackSweep(rows, {width, caption = "Figure 1. LINPACK: GFLOPS 
       log ? logAxis("y", logTicks(...domain), valueTick, {label: "↑ GFLOPS (log scale, higher is better)"}) : null,
       Plot.ruleX(data, {x: "N", y1: "q1", y2: "q3", stroke: "label", strokeWidth: 2, strokeOpacity: 0.6}),
       Plot.line(data, {x: "N", y: "median", stroke: "label", sort: "N", marker: "circle"}),
-      Plot.text(data, {x: "N", y: "median", text: (d) => formatMedian(d), dy: -8, fontSize: 9, fill: "label"}),
-      Plot.tip(data, Plot.pointer({x: "N", y: "median", title: (d) => `${d.label}, N=${d.N}: ${formatMedian(d)} GFLOPS\n${spread(d)}${d.slowdown != null ? `\n${slowdownText(d)}` : ""}`}))
+      Plot.text(data, {x: "N", y: "median", text: (d) => `${formatMedian(d)}${d.efficiency != null ? ` · ${formatPercent(d.efficiency)} of limit` : ""}`, dy: -8, fontSize: 9, fill: "label"}),
+      Plot.tip(data, Plot.pointer({x: "N", y: "median", title: (d) => `${d.label}, N=${d.N}: ${formatMedian(d)} GFLOPS${d.efficiency != null ? ` (peak: ${formatPercent(d.efficiency)} of the ${formatValue(peakOf(d).limit_gflops)} GFLOPS limit)` : ""}\n${spread(d)}${d.slowdown != null ? `\n${slowdownText(d)}` : ""}`}))
     ]
   });
-  const table = data.map((d) => ({environment: d.environment, run_id: d.run_id, hypervisor: d.hypervisor, N: d.N, gflops_median: d.median, q1: d.q1, q3: d.q3, n: d.n, rsd: d.rsd, slowdown: d.slowdown, ci_low: d.slowdown_low, ci_high: d.slowdown_high, raw: d.raw}));
-  return figure(caption, chart, {note: "Lines join medians (printed above each point); vertical bars span the interquartile range.", name: "linpack-sweep", count: data.length, rows: table});
+  const table = data.map((d) => ({environment: d.environment, run_id: d.run_id, hypervisor: d.hypervisor, core: coreOf(d), N: d.N, gflops_median: d.median, q1: d.q1, q3: d.q3, n: d.n, rsd: d.rsd, limit_gflops: peakOf(d)?.limit_gflops ?? null, share_of_limit: peakOf(d)?.limit_gflops ? d.median / peakOf(d).limit_gflops : null, slowdown: d.slowdown, ci_low: d.slowdown_low, ci_high: d.slowdown_high, raw: d.raw}));
+  const limits = peaks.some((p) => p.efficiency != null);
+  return figure(caption, chart, {note: `Lines join medians (printed above each point); vertical bars span the interquartile range; a line per environment and BLAS kernel set.${limits ? " At each line's peak, its share of the machine's limit for that kernel set (clock × FLOPs per cycle × threads)." : ""}`, name: "linpack-sweep", count: data.length, rows: table});
 }
 
 /** LINPACK's peak as a slowdown (native's peak ÷ the guest's, over the N both swept), with its interval and the paper's stated ratios. */
@@ -177,8 +186,8 @@ export function peakChart(peaks, {width, paper = [], caption = "LINPACK peak: sl
   const data = peaks.filter((d) => d.slowdown != null && d.hypervisor !== "none");
   if (!data.length && !paper.length) return figure(caption, empty("No virtualized LINPACK peak in this selection."), {name: "linpack-peak"});
   const multi = severalRuns(data);
-  const rows = data.map((d) => ({...d, label: envLabel(d, {multiRun: multi}), lo: d.slowdown_low ?? d.slowdown, hi: d.slowdown_high ?? d.slowdown}));
-  const order = environmentsOf(rows).map((e) => e.label);
+  const rows = data.map((d) => ({...d, lo: d.slowdown_low ?? d.slowdown, hi: d.slowdown_high ?? d.slowdown}));
+  const order = labelKernelSeries(rows, {multiRun: multi});
   const domain = logDomain([...rows.flatMap((d) => [d.lo, d.hi]), ...paper.map((p) => p.slowdown)], {one: true, pad: 1.35});
   const chart = Plot.plot({
     width,
@@ -195,19 +204,23 @@ export function peakChart(peaks, {width, paper = [], caption = "LINPACK peak: sl
       Plot.ruleX(paper, {x: "slowdown", stroke: "#e15759", strokeDasharray: "4,3"}),
       ...paper.map((p, i) => Plot.text([p], {x: "slowdown", text: width < 640 && p.short ? "short" : "label", frameAnchor: "top", dy: -8 - i * 14, fill: "#e15759", fontSize: 10, textAnchor: p.slowdown > Math.sqrt(domain[0] * domain[1]) ? "end" : "start", dx: 3})),
       Plot.ruleY(rows, {y: "label", x1: "lo", x2: "hi", stroke: "currentColor", strokeWidth: 2}),
-      Plot.dot(rows, {y: "label", x: "slowdown", fill: "hypervisor", r: 5}),
-      Plot.text(rows, {y: "label", x: "hi", text: (d) => formatSlowdownCI(d.slowdown, d.slowdown_low, d.slowdown_high), dx: 6, textAnchor: "start", fontSize: width < 500 ? 9 : 10}),
-      Plot.tip(rows, Plot.pointerY({y: "label", x: "slowdown", title: (d) => `${d.label}: peak ${formatValue(d.peak_gflops)} GFLOPS at N=${d.peak_n ?? "?"}; ${formatSlowdownCI(d.slowdown, d.slowdown_low, d.slowdown_high)} against ${d.baseline}'s peak over N ∈ {${(d.compared_n ?? []).join(", ")}}`}))
+      // A hollow dot: the baseline ran another BLAS kernel set, so the ratio compares kernels too.
+      Plot.dot(rows.filter((d) => d.like_for_like !== false), {y: "label", x: "slowdown", fill: "hypervisor", r: 5}),
+      Plot.dot(rows.filter((d) => d.like_for_like === false), {y: "label", x: "slowdown", fill: "white", stroke: "hypervisor", strokeWidth: 2, r: 5}),
+      // Labels of dots in the right half end left of their bar, so none runs off the chart.
+      ...[false, true].map((right) => Plot.text(rows.filter((d) => (d.slowdown > Math.sqrt(domain[0] * domain[1])) === right), {y: "label", x: right ? "lo" : "hi", text: (d) => `${formatSlowdownCI(d.slowdown, d.slowdown_low, d.slowdown_high)}${d.like_for_like === false ? ` ≠ kernels` : ""}`, dx: right ? -6 : 6, textAnchor: right ? "end" : "start", fontSize: width < 500 ? 9 : 10})),
+      Plot.tip(rows, Plot.pointerY({y: "label", x: "slowdown", title: (d) => `${d.label}: peak ${formatValue(d.peak_gflops)} GFLOPS at N=${d.peak_n ?? "?"} (${d.core ?? "unknown"} kernels); ${formatSlowdownCI(d.slowdown, d.slowdown_low, d.slowdown_high)} against ${d.baseline}'s peak with ${d.like_for_like === false ? `other kernels (${d.baseline_core ?? "unknown"})` : "the same kernels"} over N ∈ {${(d.compared_n ?? []).join(", ")}}`}))
     ]
   });
-  const table = rows.map((d) => ({environment: d.environment, run_id: d.run_id, hypervisor: d.hypervisor, peak_gflops: d.peak_gflops, peak_n: d.peak_n, baseline: d.baseline, compared_n: d.compared_n, slowdown: d.slowdown, ci_low: d.slowdown_low, ci_high: d.slowdown_high}));
-  return figure(caption, chart, {note: "Dots: native's best median GFLOPS ÷ the guest's, both over the N the two ran; black bars: 95% bootstrap interval (both peaks recomputed in every resample), printed in brackets. Dashed red: the ratios the paper states in its text, as slowdowns.", name: "linpack-peak", count: rows.length, rows: table});
+  const table = rows.map((d) => ({environment: d.environment, run_id: d.run_id, hypervisor: d.hypervisor, core: d.core, peak_gflops: d.peak_gflops, peak_n: d.peak_n, baseline: d.baseline, baseline_core: d.baseline_core, like_for_like: d.like_for_like, compared_n: d.compared_n, slowdown: d.slowdown, ci_low: d.slowdown_low, ci_high: d.slowdown_high}));
+  const unlike = rows.some((d) => d.like_for_like === false);
+  return figure(caption, chart, {note: `Dots: native's best median GFLOPS ÷ the guest's, both over the N the two ran, with the same BLAS kernel set where native ran the guest's${unlike ? " (hollow, “≠ kernels”: native ran no sweep with this guest's set, so the ratio compares kernels too)" : ""}; black bars: 95% bootstrap interval (both peaks recomputed in every resample), printed in brackets. Dashed red: the ratios the paper states in its text, as slowdowns.`, name: "linpack-peak", count: rows.length, rows: table});
 }
 
 /** A dot per environment with its IQR and min–max, median and slowdown printed: Figures 2, 3 and 4. */
-function bandwidthDots(data, {width, fx, fxDomain, colorBy = "hypervisor", unit = "MB/s"}) {
+function bandwidthDots(data, {width, fx, fxDomain, colorBy = "hypervisor", unit = "MB/s", scaleData = data}) {
   const order = environmentsOf(data).map((e) => e.label);
-  const values = data.flatMap((d) => [d.min, d.max, d.median]);
+  const values = scaleData.flatMap((d) => [d.min, d.max, d.median]);
   const log = spansDecades(values);
   const panels = fx ? fxDomain.length : 1;
   const domain = log ? logDomain(values, {pad: 1.3}) : [0, Math.max(...values) * 1.05];
@@ -223,7 +236,8 @@ function bandwidthDots(data, {width, fx, fxDomain, colorBy = "hypervisor", unit 
     y: {domain: order, label: null},
     color: colorBy === "hypervisor" ? {...hypervisorColorScale(data.map((d) => d.hypervisor)), legend: true} : undefined,
     marks: [
-      log ? logAxis("x", logTicks(...domain, {sparse: domain[1] / domain[0] > (width < 560 ? 100 : 1000)}), valueTick, {label: `${unit} (log scale, higher is better) →`}) : null,
+      // Ticks at 1, 2 and 5 per decade need ~45 px each in a panel; else one per decade.
+      log ? logAxis("x", logTicks(...domain, {sparse: domain[1] / domain[0] > (width < 560 ? 100 : 1000) || width / panels / (3 * Math.log10(domain[1] / domain[0])) < 45}), valueTick, {label: `${unit} (log scale, higher is better) →`}) : null,
       Plot.ruleY(data, {fx, y: "label", x1: "min", x2: "max", stroke: "currentColor", strokeOpacity: 0.35}),
       Plot.ruleY(data, {fx, y: "label", x1: "q1", x2: "q3", stroke: "currentColor", strokeWidth: 3}),
       Plot.dot(data, {fx, y: "label", x: "median", fill: "hypervisor", r: 4.5}),
@@ -248,6 +262,30 @@ export function memoryBandwidth(rows, {width, sizeMb, caption} = {}) {
   // Two panels side by side need room; a phone stacks them as one chart each.
   const charts = width < 640 ? ops.map((op) => bandwidthDots(data.filter((d) => d.op === op), {width, fx: "op", fxDomain: [op]})) : [bandwidthDots(data, {width, fx: "op", fxDomain: ops})];
   return figure(caption, html`<div>${charts}</div>`, {note: "Dots: medians (printed, with the slowdown against native and its 95% interval); thick line: interquartile range; thin line: min–max.", name: "memory-bandwidth", count: data.length, rows: data.map(bandwidthRow)});
+}
+
+/**
+ * Another suite's panel on this page (data-loaders/report/page-places.ts): its metrics side by side,
+ * drawn like Figure 2, e.g. STREAM's Copy, Scale, Add and Triad beside LMbench's bw_mem.
+ */
+export function suitePanel(rows, {width, panel, caption}) {
+  width = chartWidth(width);
+  const labels = panel.metrics;
+  caption ??= `${panel.title}: ${Object.values(labels).join(", ")} (${rows.find((r) => labels[r.metric])?.unit ?? "MB/s"}, higher is better)`;
+  const data = rows.filter((r) => r.suite === panel.suite && labels[r.metric] && r.n > 0);
+  const name = `${panel.suite}-panel`;
+  if (!data.length) return figure(caption, empty(`No ${panel.title} results in this selection.`), {name});
+  const multi = severalRuns(data);
+  for (const d of data) (d.label = envLabel(d, {multiRun: multi})), (d.what = labels[d.metric]);
+  const shown = Object.values(labels).filter((l) => data.some((d) => d.what === l));
+  const unit = data[0].unit;
+  // Side by side while each panel keeps 240 px, in rows of equal panels on one shared scale.
+  const perRow = Math.max(1, Math.min(shown.length, Math.floor(width / 240)));
+  const rowsOf = Math.ceil(shown.length / perRow);
+  const perLine = Math.ceil(shown.length / rowsOf);
+  const groups = Array.from({length: rowsOf}, (_, i) => shown.slice(i * perLine, (i + 1) * perLine));
+  const charts = groups.map((group) => bandwidthDots(data.filter((d) => group.includes(d.what)), {width, fx: "what", fxDomain: group, unit, scaleData: data}));
+  return figure(caption, html`<div>${charts}</div>`, {note: "Dots: medians (printed, with the slowdown against native and its 95% interval); thick line: interquartile range; thin line: min–max.", name, count: data.length, rows: data.map(bandwidthRow)});
 }
 
 const ioCase = (d, showPassthrough) => `${d.vcpus ?? "?"} vCPU${d.vcpus === 1 ? "" : "s"}${showPassthrough ? (d.passthrough ? ", pass-through" : ", emulated I/O") : ""}`;

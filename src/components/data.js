@@ -83,6 +83,21 @@ export function envOrder(a, b) {
 
 export const envKey = (r) => `${r.run_id}\u0000${r.environment}`;
 
+/** The BLAS kernel set a LINPACK row ran: a peak row's column, else its `core` param. */
+export const coreOf = (row) => row.core ?? paramsOf(row).core ?? null;
+
+/**
+ * LINPACK series labels, set on each row: the environment, and its kernel set where it ran several
+ * (native runs each guest's set beside its own, so their peaks compare like with like). Returns
+ * the labels in the environments' order.
+ */
+export function labelKernelSeries(rows, {multiRun}) {
+  const cores = new Map();
+  for (const r of rows) cores.set(envKey(r), (cores.get(envKey(r)) ?? new Set()).add(coreOf(r)));
+  for (const r of rows) r.label = `${envLabel(r, {multiRun})}${cores.get(envKey(r)).size > 1 ? ` · ${coreOf(r) ?? "?"}` : ""}`;
+  return environmentsOf(rows).flatMap((e) => distinct(rows.filter((r) => envKey(r) === e.key), (r) => r.label));
+}
+
 /** Distinct environments (run × label) of `rows`, in envOrder, each with a display label. */
 export function environmentsOf(rows) {
   if (!rows.length) return [];

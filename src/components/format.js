@@ -81,7 +81,9 @@ export function logTicks(lo, hi, {sparse = false} = {}) {
 export const valueTick = (x) => grouped(x, x < 1 ? Math.min(4, Math.ceil(-Math.log10(x))) : 0);
 
 export function formatPercent(x) {
-  return x == null || !Number.isFinite(x) ? "–" : `${(x * 100).toFixed(1)}%`;
+  if (x == null || !Number.isFinite(x)) return "–";
+  // A share too small for one decimal keeps one significant digit (an emulated CPU's 0.03% of the limit).
+  return x > 0 && x < 0.0005 ? `${(x * 100).toPrecision(1)}%` : `${(x * 100).toFixed(1)}%`;
 }
 
 export function formatSize(kb) {

@@ -307,6 +307,9 @@ describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", ()
     await page.close();
 
     const lm = await open("/lmbench", "figure[data-chart=memory-bandwidth] svg");
+    // STREAM's suite puts its panel in this page's memory section (suites/stream/index.ts).
+    await lm.page.waitForSelector("figure[data-chart=stream-panel] svg");
+    expect(await lm.page.$$eval("figure[data-chart=stream-panel] svg [aria-label='fx-axis tick label'] text", (t) => t.map((e) => e.textContent))).toEqual(["Copy", "Scale", "Add", "Triad"]);
     await lm.page.selectOption("select", {index: 0});
     await lm.page.waitForFunction(() => location.search.includes("size="));
     const caption = await lm.page.textContent("figure[data-chart=memory-bandwidth] figcaption");
