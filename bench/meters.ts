@@ -13,7 +13,7 @@
  * (two lab boots per round, a few minutes each on 2 cores).
  */
 import {execa} from "execa";
-import {mkdtempSync, writeFileSync} from "node:fs";
+import {mkdirSync, mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {groupReplicates, percentileInterval, ratioReplicates} from "../data-loaders/report/bootstrap.ts";
@@ -27,7 +27,8 @@ const option = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) 
 const rounds = Number(option("--rounds") ?? 5);
 const mode = option("--mode") ?? "rep";
 const lab = argv.includes("--lab");
-const dir = option("--keep") ?? mkdtempSync(join(tmpdir(), "vmmbench-bench-meters-"));
+const keep = option("--keep");
+const dir = keep ? (mkdirSync(keep, {recursive: true}), keep) : mkdtempSync(join(tmpdir(), "vmmbench-bench-meters-"));
 
 const pair = (label: string, env: Record<string, unknown>) => [{...env, label, meters: mode}, {...env, label: `${label}-off`, meters: "off"}];
 const environments = [
@@ -72,6 +73,7 @@ const stepMs = new Map(durations.map((r) => [String(r.environment), (r.ms as num
 
 let worst = {overhead: -Infinity, what: ""};
 const provenWorse: string[] = [];
+const unsure: string[] = [];
 for (const base of environments.filter((e) => !String(e.label).endsWith("-off")).map((e) => String(e.label))) {
   console.log(`${base} (meters ${mode}) against ${base}-off: median µs per operation, n = repetitions`);
   console.log("  metric            n   with        without     overhead  95% CI");
@@ -88,11 +90,18 @@ for (const base of environments.filter((e) => !String(e.label).endsWith("-off"))
     console.log(`  ${metric.padEnd(16)} ${String(Math.min(a.length, b.length)).padStart(3)}  ${median(a)!.toPrecision(4).padEnd(10)}  ${median(b)!.toPrecision(4).padEnd(10)}  ${pct(ratio).padStart(7)}  [${pct(ci.low)}, ${pct(ci.high)}]`);
     if (ratio - 1 > worst.overhead) worst = {overhead: ratio - 1, what: `${base} ${metric}`};
     if (ci.low > 1.05) provenWorse.push(`${base} ${metric}`);
+    else if (ci.high > 1.05) unsure.push(`${base} ${metric}`);
   }
   const [w, wo] = [stepMs.get(base) ?? [], stepMs.get(`${base}-off`) ?? []];
   if (w.length && wo.length) console.log(`  step wall time   ${String(Math.min(w.length, wo.length)).padStart(3)}  ${(median(w)! / 1000).toFixed(1)} s      ${(median(wo)! / 1000).toFixed(1)} s      ${`${((median(w)! / median(wo)! - 1) * 100).toFixed(0)}%`.padStart(7)}`);
   console.log("");
 }
 console.log(`largest point estimate: ${(worst.overhead * 100).toFixed(1)}% (${worst.what}); metrics whose whole 95% interval lies above +5%: ${provenWorse.length ? provenWorse.join(", ") : "none"}`);
-console.log(provenWorse.length ? `rule: over 5% — take meters per cell (meters: cell) for these environments` : `rule: within 5% wherever the data can tell — meters stay per repetition`);
+console.log(
+  provenWorse.length
+    ? "rule: over 5% — take meters per cell (meters: cell) for these environments"
+    : unsure.length
+      ? `rule: can't tell — the 95% interval reaches above +5% for ${unsure.length} metric(s) (${unsure.join(", ")}); more rounds or a quieter machine`
+      : "rule: within 5% on every metric (every 95% interval below +5%) — meters stay per repetition"
+);
 console.log(`kept in ${dir}`);

@@ -18,7 +18,8 @@ import {DEFAULT_DB, Store} from "../store/store.ts";
 import {LOWER_IS_BETTER_UNITS} from "../model/sample.ts";
 import {baselineEnvironments, environmentId} from "./baseline.ts";
 import {BOOTSTRAP_ITERATIONS, GRID, groupReplicates, percentileInterval} from "./bootstrap.ts";
-import {evaluateClaims, type ClaimRow} from "./claims.ts";
+import {CLAIMS, evaluateClaims, type ClaimRow} from "./claims.ts";
+import {meterReport, type MeterReport} from "./meters.ts";
 import {best, bestReplicates, comparableSweeps, sweepN, sweepsOf} from "./peaks.ts";
 import {linpackPeak} from "../suites/linpack/peak.ts";
 import {countsTowardSlowdown} from "../suites/registry.ts";
@@ -146,6 +147,8 @@ export interface Report {
   peaks: PeakRow[];
   /** The paper's conclusions, each evaluated on each study (claims.ts). */
   claims: ClaimRow[];
+  /** Meters beside the cells they explain, guests compared, the claims' causes (meters.ts). */
+  meters: MeterReport;
 }
 
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -440,7 +443,15 @@ export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS
     }
   }
   const claims = evaluateClaims(groups, reps);
-  return {method: METHOD, rows: rows.map(finite), overhead: overhead.map(finite), peaks: peaks.map(finite), claims};
+  const meters = meterReport(groups, reps, claims, (id) => CLAIMS.find((c) => c.id === id)?.cause);
+  return {
+    method: METHOD,
+    rows: rows.map(finite),
+    overhead: overhead.map(finite),
+    peaks: peaks.map(finite),
+    claims,
+    meters: {cells: meters.cells.map(finite), pairs: meters.pairs.map(finite), causes: meters.causes}
+  };
 }
 
 /**

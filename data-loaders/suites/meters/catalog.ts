@@ -16,6 +16,8 @@ export interface MeterDef {
   source: string;
   /** Shown first for its side, and the one a missing side records its reason against. */
   headline?: true;
+  /** A breakdown's param (one sample per hypercall type or exit reason). */
+  breakdown?: string;
 }
 
 const guest = (source: string, count: string, label: string, headline?: true): MeterDef => ({side: "guest", source, count, label, ...(headline ? {headline} : {})});
@@ -65,13 +67,13 @@ export const METERS = {
 
   xen_entries: xen("entries", "entries", "entries into Xen: hypercalls, traps, emulated page-table writes (PV); VM exits (PVH)", true),
   xen_hypercalls: xen("hypercalls", "calls", "hypercalls"),
-  xen_hypercall_ops: xen("hypercall_ops", "calls", "hypercall operations by type, multicall entries included"),
+  xen_hypercall_ops: {...xen("hypercall_ops", "calls", "hypercall operations by type, multicall entries included"), breakdown: "hypercall"},
   xen_ptwr_emulations: xen("ptwr_emulations", "writes", "trapped page-table writes Xen emulated (PV)"),
   xen_pv_page_faults: xen("pv_page_faults", "faults", "page faults Xen took for a PV guest"),
   xen_pv_traps: xen("pv_traps", "traps", "exceptions Xen bounced to a PV guest"),
   xen_privop_emulations: xen("privop_emulations", "ops", "privileged instructions Xen emulated (PV)"),
   xen_vmexits: xen("vmexits", "exits", "VM exits (PVH, HVM)"),
-  xen_vmexit_reasons: xen("vmexit_reasons", "exits", "VM exits by reason (PVH, HVM)"),
+  xen_vmexit_reasons: {...xen("vmexit_reasons", "exits", "VM exits by reason (PVH, HVM)"), breakdown: "reason"},
   xen_npf: xen("npf", "faults", "nested page faults (PVH, HVM)"),
   xen_vcpu_time: xen("vcpu_time_us", "us", "time the domain's vCPUs ran")
 } as const satisfies Record<string, MeterDef>;
@@ -83,4 +85,19 @@ export const GUEST_METERS = (Object.keys(METERS) as MeterName[]).filter((name) =
 /** `faults/op`, or `faults/MB` for a meter riding along a bandwidth metric. */
 export function meterUnit(name: MeterName, per: string): string {
   return `${METERS[name].count}/${per}`;
+}
+
+/**
+ * The meters the report puts beside a cost, per side, first the headline: what the paper's causes
+ * name (shadow page tables, trapped page-table updates, emulated I/O) and where the time went.
+ */
+export const EXPLAINING: Readonly<Record<MeterSide, readonly MeterName[]>> = {
+  guest: ["guest_minflt", "guest_stime", "guest_steal"],
+  kvm: ["kvm_exits", "kvm_pf_fixed", "kvm_mmu_pte_write", "kvm_io_exits", "kvm_mmio_exits", "kvm_halt_exits"],
+  xen: ["xen_entries", "xen_hypercalls", "xen_ptwr_emulations", "xen_vmexits", "xen_npf", "xen_vcpu_time"]
+};
+
+/** Which side's meters speak of a guest of this hypervisor (null: none but the guest's own). */
+export function hostSide(hypervisor: string): Exclude<MeterSide, "guest"> | null {
+  return hypervisor === "kvm" || hypervisor === "xen" ? hypervisor : null;
 }

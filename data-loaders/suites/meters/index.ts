@@ -11,9 +11,10 @@ import {METERS, type MeterName} from "./catalog.ts";
 
 export const meters = defineSuite<"meters", never>({
   name: "meters",
-  metrics: Object.fromEntries((Object.keys(METERS) as MeterName[]).map((name) => [name, {unit: `${METERS[name].count}/op`, label: METERS[name].label}])),
+  metrics: Object.fromEntries((Object.keys(METERS) as MeterName[]).map((name) => [name, {unit: `${METERS[name].count}/op`, label: METERS[name].label, overhead: false}])),
   presets: {},
   probes: [],
   formats: [],
-  report: {panelOn: "lmbench", section: "meters", title: "What it costs and why"}
+  // Its own page: the costs beside the counts that explain them; LMbench and IOzone show counts per operation beside their rows.
+  report: {page: "costs", title: "What it costs and why", order: 4}
 });
