@@ -184,7 +184,8 @@ function meterPairs(groups: readonly Group[], cells: readonly MeterCell[], repli
           counts: [...EXPLAINING[side], ...EXPLAINING.guest].flatMap((meter) => {
             const x = mine.get(meter);
             const y = theirs.get(meter);
-            return x || y ? [{meter, unit: (x ?? y)!.unit, first: x?.median ?? null, second: y?.median ?? null, first_n: x?.n ?? 0, second_n: y?.n ?? 0}] : [];
+            const six = (v: number | null | undefined) => (v == null ? null : Number(v.toPrecision(6)));
+            return x || y ? [{meter, unit: (x ?? y)!.unit, first: six(x?.median), second: six(y?.median), first_n: x?.n ?? 0, second_n: y?.n ?? 0}] : [];
           })
         });
       }
@@ -226,7 +227,12 @@ function claimCauses(claims: readonly ClaimRow[], cells: readonly MeterCell[], c
           // A side that could not be read at all records why against its headline meter only (meters/samples.ts).
           const headline = (Object.keys(METERS) as MeterName[]).find((m) => METERS[m].side === def.side && "headline" in METERS[m]);
           const recorded = [...found, ...(byEnv.get(`${row.run_id}\0${env.environment}\0${headline}\0${cited.of}`) ?? [])].find((c) => c.why)?.why;
-          const why = recorded ?? `no ${cited.meter} beside ${cited.of} in this study (meters off, or ${cited.of} not measured)`;
+          const sideRead = byEnv.get(`${row.run_id}\0${env.environment}\0${headline}\0${cited.of}`)?.find((c) => c.n > 0);
+          const why =
+            recorded ??
+            (sideRead
+              ? `${env.hypervisor} ${env.mode} counts no ${cited.meter} (its ${headline} was read: ${sideRead.median} ${sideRead.unit})`
+              : `no ${cited.meter} beside ${cited.of} in this study (meters off, or ${cited.of} not measured)`);
           rows.push({...base, unit: found[0]?.unit ?? null, estimate: null, cells: 0, n: 0, verdict: "not metered", why});
           continue;
         }

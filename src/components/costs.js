@@ -7,12 +7,12 @@ import {formatSlowdownCI, formatValue, paramsLabel} from "./format.js";
 
 /** The page's columns of counts: per side, the meter that fills each (null: that side has none). */
 export const COUNT_COLUMNS = [
-  {id: "exits", header: "exits into the hypervisor", kvm: ["kvm_exits"], xen: ["xen_entries"]},
-  {id: "paging", header: "page-table work", kvm: ["kvm_pf_fixed"], xen: ["xen_ptwr_emulations", "xen_npf"]},
-  {id: "shadow_writes", header: "page-table writes tracked", kvm: ["kvm_mmu_pte_write"], xen: []},
-  {id: "io", header: "I/O and MMIO exits", kvm: ["kvm_io_exits", "kvm_mmio_exits"], xen: []},
-  {id: "guest_faults", header: "guest page faults", guest: ["guest_minflt"]},
-  {id: "guest_sys", header: "guest system µs", guest: ["guest_stime"]}
+  {id: "exits", header: "exits", kvm: ["kvm_exits"], xen: ["xen_entries"]},
+  {id: "paging", header: "page tables", kvm: ["kvm_pf_fixed"], xen: ["xen_ptwr_emulations", "xen_npf"]},
+  {id: "shadow_writes", header: "PT writes", kvm: ["kvm_mmu_pte_write"], xen: []},
+  {id: "io", header: "I/O exits", kvm: ["kvm_io_exits", "kvm_mmio_exits"], xen: []},
+  {id: "guest_faults", header: "guest faults", guest: ["guest_minflt"]},
+  {id: "guest_sys", header: "guest sys µs", guest: ["guest_stime"]}
 ];
 
 /** The sum of the column's meters that were read (null: none was; `why` says why one was not). */
@@ -59,12 +59,12 @@ const count = (why) => (x, i, data) => (x == null ? (data[i][why] ? `– (${data
 /** Inputs.table options for costRows: counts to three digits, an unread count with its reason. */
 export function costTableOptions() {
   return {
-    columns: ["metric", "params", "environment", "slowdown", "per", ...COUNT_COLUMNS.map((c) => c.id), "n"],
-    header: {params: "parameters", slowdown: "slowdown [95% CI]", per: "counted per", n: "n", ...Object.fromEntries(COUNT_COLUMNS.map((c) => [c.id, c.header]))},
+    columns: ["metric", "params", "environment", "slowdown", "per", ...COUNT_COLUMNS.map((c) => c.id), "n", "run_id"],
+    header: {params: "parameters", slowdown: "slowdown [95% CI]", per: "per", n: "n", run_id: "run", ...Object.fromEntries(COUNT_COLUMNS.map((c) => [c.id, c.header]))},
     format: {
       params: (p) => paramsLabel(p),
       slowdown: (x, i, data) => (data[i].slowdown == null ? "baseline" : formatSlowdownCI(x, data[i].slowdown_low, data[i].slowdown_high)),
-      per: (p) => (p ? `${p === "op" ? "operation" : p}` : "–"),
+      per: (p) => p ?? "–",
       ...Object.fromEntries(COUNT_COLUMNS.map((c) => [c.id, count(`${c.id}_why`)]))
     },
     align: {slowdown: "right", ...Object.fromEntries(COUNT_COLUMNS.map((c) => [c.id, "right"]))},
@@ -115,9 +115,9 @@ export function pairTableOptions() {
   return {
     columns: ["comparison", "metric", "params", "first", "second", "slowdown", "exits_first", "exits_second", "paging_first", "paging_second", "faults_first", "faults_second", "n"],
     header: {
-      params: "parameters", first: "first", second: "against", slowdown: "time, first ÷ second [95% CI]",
-      exits_first: "exits (first)", exits_second: "exits (second)", paging_first: "page-table work (first)", paging_second: "page-table work (second)",
-      faults_first: "guest faults (first)", faults_second: "guest faults (second)"
+      params: "parameters", first: "first", second: "second", slowdown: "time 1st ÷ 2nd [95% CI]",
+      exits_first: "exits 1st", exits_second: "exits 2nd", paging_first: "page tables 1st", paging_second: "page tables 2nd",
+      faults_first: "guest faults 1st", faults_second: "guest faults 2nd"
     },
     format: {
       params: (p) => paramsLabel(p), slowdown: (x, i, data) => formatSlowdownCI(x, data[i].low, data[i].high),

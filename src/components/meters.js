@@ -7,6 +7,7 @@ import {el} from "./dom.js";
 import {canonicalParams} from "./params.js";
 import {environmentColumns} from "./columns.js";
 import {formatValue} from "./format.js";
+import {withDownload} from "./download.js";
 
 /** What each side shows first in a cell, in order, with short words for its count. */
 const SHOWN = {
@@ -14,6 +15,8 @@ const SHOWN = {
   xen: [["xen_entries", "entries into Xen"], ["xen_ptwr_emulations", "page-table writes trapped"], ["xen_npf", "nested page faults"]],
   guest: [["guest_minflt", "guest page faults"]]
 };
+
+const SIDE_WORDS = {kvm: "KVM's counters · guest kernel", xen: "Xen's trace · guest kernel", guest: "guest kernel"};
 
 /** Which hypervisor's side speaks of an environment (null: only its own kernel's). */
 export const hostSide = (hypervisor) => (hypervisor === "kvm" || hypervisor === "xen" ? hypervisor : null);
@@ -42,16 +45,12 @@ export function countTitle(c, words) {
     : `${words}: median ${formatValue(c.median)} ${c.unit} over n=${c.n} repetition(s), IQR ${formatValue(c.q1)}–${formatValue(c.q3)}`;
 }
 
-function perOp(unit) {
-  return unit?.endsWith("/MB") ? "per MB" : "per op";
-}
-
 function meterCell(found, column) {
   const side = hostSide(column.hypervisor);
   const lines = [...(side ? SHOWN[side] : []), ...SHOWN.guest].flatMap(([meter, words]) => {
     const c = found?.get(meter);
     if (!c) return [];
-    return [el("span", {class: c.median == null ? "unread" : null, title: countTitle(c, words)}, el("b", null, countText(c)), " ", el("small", null, `${words} ${perOp(c.unit)}`))];
+    return [el("span", {class: c.median == null ? "unread" : null, title: countTitle(c, words)}, el("b", null, countText(c)), " ", el("small", null, words))];
   });
   if (!lines.length) return el("td", {class: "empty", title: column.source === "reference" ? "the paper counted nothing" : "not metered (meters off, or a reference tool)"}, "–");
   const n = Math.max(...[...found.values()].map((c) => c.n));
@@ -63,17 +62,21 @@ function meterCell(found, column) {
  * cell the counts per operation that explain the cell of the same place there. Returns null when
  * none of these cells was metered, so a page without meters shows nothing.
  */
-export function metersBeside(lookup, {rows, columns, caption}) {
+export function metersBeside(lookup, {rows, columns: all, caption, name = "meters"}) {
+  // The paper counted nothing: its columns stay in its own table.
+  const columns = all.filter((c) => c.source !== "reference");
   const found = rows.map((r) => columns.map((c) => lookup(c.run_id, c.environment, r.metric, r.params)));
   if (!found.some((line) => line.some(Boolean))) return null;
-  const head = el("tr", null, el("th", {class: "row-label"}, "per operation"), columns.map((c) => el("th", {title: `${c.environment} — hypervisor ${c.hypervisor}`}, c.environment, el("br"), el("small", null, hostSide(c.hypervisor) ? `${c.hypervisor}'s side and the guest's` : "the kernel's own"))));
+  const head = el("tr", null, el("th", {class: "row-label"}, "per operation"), columns.map((c) => el("th", {title: `${c.environment} — hypervisor ${c.hypervisor}`}, c.environment, el("br"), el("small", null, SIDE_WORDS[hostSide(c.hypervisor) ?? "guest"]))));
   const body = rows.map((r, i) => el("tr", {"data-metric": r.metric}, el("th", {scope: "row", class: "row-label"}, r.label), columns.map((c, j) => meterCell(found[i][j], c))));
-  return el("div", {class: "paper-table meters-table"}, el("table", null, caption ? el("caption", null, caption) : null, el("thead", null, head), el("tbody", null, body)));
+  const table = el("div", {class: "paper-table meters-table"}, el("table", null, caption ? el("caption", null, caption) : null, el("thead", null, head), el("tbody", null, body)));
+  const cells = found.flat().flatMap((m) => (m ? [...m.values()] : []));
+  return withDownload(table, cells, {caption, name, columns: ["run_id", "environment", "hypervisor", "of", "params", "meter", "side", "unit", "n", "median", "q1", "q3", "why"]});
 }
 
 /** Under an IOzone bar chart: its bars' cells (the summary rows it draws for `metric`), counted per MB. */
 export function barsCounted(lookup, shown, {metric, label}) {
   const bars = shown.filter((r) => r.metric === metric);
   const rows = [...new Map(bars.map((r) => [r.params, {label: label.toLowerCase(), metric, params: r.params}])).values()];
-  return metersBeside(lookup, {rows, columns: environmentColumns(bars), caption: `${label}, counted: VM exits, entries into Xen and page faults per MB (medians; hover for n and spread)`}) ?? "";
+  return metersBeside(lookup, {rows, columns: environmentColumns(bars), caption: `${label}, counted: VM exits, entries into Xen and page faults per MB (medians; hover for n and spread)`, name: `${metric}-meters`}) ?? "";
 }

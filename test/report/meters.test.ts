@@ -100,6 +100,8 @@ describe("meters in the report", () => {
     expect(at("lab-xen-pv", "xen_entries").estimate).toBeCloseTo(cell("lab-xen-pv", "xen_entries")!.median!, 3);
     expect(at("lab-xen-pv", "xen_ptwr_emulations").verdict).toBe("supports");
     expect(at("lab-xen-pvh", "xen_entries").verdict).toBe("contradicts");
+    // A PV-only counter in a PVH guest: no zero, but why.
+    expect(at("lab-xen-pvh", "xen_ptwr_emulations")).toMatchObject({verdict: "not metered", why: expect.stringMatching(/^xen pvh counts no xen_ptwr_emulations \(its xen_entries was read: /)});
     expect(at("lab-kvm-shadow", "kvm_pf_fixed")).toMatchObject({verdict: "not metered", estimate: null, why: "the lab machine stopped before its meters came back"});
     expect(at("lab-xen-pv", "xen_entries", "lat_exec")).toMatchObject({verdict: "not metered", why: expect.stringMatching(/no xen_entries beside lat_exec/)});
     // A guest is judged by its own hypervisor's meters only.
