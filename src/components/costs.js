@@ -132,7 +132,7 @@ export function pairTableOptions() {
 const CAUSE_MARK = {"supports": "✓", "contradicts": "✗", "not metered": "–"};
 
 /** Per claim that names a cause: its words, and each cited meter in each guest with its verdict. */
-export function causesTable(claims, causes) {
+export function causesTable(claims, causes, {width = 1000, narrow = 640} = {}) {
   const blocks = claims.filter((c) => c.cause).map((c) => {
     const rows = causes.filter((r) => r.claim === c.id);
     return el("tbody", {"data-claim": c.id},
@@ -146,7 +146,8 @@ export function causesTable(claims, causes) {
             el("td", {"data-label": "verdict"}, el("span", {class: `verdict ${r.verdict === "supports" ? "holds" : r.verdict === "contradicts" ? "fails" : "unmeasured"}`}, el("span", {class: "mark", "aria-hidden": "true"}, CAUSE_MARK[r.verdict]), " ", r.verdict), r.why ? [el("br"), el("small", null, r.why)] : null)))
         : [el("tr", {class: "claim-row empty"}, el("td", {colspan: 5}, el("small", null, "no guest of this claim was metered")))]);
   });
-  return el("div", {class: "claims-table", id: "causes"},
+  // Below `narrow` px each row stacks, its cells labelled (report.css, as the claims table).
+  return el("div", {class: `claims-table${width < narrow ? " narrow" : ""}`, id: "causes"},
     el("table", null,
       el("caption", null, "The paper's causes, counted", el("br"), el("small", {class: "legend"}, "at or above the count a cause needs per operation: supports (✓); below: contradicts (✗); unreadable: not metered (–), with why")),
       el("thead", null, el("tr", null, el("th", null, "guest"), el("th", null, "meter"), el("th", null, "per operation"), el("th", null, "cause needs"), el("th", null, "verdict"))),

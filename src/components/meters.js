@@ -62,12 +62,12 @@ function meterCell(found, column) {
  * cell the counts per operation that explain the cell of the same place there. Returns null when
  * none of these cells was metered, so a page without meters shows nothing.
  */
-export function metersBeside(lookup, {rows, columns: all, caption, name = "meters"}) {
+export function metersBeside(lookup, {rows, columns: all, caption, name = "meters", per = "per operation"}) {
   // The paper counted nothing: its columns stay in its own table.
   const columns = all.filter((c) => c.source !== "reference");
   const found = rows.map((r) => columns.map((c) => lookup(c.run_id, c.environment, r.metric, r.params)));
   if (!found.some((line) => line.some(Boolean))) return null;
-  const head = el("tr", null, el("th", {class: "row-label"}, "per operation"), columns.map((c) => el("th", {title: `${c.environment} — hypervisor ${c.hypervisor}`}, c.environment, el("br"), el("small", null, SIDE_WORDS[hostSide(c.hypervisor) ?? "guest"]))));
+  const head = el("tr", null, el("th", {class: "row-label"}, per), columns.map((c) => el("th", {title: `${c.environment} — hypervisor ${c.hypervisor}`}, c.environment, el("br"), el("small", null, SIDE_WORDS[hostSide(c.hypervisor) ?? "guest"]))));
   const body = rows.map((r, i) => el("tr", {"data-metric": r.metric}, el("th", {scope: "row", class: "row-label"}, r.label), columns.map((c, j) => meterCell(found[i][j], c))));
   const table = el("div", {class: "paper-table meters-table"}, el("table", null, caption ? el("caption", null, caption) : null, el("thead", null, head), el("tbody", null, body)));
   const cells = found.flat().flatMap((m) => (m ? [...m.values()] : []));
@@ -78,5 +78,5 @@ export function metersBeside(lookup, {rows, columns: all, caption, name = "meter
 export function barsCounted(lookup, shown, {metric, label}) {
   const bars = shown.filter((r) => r.metric === metric);
   const rows = [...new Map(bars.map((r) => [r.params, {label: label.toLowerCase(), metric, params: r.params}])).values()];
-  return metersBeside(lookup, {rows, columns: environmentColumns(bars), caption: `${label}, counted: VM exits, entries into Xen and page faults per MB (medians; hover for n and spread)`, name: `${metric}-meters`}) ?? "";
+  return metersBeside(lookup, {rows, columns: environmentColumns(bars), caption: `${label}, counted: VM exits, entries into Xen and page faults per MB (medians; hover for n and spread)`, name: `${metric}-meters`, per: "per MB"}) ?? "";
 }
