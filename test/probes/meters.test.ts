@@ -18,10 +18,11 @@ beforeAll(async () => {
 
 const FIXTURES = join(ROOT, "test", "fixtures", "meters");
 
-function run(probe: "vmmbench-lat" | "vmmbench-ctx" | "vmmbench-mem", args: string[], env: Record<string, string> = {}): Promise<ProbeOutput & {stderr: string}> {
+/** `refusals`: the probe may exit 1 having refused every repetition it measured (lat_ctx on a loaded host), its spans printed. */
+function run(probe: "vmmbench-lat" | "vmmbench-ctx" | "vmmbench-mem", args: string[], env: Record<string, string> = {}, {refusals = false} = {}): Promise<ProbeOutput & {stderr: string}> {
   return new Promise((resolve, reject) => {
     execFile(build.binaries[probe]!, args, {encoding: "utf8", timeout: 60_000, env: {...process.env, ...env}}, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${probe} ${args.join(" ")}: ${error.message}\n${stderr}`));
+      if (error && !(refusals && error.code === 1 && /is not above the token-passing overhead/.test(stderr))) reject(new Error(`${probe} ${args.join(" ")}: ${error.message}\n${stderr}`));
       else resolve({...parseProbeOutput(stdout, probe), stderr});
     });
   });
@@ -59,13 +60,15 @@ describe("probe meters", () => {
   });
 
   it("counts context switches per switch of the ring, and the overhead runs only as paired spans", async () => {
-    const out = await run("vmmbench-ctx", ["--cells", "2:0", "--budget-ms", "20", "--reps", "2"]);
+    const out = await run("vmmbench-ctx", ["--cells", "2:0", "--budget-ms", "20", "--reps", "2"], {}, {refusals: true});
     const overhead = out.meters.filter((line) => line.params.part === "overhead");
     expect(overhead.length).toBeGreaterThan(0);
     expect(overhead.every((line) => line.repetition === null)).toBe(true);
     const ring = out.meters.filter((line) => line.repetition !== null);
-    // One trip of a 2-process ring is two switches.
-    expect(ring.map((line) => line.ops)).toEqual(out.iterations.map((n) => 2 * n!));
+    // One trip of a 2-process ring is two switches. A repetition the probe refused (not above the
+    // token passing, as on a loaded host) has no sample but keeps its counted span.
+    expect(ring.map((line) => line.repetition)).toEqual([0, 1]);
+    out.samples.forEach((sample, i) => expect(ring.find((line) => line.repetition === sample.repetition)?.ops).toBe(2 * out.iterations[i]!));
     for (const line of ring) expect(line.guest.ctxt! / line.ops).toBeGreaterThan(0.5);
   });
 
