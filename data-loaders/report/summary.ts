@@ -265,7 +265,8 @@ export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS
   const ratioReps = new Map<SummaryRow, Float64Array>();
   for (const g of groups) {
     if (g.n === 0 && g.failed === 0) continue;
-    const baseline = baselineOf(g.key);
+    // A meter's count is explained, not compared: no ratio to native's count (report/meters.ts).
+    const baseline = g.key.suite === "meters" ? null : baselineOf(g.key);
     const base = baseline === null ? undefined : index.get(groupKey(g.key, baseline));
     let ratio: number | null = null;
     let low: number | null = null;

@@ -64,13 +64,14 @@ function subjects(r) {
   ];
 }
 
-const CAUSE_MARK = {"supports": "✓", "contradicts": "✗", "not metered": "–"};
+export const CAUSE_MARK = {"supports": "✓", "contradicts": "✗", "not metered": "–"};
+export const CAUSE_CLASS = {"supports": "holds", "contradicts": "fails", "not metered": "unmeasured"};
 
 /** The cause the paper names, and what the meters it cites counted in these guests ("supports" at or above the claim's count per operation). */
 function causeCited(cause, causes) {
   if (!cause || !causes?.length) return null;
   return el("div", {class: "cause"}, el("small", null, "cause named: ", el("q", null, cause.says)),
-    el("ul", null, causes.map((c) => el("li", {class: `part ${c.verdict === "supports" ? "holds" : c.verdict === "contradicts" ? "fails" : "unmeasured"}`, "data-cause": c.verdict,
+    el("ul", null, causes.map((c) => el("li", {class: `part ${CAUSE_CLASS[c.verdict]}`, "data-cause": c.verdict,
       title: c.why ?? `${c.meter} per operation of ${c.of}: mean over ${c.cells} parameter set(s) of medians, n ≥ ${c.n}; the cause needs at least ${c.min}`},
       el("span", {class: "mark", "aria-hidden": "true"}, CAUSE_MARK[c.verdict]), " ",
       c.meter, " ", el("b", null, c.estimate == null ? "not read" : formatValue(c.estimate)), " ", el("small", null, `${c.unit ?? ""} of ${c.of}; the cause needs ≥ ${c.min}: ${c.verdict}`)))));

@@ -3,6 +3,7 @@
 // side, and the paper's causes with the meters that count them (data-loaders/report/meters.ts).
 import {el} from "./dom.js";
 import {hostSide} from "./meters.js";
+import {CAUSE_CLASS, CAUSE_MARK} from "./claims.js";
 import {formatSlowdownCI, formatValue, paramsLabel} from "./format.js";
 
 /** The page's columns of counts: per side, the meter that fills each (null: that side has none). */
@@ -129,8 +130,6 @@ export function pairTableOptions() {
   };
 }
 
-const CAUSE_MARK = {"supports": "✓", "contradicts": "✗", "not metered": "–"};
-
 /** Per claim that names a cause: its words, and each cited meter in each guest with its verdict. */
 export function causesTable(claims, causes, {width = 1000, narrow = 640} = {}) {
   const blocks = claims.filter((c) => c.cause).map((c) => {
@@ -143,7 +142,7 @@ export function causesTable(claims, causes, {width = 1000, narrow = 640} = {}) {
             el("td", {"data-label": "meter"}, r.meter, el("small", null, ` of ${r.of}`)),
             el("td", {"data-label": "per operation", class: "num"}, r.estimate == null ? "–" : el("b", null, formatValue(r.estimate)), " ", el("small", null, r.unit ?? ""), r.cells ? el("small", null, ` (n ≥ ${r.n}${r.cells > 1 ? `, mean of ${r.cells} sizes` : ""})`) : null),
             el("td", {"data-label": "needs"}, `≥ ${r.min}`),
-            el("td", {"data-label": "verdict"}, el("span", {class: `verdict ${r.verdict === "supports" ? "holds" : r.verdict === "contradicts" ? "fails" : "unmeasured"}`}, el("span", {class: "mark", "aria-hidden": "true"}, CAUSE_MARK[r.verdict]), " ", r.verdict), r.why ? [el("br"), el("small", null, r.why)] : null)))
+            el("td", {"data-label": "verdict"}, el("span", {class: `verdict ${CAUSE_CLASS[r.verdict]}`}, el("span", {class: "mark", "aria-hidden": "true"}, CAUSE_MARK[r.verdict]), " ", r.verdict), r.why ? [el("br"), el("small", null, r.why)] : null)))
         : [el("tr", {class: "claim-row empty"}, el("td", {colspan: 5}, el("small", null, "no guest of this claim was metered")))]);
   });
   // Below `narrow` px each row stacks, its cells labelled (report.css, as the claims table).
