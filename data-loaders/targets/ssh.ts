@@ -132,24 +132,8 @@ export class SshTarget implements Target {
     if (result.exitCode !== 0 || !result.stdout.includes("@@end")) {
       throw this.#failure("host facts", result);
     }
-    const facts = parseHostFacts(result.stdout);
-    const detected = hypervisorFromFacts(facts);
     const options = this.#options;
-    return {
-      environment: options.environment ?? this.label,
-      hypervisor: options.hypervisor ?? detected.hypervisor,
-      hypervisorVersion: options.hypervisorVersion !== undefined ? options.hypervisorVersion : detected.version,
-      mode: options.mode ?? detected.mode,
-      guestOs: facts.guestOs,
-      kernel: facts.kernel,
-      cpuModel: facts.cpuModel,
-      vcpus: facts.vcpus,
-      memoryMb: facts.memoryMb,
-      passthrough: options.passthrough ?? false,
-      host: facts.hostname,
-      launch: this.launch,
-      extra: {...hostExtra(facts), ssh_destination: `${this.destination}:${this.port ?? 22}`}
-    };
+    return remoteFingerprint(result.stdout, {...options, environment: options.environment ?? this.label, launch: this.launch, extra: {ssh_destination: `${this.destination}:${this.port ?? 22}`}});
   }
 
   async run(steps: Step[], onOutput: (output: StepOutput) => Promise<void> | void): Promise<void> {
@@ -342,6 +326,33 @@ export class SshTarget implements Target {
 }
 
 export {shellQuote} from "./remote-step.ts";
+
+/**
+ * Another machine's fingerprint from its HOST_FACTS_SCRIPT output: what it says of itself, with
+ * what the plan states where detection from inside cannot tell (a KVM guest with pass-through).
+ */
+export function remoteFingerprint(
+  factsText: string,
+  known: Pick<SshTargetOptions, "hypervisor" | "hypervisorVersion" | "mode" | "passthrough"> & {environment: string; launch: string; extra: Record<string, string>}
+): Fingerprint {
+  const facts = parseHostFacts(factsText);
+  const detected = hypervisorFromFacts(facts);
+  return {
+    environment: known.environment,
+    hypervisor: known.hypervisor ?? detected.hypervisor,
+    hypervisorVersion: known.hypervisorVersion !== undefined ? known.hypervisorVersion : detected.version,
+    mode: known.mode ?? detected.mode,
+    guestOs: facts.guestOs,
+    kernel: facts.kernel,
+    cpuModel: facts.cpuModel,
+    vcpus: facts.vcpus,
+    memoryMb: facts.memoryMb,
+    passthrough: known.passthrough ?? false,
+    host: facts.hostname,
+    launch: known.launch,
+    extra: {...hostExtra(facts), ...known.extra}
+  };
+}
 
 function parseSha256sum(text: string): Map<string, string> {
   const sums = new Map<string, string>();

@@ -47,6 +47,8 @@ export interface Sshd {
   dir: string;
   /** What sshd wrote to stderr so far (-e), for failing tests' messages. */
   log(): string;
+  /** Command lines of the processes its sessions run now (a probe in flight shows here). */
+  sessionCommands(): string[];
   /** Ends sshd and every session it serves at once (SIGKILL), keeping its keys and config: a host that drops. */
   kill(): Promise<void>;
   /** Starts it again on the same address, port and host key after kill(). */
@@ -221,6 +223,16 @@ export async function startSshd({address = "127.0.0.1"}: {address?: string} = {}
         knownHostsFile: join(dir, "known_hosts"),
         dir,
         log: () => log,
+        sessionCommands: () =>
+          child && !exited
+            ? descendants(child.pid!).flatMap((pid) => {
+                try {
+                  return [readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim()];
+                } catch {
+                  return [];
+                }
+              })
+            : [],
         kill,
         async restart() {
           await kill();
