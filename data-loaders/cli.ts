@@ -13,7 +13,9 @@ Usage: vmmbench <command> [options]
 
 Commands:
   run      Run a campaign (built-in LMbench/IOzone/LINPACK probes) and store it
-  ingest   Store existing LMbench, IOzone, HPL/HPCC, Intel LINPACK, fio or STREAM outputs
+  ingest   Store existing LMbench, IOzone, HPL/HPCC, Intel LINPACK, fio or STREAM outputs,
+           or merge another vmmbench database or export
+  export   Write the results as Parquet (hive-partitioned by host and run) with the raw outputs
   sql      Run SQL over the results database
   image    Build the hermetic guest image (kernel + initramfs)
   lab      Build and check the nested lab (real KVM and Xen inside an emulated machine)
@@ -31,6 +33,7 @@ Examples:
   vmmbench run --plan my-plan.yaml --db /tmp/study.duckdb
   vmmbench run --resume
   vmmbench ingest results/ --env kvm --hypervisor kvm --vcpus 2
+  vmmbench export /tmp/exp && vmmbench ingest /tmp/exp --db merged.duckdb
   vmmbench sql "select environment, metric, median(value) from results group by all"
   vmmbench sql "select * from results limit 5" --format csv
   vmmbench site build
@@ -71,10 +74,28 @@ Examples:
   ingest: `Usage: vmmbench ingest PATH... --env LABEL [--hypervisor H] [--guest-os OS] [--vcpus N]
                        [--passthrough on|off] [--tag key=value]... [--db PATH]
        vmmbench ingest --manifest FILE [--db PATH]
+       vmmbench ingest OTHER.duckdb|EXPORT_DIR... [--db PATH]
 
 Stores outputs others produced, recognised by their content: LMbench results and summaries,
 IOzone (auto, -R/-b report, throughput), HPL, HPCC, Intel LINPACK, fio JSON, STREAM.
 Directories are walked. All-or-nothing: one bad file stores nothing. Files already stored are skipped.
+
+Another vmmbench database or an export (vmmbench export) is merged instead: its runs keep their
+ids, plans, tags, fingerprints and raw outputs, and where they came from is recorded (table
+imports). Each source merges all or nothing; a run already stored is skipped, a later state of a
+stored run (more steps, the same ones) replaces it, and any other difference stops the merge.
+`,
+  export: `Usage: vmmbench export DIR [--run RUN_ID]... [--db PATH]
+
+Writes every run (or those named) into DIR, a new folder: results/host=H/run_id=R/*.parquet (one
+row per sample, the results view's columns, hive-partitioned; any DuckDB, Spark or pandas reads
+it), tables/*.parquet (runs, environments, steps, raw outputs, imports), runs/R.tar (every raw
+output of run R, verbatim) and vmmbench-export.json (every file's sha256). The paper's reference
+data is left out. \`vmmbench ingest DIR --db OTHER\` merges it into another database.
+
+Examples:
+  vmmbench export /srv/exports/ctl1-$(date +%F)
+  vmmbench export out/ --run 20250101T120000Z-1a2b3c
 `,
   image: `Usage: vmmbench image build
 
@@ -160,6 +181,13 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         const {ingestCommand, INGEST_OPTIONS} = await import("./commands/ingest.ts");
         const {values, positionals} = args(rest, {...INGEST_OPTIONS, db: {type: "string", default: DEFAULT_DB}});
         await ingestCommand({values, paths: positionals, log});
+        return 0;
+      }
+      case "export": {
+        const {values, positionals} = args(rest, {run: {type: "string", multiple: true}, db: {type: "string", default: DEFAULT_DB}});
+        if (positionals.length !== 1) throw new ConfigError(`export takes one folder to write into, got ${positionals.length}`);
+        const {exportCommand} = await import("./commands/export.ts");
+        await exportCommand({db: String(values.db), dir: positionals[0]!, runs: (values.run as string[] | undefined) ?? [], log});
         return 0;
       }
       case "image": {
