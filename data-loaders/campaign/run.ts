@@ -34,6 +34,8 @@ export interface CampaignOptions {
   toolVersion: string;
   /** PATH searched for the real tools when the plan's engine is "reference" (default: this process's PATH). */
   toolPath?: string;
+  /** Tags a new campaign is stored with (`--tag kernel=6.6`): what `vmmbench compare` compares by. */
+  tags?: Record<string, string>;
 }
 
 export interface CampaignSummary {
@@ -220,7 +222,7 @@ async function startOrResume(options: CampaignOptions): Promise<{runId: string; 
   }
   if (!options.plan) throw new ConfigError("a plan is needed to start a campaign");
   const runId = newRunId();
-  await store.beginRun({runId, source: "run", plan: options.plan.raw, stopRule: options.plan.repetitions, vmmbenchVersion: VERSION});
+  await store.beginRun({runId, source: "run", plan: options.plan.raw, stopRule: options.plan.repetitions, vmmbenchVersion: VERSION, tags: options.tags});
   return {runId, plan: options.plan, resumed: false};
 }
 

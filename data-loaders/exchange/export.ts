@@ -19,7 +19,7 @@ import {VERSION} from "../version.ts";
 import {filesUnder, sha256OfFile} from "./files.ts";
 import {importsRelation} from "./imports.ts";
 import {EXPORT_FORMAT, EXPORT_VERSION, MANIFEST_FILE, RAW_COLUMNS, RESULTS_DIR, tableFile, type ExportManifest, type ExportedRun} from "./layout.ts";
-import {sqlList, sqlString, tempTable} from "./sql.ts";
+import {sqlList, sqlString, tempTable} from "../store/sql-text.ts";
 
 export interface ExportSummary {
   dir: string;

@@ -25,7 +25,7 @@ import {sha256} from "../store/raw.ts";
 import {IMPORTS_SQL} from "./imports.ts";
 import {RAW_COLUMNS} from "./layout.ts";
 import {openSource, type MergeSource} from "./source.ts";
-import {sqlList, sqlString, tempTable} from "./sql.ts";
+import {sqlList, sqlString, tempTable} from "../store/sql-text.ts";
 
 export interface MergeSummary {
   origin: string;

@@ -18,7 +18,7 @@ import type {Store} from "../store/store.ts";
 import {filesUnder, sha256OfFile} from "./files.ts";
 import {importsRelation} from "./imports.ts";
 import {isExportDir, MANIFEST_FILE, readManifest, RESULTS_DIR, tableFile, TABLES} from "./layout.ts";
-import {sqlString} from "./sql.ts";
+import {sqlString} from "../store/sql-text.ts";
 
 export interface MergeSource {
   kind: "database" | "export";

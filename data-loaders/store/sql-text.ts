@@ -1,7 +1,7 @@
-/** Small SQL helpers of the exchange: literals, and rows computed in JS handed to DuckDB as a table. */
+/** SQL text helpers for statements built in code (exports, merges, comparisons): literals, and rows computed in JS handed to DuckDB as a table. */
 import {writeFileSync, rmSync} from "node:fs";
 import {join} from "node:path";
-import type {Store} from "../store/store.ts";
+import type {Store} from "./store.ts";
 
 export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
