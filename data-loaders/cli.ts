@@ -156,13 +156,14 @@ and what each environment of the plan will really run on. Paste it into bug repo
   --plan NAME|FILE   the plan whose environments to explain (default quick)
   --recheck          boot the guest image under KVM again instead of reading the cached verdict
 `,
-  site: `Usage: vmmbench site build [--db PATH] [--out DIR] [--from EXPORT]...
+  site: `Usage: vmmbench site build [--db PATH] [--out DIR] [--from EXPORT]... [--compare A..B]...
        vmmbench site preview [--db PATH] [--from EXPORT]...
 
 Builds the report into dist/ with no network access (every module comes from node_modules), or
 serves it with live reload. Data loaders read the database given by --db; with --from, the
 exports named (vmmbench export, from any number of controllers) merged into one temporary
-database, plus the --db database when it is named too.
+database, plus the --db database when it is named too. --compare A..B puts that comparison (two
+runs, environments or tags, as vmmbench compare takes them) first on the Compare page.
 `
 };
 
@@ -276,12 +277,15 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         return 0;
       }
       case "site": {
-        const {values, positionals} = args(rest, {db: {type: "string", default: DEFAULT_DB}, out: {type: "string"}, from: {type: "string", multiple: true}});
+        const {values, positionals} = args(rest, {db: {type: "string", default: DEFAULT_DB}, out: {type: "string"}, from: {type: "string", multiple: true}, compare: {type: "string", multiple: true}});
         const sub = positionals[0];
         if (sub !== "build" && sub !== "preview") throw new ConfigError(`site: expected "build" or "preview", found ${sub === undefined ? "nothing" : `"${sub}"`}`);
         const {siteCommand} = await import("./commands/site.ts");
         const dbGiven = rest.some((arg) => arg === "--db" || arg.startsWith("--db="));
-        return await siteCommand({sub, db: String(values.db), ...(values.out ? {out: String(values.out)} : {}), from: (values.from as string[] | undefined) ?? [], dbGiven, log});
+        const pairs = (values.compare as string[] | undefined) ?? [];
+        const bad = pairs.find((pair) => !/^.+\.\..+$/s.test(pair));
+        if (bad !== undefined) throw new ConfigError(`--compare: expected A..B (two runs, environments or tags), found "${bad}"`);
+        return await siteCommand({sub, db: String(values.db), ...(values.out ? {out: String(values.out)} : {}), from: (values.from as string[] | undefined) ?? [], dbGiven, compare: pairs, log});
       }
     }
     return 2;

@@ -40,7 +40,7 @@ export async function compareCommand(opts: CompareCommandOptions): Promise<numbe
     if (opts.format === "table" && shown.length === 0) {
       opts.out.write("no series changed beyond its noise (--all lists every series)\n");
     } else if (opts.format === "table") {
-      const columns = ["verdict", "suite", "metric", "params", "pair", "n", "median A", "median B", "B/A [95% CI]", "change", "p", "p adjusted"];
+      const columns = ["verdict", "suite", "metric", "params", "pair", "n", "median A", "median B", "slowdown [95% CI]", "p", "p adjusted"];
       opts.out.write(formatRows(columns, shown.map(tableRow), "table"));
     } else {
       const columns = Object.keys(comparison.rows[0]!).filter((c) => c !== "key");
@@ -55,7 +55,6 @@ export async function compareCommand(opts: CompareCommandOptions): Promise<numbe
 
 function tableRow(row: CompareRow): Record<string, unknown> {
   const number = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : "–");
-  const change = row.worse_by;
   return {
     verdict: row.verdict,
     suite: row.suite,
@@ -65,8 +64,7 @@ function tableRow(row: CompareRow): Record<string, unknown> {
     n: `${row.n_a}/${row.n_b}`,
     "median A": `${number(row.median_a)} ${row.unit}`,
     "median B": `${number(row.median_b)} ${row.unit}`,
-    "B/A [95% CI]": `${row.ratio.toFixed(3)} [${row.ratio_low.toFixed(3)}, ${row.ratio_high.toFixed(3)}]`,
-    change: Number.isFinite(change) ? `${change > 0 ? "+" : ""}${(change * 100).toFixed(1)}% ${change > 0 ? "worse" : "better"}` : "",
+    "slowdown [95% CI]": `${row.slowdown.toFixed(3)}× [${row.slowdown_low.toFixed(3)}, ${row.slowdown_high.toFixed(3)}]`,
     p: number(row.p),
     "p adjusted": number(row.p_adjusted)
   };

@@ -4,9 +4,12 @@ import {buildSite, previewSite} from "../site/build.ts";
 
 /**
  * `vmmbench site build|preview`: the report over the database given by --db, with no network; with
- * `--from EXPORT` (repeatable), over those exports merged (and the --db database, when named).
+ * `--from EXPORT` (repeatable), over those exports merged (and the --db database, when named);
+ * `--compare A..B` (repeatable) puts that pair first on the Compare page.
  */
-export async function siteCommand(opts: {sub: "build" | "preview"; db: string; out?: string; from?: string[]; dbGiven?: boolean; log: (line: string) => void}): Promise<number> {
+export async function siteCommand(opts: {sub: "build" | "preview"; db: string; out?: string; from?: string[]; dbGiven?: boolean; compare?: string[]; log: (line: string) => void}): Promise<number> {
+  // The Compare page's named pairs (report/compare-page.ts).
+  if (opts.compare?.length) process.env.VMMBENCH_COMPARE = JSON.stringify(opts.compare);
   const merged = opts.from?.length ? await mergedDatabase([...(opts.dbGiven ? [opts.db] : []), ...opts.from], opts.log) : undefined;
   try {
     return await siteOver(merged?.path ?? opts.db, opts);

@@ -16,10 +16,12 @@
  *   and its host, so they are not independent; Benjamini–Hochberg would need them to be positively
  *   dependent and bounds only the expected share of false flags). `bh` is offered for exploring
  *   many series, where some false flags are acceptable;
- * - a verdict: regressed / improved when significant after correction and the median moved the
- *   wrong / right way by more than `threshold` (5%: "5% slower", "5% less throughput"); changed
- *   when significant but within the threshold; unchanged; or too few values for any difference to
- *   reach significance at this number of series.
+ * - B's slowdown against A, the report's one convention: the ratio where lower is better (time),
+ *   its inverse where higher is (bandwidth, GFLOPS), so above 1 is always worse and 1× is A;
+ * - a verdict: regressed when significant after correction and the slowdown is above
+ *   1 + `threshold` (5%: B takes over 1.05× A's time, or has under 1/1.05 of its throughput),
+ *   improved when below 1 / (1 + threshold); changed when significant but within the threshold;
+ *   unchanged; or too few values for any difference to reach significance at this number of series.
  */
 import {BOOTSTRAP_ITERATIONS, groupReplicates, percentileInterval, ratioReplicates, seedOf} from "./bootstrap.ts";
 import {seededRandom} from "../stats.ts";
@@ -66,8 +68,10 @@ export interface SeriesComparison {
   ratio: number;
   ratio_low: number;
   ratio_high: number;
-  /** How much worse B is than A: ratio − 1 where lower is better, 1 − ratio where higher is (negative: better). */
-  worse_by: number;
+  /** B's slowdown against A (the ratio, or its inverse where higher is better: above 1 is worse), with its interval. */
+  slowdown: number;
+  slowdown_low: number;
+  slowdown_high: number;
   p: number;
   p_adjusted: number;
   /** Whether labels were permuted within rounds (A and B interleaved). */
@@ -92,9 +96,9 @@ export function compareSeries(inputs: readonly SeriesInput[], options: CompareOp
       ? "too few"
       : !significant
         ? "unchanged"
-        : row.worse_by > options.threshold
+        : row.slowdown > 1 + options.threshold
           ? "regressed"
-          : row.worse_by < -options.threshold
+          : row.slowdown < 1 / (1 + options.threshold)
             ? "improved"
             : "changed";
     const {minP: _minP, ...out} = row;
@@ -110,8 +114,10 @@ function one(series: SeriesInput, permutations: number, iterations: number, rand
   const ratio = median_b / median_a;
   const replicates = ratioReplicates(groupReplicates(`${series.key}\u0000b`, b, b.length, iterations), groupReplicates(`${series.key}\u0000a`, a, a.length, iterations));
   const interval = a.length >= 2 || b.length >= 2 ? percentileInterval(replicates) : {low: ratio, high: ratio};
-  const worse_by = series.lowerIsBetter ? ratio - 1 : 1 - ratio;
-  const base = {key: series.key, n_a: a.length, n_b: b.length, median_a, median_b, ratio, ratio_low: interval.low, ratio_high: interval.high, worse_by};
+  const slowdown = series.lowerIsBetter
+    ? {slowdown: ratio, slowdown_low: interval.low, slowdown_high: interval.high}
+    : {slowdown: 1 / ratio, slowdown_low: 1 / interval.high, slowdown_high: 1 / interval.low};
+  const base = {key: series.key, n_a: a.length, n_b: b.length, median_a, median_b, ratio, ratio_low: interval.low, ratio_high: interval.high, ...slowdown};
   if (a.length < 2 || b.length < 2) return {...base, p: NaN, stratified: false, minP: 1};
   const strata = series.rounds ? stratify(series, series.rounds) : null;
   const test = strata ? permutationTest(strata, permutations, random) : permutationTest([{a: Array.from(series.a), b: Array.from(series.b)}], permutations, random);

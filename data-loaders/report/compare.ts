@@ -64,7 +64,7 @@ export async function resolveSelector(store: Store, text: string): Promise<Selec
   if (kind === "run" || kind === undefined) {
     const runs = (await store.query(`SELECT run_id FROM runs WHERE source <> 'reference' AND starts_with(run_id, $1) ORDER BY run_id`, [value])).map((r) => String(r.run_id));
     const exact = runs.includes(value) ? [value] : runs;
-    if (exact.length === 1) return {kind: "run", text, label: `run ${exact[0]}`, where: `run_id = ${sqlString(exact[0]!)}`};
+    if (exact.length === 1) return {kind: "run", text, label: `run ${exact[0]}`, where: `run_id IN (${sqlList(exact)})`};
     if (exact.length > 1) throw new ConfigError(`${text}: more than one run starts so (${exact.slice(0, 4).join(", ")}${exact.length > 4 ? ", …" : ""}); give more of the id`);
     if (kind === "run") throw new ConfigError(`${text}: no run with that id${await choices(store, "SELECT DISTINCT run_id AS v FROM runs WHERE source <> 'reference' ORDER BY 1 DESC")}`);
   }
@@ -157,7 +157,7 @@ const VERDICT_ORDER = {regressed: 0, improved: 1, changed: 2, unchanged: 3, "too
 
 /** Regressions first, worst first; then improvements, changes within the threshold, the rest. */
 export function sortRows(rows: CompareRow[]): CompareRow[] {
-  return rows.sort((x, y) => VERDICT_ORDER[x.verdict] - VERDICT_ORDER[y.verdict] || (y.worse_by - x.worse_by) * (x.verdict === "improved" ? -1 : 1) || x.key.localeCompare(y.key));
+  return rows.sort((x, y) => VERDICT_ORDER[x.verdict] - VERDICT_ORDER[y.verdict] || (y.slowdown - x.slowdown) * (x.verdict === "improved" ? -1 : 1) || x.key.localeCompare(y.key));
 }
 
 /** One line: how many series went which way, under which rule. */

@@ -26,6 +26,7 @@ export const REPORT_PAGES: PageSpec[] = [
   {name: "LINPACK", path: "/linpack"},
   {name: "LMbench", path: "/lmbench"},
   {name: "IOzone", path: "/iozone"},
+  {name: "Compare", path: "/compare"},
   {name: "Explore", path: "/explore"}
 ];
 

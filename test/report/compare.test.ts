@@ -27,7 +27,7 @@ describe("compare's statistics", () => {
     for (const r of rows) {
       expect(r.ratio_low).toBeLessThan(r.ratio);
       expect(r.ratio_high).toBeGreaterThan(r.ratio);
-      expect(r.worse_by).toBeCloseTo(0.1, 1);
+      expect(r.slowdown).toBeCloseTo(1.1, 1);
     }
     const throughput = sides(2, 5, 20, 0.02, 1.1).map((s) => ({...s, lowerIsBetter: false}));
     expect(compareSeries(throughput, FAST).map((r) => r.verdict)).toEqual(Array(5).fill("improved"));
@@ -128,10 +128,10 @@ describe("vmmbench compare on a database", () => {
   it("exits 3 with the regression first when B is slower, by tags or run ids", async () => {
     const result = await execa("node", [BIN, "compare", "tag:kernel=6.1", "kernel=6.6", "--db", db, "--format", "json"], {reject: false});
     expect(result.exitCode, result.stderr).toBe(3);
-    const rows = JSON.parse(result.stdout) as {verdict: string; metric: string; pair: string; worse_by: number}[];
+    const rows = JSON.parse(result.stdout) as {verdict: string; metric: string; pair: string; slowdown: number}[];
     expect(rows).toHaveLength(8);
     expect(rows[0]).toMatchObject({verdict: "regressed", metric: "lat_fork", pair: "kvm"});
-    expect(rows[0]!.worse_by).toBeGreaterThan(0.05);
+    expect(rows[0]!.slowdown).toBeGreaterThan(1.05);
     expect(rows.slice(1).every((r) => r.verdict === "unchanged")).toBe(true);
     expect(result.stderr).toContain("8 series (Holm-corrected at α = 0.05, threshold 5.0%): 1 regressed, 0 improved");
     const table = await execa("node", [BIN, "compare", "run:run-a", "run-b", "--db", db], {reject: false});
