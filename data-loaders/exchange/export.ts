@@ -17,6 +17,7 @@ import {SCHEMA_VERSION} from "../store/schema.ts";
 import type {Store} from "../store/store.ts";
 import {VERSION} from "../version.ts";
 import {filesUnder, sha256OfFile} from "./files.ts";
+import {copyRawOutputs, RAW_ROW_COLUMNS, rawRow} from "./raw-copy.ts";
 import {importsRelation} from "./imports.ts";
 import {EXPORT_FORMAT, EXPORT_VERSION, MANIFEST_FILE, RAW_COLUMNS, RESULTS_DIR, tableFile, type ExportManifest, type ExportedRun} from "./layout.ts";
 import {sqlList, sqlString, tempTable} from "../store/sql-text.ts";
@@ -103,28 +104,23 @@ async function runsToExport(store: Store, wanted: readonly string[] | undefined)
 
 /** Writes the run's raw outputs (each distinct content once) into `runs/<run>.tar` and returns their rows there. */
 async function archiveRun(store: Store, dir: string, runId: string): Promise<object[]> {
-  const rows = await store.query(`SELECT sha256, step_id, path, bytes, format, byte_offset FROM raw_outputs WHERE run_id = $1 ORDER BY step_id, sha256`, [runId]);
+  const rows = (await store.query(`SELECT ${RAW_ROW_COLUMNS} FROM raw_outputs WHERE run_id = $1 ORDER BY step_id, sha256`, [runId])).map(rawRow);
   if (rows.length === 0) return [];
   const archive = new RawArchive(dir, runId);
-  const offsets = new Map<string, number>();
   try {
-    const out: object[] = [];
-    for (const row of rows) {
-      const sha = String(row.sha256);
-      let offset = offsets.get(sha);
-      if (offset === undefined) {
-        let content: Buffer;
+    const out = await copyRawOutputs(
+      archive,
+      runId,
+      rows,
+      (row) => {
         try {
-          content = readRawOutput(store.dataDir, {path: String(row.path), bytes: Number(row.bytes), offset: row.byte_offset === null ? null : Number(row.byte_offset)});
+          return readRawOutput(store.dataDir, {path: row.path, bytes: row.bytes, offset: row.byte_offset});
         } catch (error) {
-          throw new ConfigError(`run ${runId}: raw output ${sha.slice(0, 12)} of ${row.step_id} cannot be read at ${join(store.dataDir, String(row.path))} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); an export keeps every raw output`);
+          throw new ConfigError(`run ${runId}: raw output ${row.sha256.slice(0, 12)} of ${row.step_id} cannot be read at ${join(store.dataDir, row.path)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); an export keeps every raw output`);
         }
-        offset = archive.add({name: `${String(row.step_id)}-${basename(String(row.path))}`, content, format: String(row.format), sha256: sha}).offset!;
-        offsets.set(sha, offset);
-        await archive.drained();
-      }
-      out.push({sha256: sha, run_id: runId, step_id: String(row.step_id), path: archive.path, bytes: Number(row.bytes), format: String(row.format), byte_offset: offset});
-    }
+      },
+      (row) => `${row.step_id}-${basename(row.path)}`
+    );
     await archive.finish();
     return out;
   } catch (error) {

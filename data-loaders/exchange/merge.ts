@@ -25,6 +25,7 @@ import {sha256} from "../store/raw.ts";
 import {IMPORTS_SQL} from "./imports.ts";
 import {RAW_COLUMNS} from "./layout.ts";
 import {openSource, type MergeSource} from "./source.ts";
+import {copyRawOutputs, RAW_ROW_COLUMNS, rawRow} from "./raw-copy.ts";
 import {sqlList, sqlString, tempTable} from "../store/sql-text.ts";
 
 export interface MergeSummary {
@@ -159,29 +160,25 @@ async function copyRows(store: Store, ids: string): Promise<number> {
 
 /** Copies one run's raw outputs (each distinct content once) into `runs/<run>.<digest>.tar` here; returns their rows. */
 async function archiveRun(store: Store, source: MergeSource, runId: string, digest: string, archives: RawArchive[]): Promise<object[]> {
-  const rows = await store.query(`SELECT sha256, step_id, path, bytes, format, byte_offset FROM vmmbench_src_raw WHERE run_id = $1 ORDER BY step_id, sha256`, [runId]);
+  const rows = (await store.query(`SELECT ${RAW_ROW_COLUMNS} FROM vmmbench_src_raw WHERE run_id = $1 ORDER BY step_id, sha256`, [runId])).map(rawRow);
   if (rows.length === 0) return [];
   // The digest in the name lets a later state of the run land beside the one it replaces until the merge commits.
   const archive = new RawArchive(store.dataDir, `${runId}.${digest}`);
   archives.push(archive);
-  const offsets = new Map<string, number>();
-  const out: object[] = [];
-  for (const row of rows) {
-    const sha = String(row.sha256);
-    let offset = offsets.get(sha);
-    if (offset === undefined) {
+  return copyRawOutputs(
+    archive,
+    runId,
+    rows,
+    (row) => {
       let content: Buffer;
       try {
-        content = source.readRaw({path: String(row.path), bytes: Number(row.bytes), byte_offset: row.byte_offset === null ? null : Number(row.byte_offset)});
+        content = source.readRaw({path: row.path, bytes: row.bytes, byte_offset: row.byte_offset});
       } catch (error) {
-        throw new ConfigError(`${source.origin}: run ${runId}: raw output ${sha.slice(0, 12)} of ${row.step_id} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+        throw new ConfigError(`${source.origin}: run ${runId}: raw output ${row.sha256.slice(0, 12)} of ${row.step_id} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       }
-      if (sha256(content) !== sha) throw new ConfigError(`${source.origin}: run ${runId}: the raw output of ${row.step_id} at ${row.path} does not match its sha256 ${sha.slice(0, 12)}…; the source is damaged`);
-      offset = archive.add({name: `${String(row.step_id)}-${sha.slice(0, 12)}`, content, format: String(row.format), sha256: sha}).offset!;
-      offsets.set(sha, offset);
-      await archive.drained();
-    }
-    out.push({sha256: sha, run_id: runId, step_id: String(row.step_id), path: archive.path, bytes: Number(row.bytes), format: String(row.format), byte_offset: offset});
-  }
-  return out;
+      if (sha256(content) !== row.sha256) throw new ConfigError(`${source.origin}: run ${runId}: the raw output of ${row.step_id} at ${row.path} does not match its sha256 ${row.sha256.slice(0, 12)}…; the source is damaged`);
+      return content;
+    },
+    (row) => `${row.step_id}-${row.sha256.slice(0, 12)}`
+  );
 }
