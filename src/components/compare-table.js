@@ -4,7 +4,8 @@
 import * as Inputs from "npm:@observablehq/inputs";
 import {html} from "npm:htl";
 import {VERDICTS, compareMatcher, readCompareState, writeCompareState} from "./compare-state.js";
-import {formatValue, UNIT_LABEL} from "./format.js";
+import {withDownload} from "./download.js";
+import {formatInterval, formatSlowdown, formatValue, paramsLabel, unitLabel} from "./format.js";
 
 const MARK = {regressed: "▲", improved: "▼", changed: "◆", unchanged: "·", "too few": "?"};
 const VERDICT_ORDER = Object.fromEntries(VERDICTS.map((v, i) => [v, i]));
@@ -50,20 +51,21 @@ export function verdictCounts(rows) {
 }
 
 /** The series of one comparison that `state` lets through, regressions first: a table, or stacked rows under 640 px. */
-export function compareTable(rows, state, {width = 960} = {}) {
+export function compareTable(rows, state, {width = 960, title = "comparison"} = {}) {
   const shown = rows.filter(compareMatcher(state)).sort(byVerdict);
   if (shown.length === 0) return html`<p class="empty-chart">No series of this comparison pass the filters.</p>`;
   const narrow = width < 640;
-  const slowdown = (r) => html`<span class="slowdown">${r.slowdown.toFixed(3)}×</span> <small>[${r.slowdown_low.toFixed(3)}, ${r.slowdown_high.toFixed(3)}]</small>`;
-  const value = (x, unit) => `${formatValue(x)} ${UNIT_LABEL[unit] ?? unit}`;
+  const slowdown = (r) => html`<span class="slowdown">${formatSlowdown(r.slowdown, r.slowdown_low, r.slowdown_high)}</span> <small>${formatInterval(r.slowdown_low, r.slowdown_high)}</small>`;
+  const value = (x, unit) => `${formatValue(x)} ${unitLabel(unit)}`;
   const p = (x) => (Number.isFinite(x) ? (x < 0.001 ? x.toExponential(1) : x.toFixed(3)) : "–");
-  return html`<div class="compare-table ${narrow ? "narrow" : ""}"><table>
-    <caption>${shown.length} of ${rows.length} series <small>· slowdown = B against A (1× = A, above 1 = B worse), 95% bootstrap interval · p after Holm's correction</small></caption>
+  const caption = `${shown.length} of ${rows.length} series`;
+  const table = html`<div class="compare-table ${narrow ? "narrow" : ""}"><table>
+    <caption>${caption} <small>· slowdown = B against A (1× = A, above 1 = B worse), 95% bootstrap interval · p after Holm's correction</small></caption>
     <thead><tr><th>Verdict</th><th>Series</th><th>Pair</th><th>n A/B</th><th>Median A</th><th>Median B</th><th>Slowdown</th><th>p</th></tr></thead>
     <tbody>${shown.map(
       (r) => html`<tr class=${cls(r.verdict)}>
         <td class="verdict-cell"><span class="verdict ${cls(r.verdict)}"><span class="mark">${MARK[r.verdict]}</span> ${r.verdict}</span></td>
-        <td class="series"><b>${r.metric}</b> <small>${r.suite}${r.params !== "{}" ? ` · ${words(r.params)}` : ""}</small></td>
+        <td class="series"><b>${r.metric}</b> <small>${r.suite}${r.params !== "{}" ? ` · ${paramsLabel(r.params)}` : ""}</small></td>
         <td class="pair" data-label="pair">${r.pair}</td>
         <td class="n" data-label="n A/B">${r.n_a}/${r.n_b}</td>
         <td class="num" data-label="A">${value(r.median_a, r.unit)}</td>
@@ -72,6 +74,7 @@ export function compareTable(rows, state, {width = 960} = {}) {
         <td class="num" data-label="p" title=${`before correction: ${p(r.p)}${r.stratified ? "; permuted within rounds" : ""}`}>${p(r.p_adjusted)}</td>
       </tr>`
     )}</tbody></table></div>`;
+  return withDownload(table, shown, {caption: `${title}: ${caption}`, name: title, convention: "slowdown: B against A, above 1 = B worse, 1 = A; p_adjusted: Holm"});
 }
 
 function byVerdict(x, y) {
@@ -80,13 +83,4 @@ function byVerdict(x, y) {
 
 function cls(verdict) {
   return verdict.replace(" ", "-");
-}
-
-/** {"procs":2,"size_kb":16} → "procs 2, size_kb 16". */
-function words(params) {
-  try {
-    return Object.entries(JSON.parse(params)).map(([k, v]) => `${k} ${v}`).join(", ");
-  } catch {
-    return params;
-  }
 }

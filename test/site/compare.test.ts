@@ -1,5 +1,5 @@
 import {execa} from "execa";
-import {mkdtempSync, rmSync} from "node:fs";
+import {mkdtempSync, readFileSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
@@ -88,6 +88,14 @@ describe.skipIf(!HAVE_CHROMIUM)("the Compare page, built from two controllers' e
     await tracked.page.waitForFunction(() => location.search.includes("q=bw_mem"));
     await expect.poll(() => rows.count()).toBe(2);
     expect(new URL(tracked.page.url()).searchParams.getAll("verdict")).toEqual(["regressed", "improved"]);
+    // The CSV holds exactly the rows shown, headed by the comparison and its own ratio convention.
+    const [csv] = await Promise.all([tracked.page.waitForEvent("download"), tracked.page.click(".downloadable button.download")]);
+    const lines = readFileSync(await csv.path(), "utf8").trim().split("\n");
+    expect(lines[0]).toBe("# tag kernel=6.1 (1 run) → tag kernel=6.6 (1 run): 2 of 8 series");
+    expect(lines).toContain("# slowdown: B against A, above 1 = B worse, 1 = A; p_adjusted: Holm");
+    const header = lines.findIndex((l) => !l.startsWith("#"));
+    expect(lines[header].split(",")).toEqual(expect.arrayContaining(["verdict", "metric", "slowdown", "slowdown_low", "slowdown_high", "p_adjusted"]));
+    expect(lines.slice(header + 1).map((l) => l.split(",")[lines[header].split(",").indexOf("metric")])).toEqual(["bw_mem_write", "bw_mem_write"]);
   });
 
   it("fits a 390 px phone: stacked rows, nothing wider than the screen", async () => {
