@@ -12,7 +12,7 @@
  * series, 1000 samples per step, one ~1 KB raw output per step kept in one tar archive per run
  * (what an ingest writes), so the export's work on raw outputs is part of what is timed.
  *
- * Usage: npx tsx bench/exchange.ts [--samples 10000000] [--reps 3]
+ * Usage: npx tsx bench/exchange.ts [--samples 10000000] [--reps 3] [--keep (the databases and exports)]
  */
 import {execa} from "execa";
 import {mkdirSync, mkdtempSync, rmSync} from "node:fs";
@@ -24,7 +24,7 @@ import {RawArchive} from "../data-loaders/store/raw-archive.ts";
 import {sqlString} from "../data-loaders/store/sql-text.ts";
 import {Store} from "../data-loaders/store/store.ts";
 
-const {values} = parseArgs({options: {samples: {type: "string", default: "10000000"}, reps: {type: "string", default: "3"}}});
+const {values} = parseArgs({options: {samples: {type: "string", default: "10000000"}, reps: {type: "string", default: "3"}, keep: {type: "boolean", default: false}}});
 const SAMPLES = Number(values.samples);
 const REPS = Number(values.reps);
 const PER_STEP = 1000;
@@ -74,7 +74,8 @@ operations.forEach((op, i) => {
       `${median(rssMb).toFixed(0).padStart(6)} [${Math.min(...rssMb).toFixed(0)}–${Math.max(...rssMb).toFixed(0)}]`
   );
 });
-console.log("kept", dir);
+if (values.keep) console.log("kept", dir);
+else rmSync(dir, {recursive: true, force: true});
 
 async function count(db: string): Promise<number> {
   const store = await Store.open(db);
