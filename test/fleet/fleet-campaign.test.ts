@@ -62,7 +62,8 @@ describe.skipIf(SSHD_SKIP_REASON !== null)("a campaign across an inventory group
     await fleet?.stop();
   });
 
-  it.skipIf(!ANSIBLE)("fans out through ansible-playbook; a host killed mid-step is recorded as failed, the others finish, and --resume completes it", async () => {
+  // A dozen ansible-playbook runs (each starts Python and reads the inventory) and a resume: minutes on a loaded 2-core machine.
+  it.skipIf(!ANSIBLE)("fans out through ansible-playbook; a host killed mid-step is recorded as failed, the others finish, and --resume completes it", {timeout: 360_000}, async () => {
     const db = join(fleet.dir, "ansible.duckdb");
     const child = execa("node", [BIN, "run", "--plan", plan(fleet, "ansible"), "--db", db], {reject: false, env: {VMMBENCH_QUIET: "0"}});
     let log = "";
