@@ -15,6 +15,12 @@ describe("plans", () => {
     const tcg = quick.environments.find((e) => e.label === "qemu-tcg")!;
     expect(tcg.suites?.linpack?.n).toEqual([100, 200, 300]);
     expect(tcg.suites?.lmbench).toEqual(quick.suites.lmbench);
+    // IOzone measures the device everywhere in quick (issue 13), not a page cache that holds the file.
+    const iozoneOf = (env: (typeof quick.environments)[number]) => env.suites?.iozone ?? quick.suites.iozone;
+    for (const env of quick.environments) expect(iozoneOf(env)?.direct, env.label).toBe(true);
+    // One file size everywhere, so Figures 3 and 4 put every environment side by side.
+    expect(new Set(quick.environments.map((env) => String(iozoneOf(env)?.fileKb))).size).toBe(1);
+    expect(tcg.suites?.iozone?.recordKb).toEqual([64, 1024]);
     // Where the host has them, the real hypervisors and no lab at all.
     const real = loadPlan("quick", {kvm: true, xen: true});
     expect(real.environments.map((e) => [e.target, e.label])).toEqual([["local", "native"], ["qemu", "kvm"], ["xen", "xen-pv"], ["xen", "xen-pvh"], ["qemu", "qemu-tcg"]]);
