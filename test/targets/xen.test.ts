@@ -63,10 +63,9 @@ describe("xlConfig", () => {
   });
 
   it("domU batches write frames on the console and find the Xen disk", () => {
-    const prelude = domuBatchPrelude("pvh", ["/lib/modules/k/xen-blkfront.ko"]);
+    const prelude = domuBatchPrelude("pvh");
     expect(prelude).toContain("VMMB_CHANNEL=/dev/hvc0");
     expect(prelude).toContain("VMMB_DISK_DEV=/dev/xvda");
-    expect(prelude).toContain("insmod /lib/modules/k/xen-blkfront.ko");
     expect(domuBatchPrelude("hvm")).toContain("VMMB_CHANNEL=/dev/ttyS0");
   });
 });
@@ -115,6 +114,7 @@ function fakeImage(): GuestImage {
   writeFileSync(join(dir, "initramfs.cpio"), Buffer.alloc(10));
   return {
     kernel: join(dir, "vmlinux"),
+    bzImage: join(dir, "vmlinuz"),
     initramfs: join(dir, "initramfs.cpio"),
     hash: "f".repeat(64),
     kver: "6.1.0-56-amd64",
