@@ -13,7 +13,7 @@ import {Store} from "../store/store.ts";
 import {computeReport, databasePath, loadGroups, type Report} from "./summary.ts";
 
 /** Bump when the report's computation changes. */
-export const REPORT_FORMAT = 4;
+export const REPORT_FORMAT = 6;
 
 export const FINGERPRINT_SQL = `
 SELECT count(*)::VARCHAR || ':' ||

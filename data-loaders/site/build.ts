@@ -17,8 +17,9 @@ import {spawn, type ChildProcess} from "node:child_process";
 import {existsSync, readFileSync} from "node:fs";
 import {mkdtemp, readdir, rm} from "node:fs/promises";
 import {tmpdir} from "node:os";
-import {delimiter, join, resolve} from "node:path";
+import {delimiter, join, resolve, sep} from "node:path";
 import {pathToFileURL} from "node:url";
+import {publishRawOutputs, type PublishedRaw} from "./raw-outputs.ts";
 import {PROJECT_DIR, findPackageDir, frameworkCacheDir, prepareOfflineCache, type OfflineCacheResult} from "./offline-cache.ts";
 
 /** Entries of `.observablehq/cache` that are not data loader outputs and survive clearLoaderCache. */
@@ -42,6 +43,8 @@ export interface SiteOptions {
 export interface BuildSiteOptions extends SiteOptions {
   /** Delete data loader outputs first so loaders re-run (after new runs). */
   clearLoaderCache: boolean;
+  /** Publish this database's raw outputs under `<output>/raw/` (raw-outputs.ts). */
+  rawFrom?: string;
 }
 
 export interface BuildSiteResult {
@@ -54,6 +57,8 @@ export interface BuildSiteResult {
   cleared: string[];
   /** Framework's stdout+stderr */
   log: string;
+  /** the raw outputs published under raw/, when rawFrom was given */
+  raw?: PublishedRaw;
 }
 
 export class SiteBuildError extends Error {
@@ -144,6 +149,21 @@ function readRefused(path: string): string[] {
     .map((line) => line.split("\t").slice(1).join("\t"));
 }
 
+/**
+ * Framework clears its output folder only when it lies inside the working directory, and refuses
+ * to overwrite a file ("file conflict") elsewhere, so a second `site build --out /tmp/x` failed.
+ * A folder outside that holds a previous report (its `_observablehq/`) is cleared here; any other
+ * non-empty folder is refused rather than wiped.
+ */
+export async function clearOutput(output: string, cwd: string): Promise<void> {
+  const inside = output === cwd || output.startsWith(cwd.endsWith(sep) ? cwd : cwd + sep);
+  if (inside || !existsSync(output)) return;
+  const entries = await readdir(output);
+  if (entries.length === 0) return;
+  if (!entries.includes("_observablehq")) throw new SiteBuildError(`${output} is not empty and holds no report built before (no _observablehq/): refusing to overwrite it; give an empty or new folder`, "", []);
+  await rm(output, {recursive: true, force: true});
+}
+
 /** Prepares the offline cache, optionally clears loader outputs, and runs `observable build` offline. */
 export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteResult> {
   const start = performance.now();
@@ -155,6 +175,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
 
   const cache = await prepareOfflineCache(root, {log: echo ? (m) => console.log(m) : undefined});
   const cleared = options.clearLoaderCache ? await clearLoaderCache(root) : [];
+  await clearOutput(output, cwd);
 
   return await withRefusedLog(async (refusedLog) => {
     const frameworkStart = performance.now();
@@ -186,7 +207,8 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
     if (!existsSync(output)) {
       throw new SiteBuildError(`observable build produced no ${output}`, log, refused);
     }
-    return {output, elapsedMs: performance.now() - start, frameworkMs, cache, cleared, log};
+    const raw = options.rawFrom ? await publishRawOutputs(options.rawFrom, output) : undefined;
+    return {output, elapsedMs: performance.now() - start, frameworkMs, cache, cleared, log, raw};
   });
 }
 

@@ -34,7 +34,7 @@ import {runBatch} from "./guest-boot.ts";
 import {detectKvm, type BootCheck, type KvmStatus} from "./kvm-detect.ts";
 import {integer, mapping, oneOf, text} from "../plan/schema.ts";
 import {bindVfio, checkPassthrough, guestDiskExtra, passthroughExtra, passthroughKey, type Binding, type PassthroughCheck, type PassthroughSpec} from "./passthrough.ts";
-import {defineTarget, type Fingerprint, type Step, type StepOutput, type Target} from "./target.ts";
+import {defineTarget, type Fingerprint, type PlannedVirt, type Step, type StepOutput, type Target} from "./target.ts";
 
 export type QemuAccel = "tcg" | "kvm" | "auto";
 export type DiskCacheMode = "none" | "writeback" | "writethrough" | "directsync" | "unsafe";
@@ -387,15 +387,25 @@ function positiveInteger(value: number, name: string): number {
   return value;
 }
 
+/** The plan keys of a guest QEMU boots from the image (`target: qemu`, and machine types such as microvm). */
+export const QEMU_GUEST_KEYS = {
+  accel: oneOf(["auto", "tcg", "kvm"]).default("auto"),
+  vcpus: integer(1, 64).default(1),
+  memory_mb: integer(128, 1 << 20).default(1024),
+  // The scratch disk the file suite writes to.
+  disk_cache: oneOf(["none", "writeback", "writethrough", "unsafe", "directsync"]).default("none")
+};
+
+/** What such a guest stands for before it starts. */
+export function plannedQemuGuest(spec: {accel: "auto" | "tcg" | "kvm"; vcpus: number; memoryMb: number}): PlannedVirt {
+  return {...(spec.accel === "kvm" ? {hypervisor: "kvm", mode: "kvm"} : {hypervisor: "qemu-tcg", mode: "tcg"}), vcpus: spec.vcpus, memoryMb: spec.memoryMb, passthrough: null};
+}
+
 /** `target: qemu`: the guest image under QEMU, with KVM (a boot proves it works) or TCG (full emulation). */
 export const qemuKind = defineTarget({
   name: "qemu",
   schema: mapping({
-    accel: oneOf(["auto", "tcg", "kvm"]).default("auto"),
-    vcpus: integer(1, 64).default(1),
-    memory_mb: integer(128, 1 << 20).default(1024),
-    // The scratch disk the file suite writes to.
-    disk_cache: oneOf(["none", "writeback", "writethrough", "unsafe", "directsync"]).default("none"),
+    ...QEMU_GUEST_KEYS,
     guest_os: text().default("vmmbench busybox guest"),
     // A host disk controller for the guest (vfio-pci), instead of the scratch image.
     passthrough: passthroughKey().optional()
@@ -403,13 +413,11 @@ export const qemuKind = defineTarget({
     .refine((o) => o.passthrough === undefined || o.accel !== "tcg", {error: "accel: kvm or auto with passthrough (vfio-pci needs KVM)", path: ["accel"]})
     .transform((o) => ({accel: o.accel, vcpus: o.vcpus, memoryMb: o.memory_mb, diskCache: o.disk_cache, guestOs: o.guest_os, ...(o.passthrough ? {passthrough: o.passthrough} : {})})),
   runsTools: false,
-  planned: (spec) => ({
-    ...(spec.accel === "kvm" || spec.passthrough ? {hypervisor: "kvm", mode: "kvm"} : {hypervisor: "qemu-tcg", mode: "tcg"}),
-    vcpus: spec.vcpus,
-    memoryMb: spec.memoryMb,
-    passthrough: spec.passthrough !== undefined,
-    ...(spec.passthrough ? {extra: {pt_device: spec.passthrough.pci}} : {})
-  }),
+  // vfio-pci needs KVM: a pass-through guest is a KVM one or none.
+  planned: (spec) =>
+    spec.passthrough
+      ? {...plannedQemuGuest({...spec, accel: "kvm"}), passthrough: true, extra: {pt_device: spec.passthrough.pci}}
+      : plannedQemuGuest(spec),
   // The scratch disk is always attached, so the file suite measures a virtual disk, not tmpfs.
   open: (spec, {probes, log}) => new QemuTarget({label: spec.label, accel: spec.accel, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskCacheMode: spec.diskCache, probes, ...(spec.passthrough ? {passthrough: spec.passthrough, log} : {})}),
   describe: (spec, host) => {
