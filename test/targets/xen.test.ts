@@ -53,6 +53,18 @@ describe("xlConfig", () => {
     expect(hvm).not.toContain("ramdisk");
   });
 
+  it("passes PCI functions through in every mode, with extra kernel words, and refuses a malformed address", () => {
+    for (const type of ["pv", "pvh", "hvm"] as const) {
+      const config = xlConfig({...base, type, pci: ["03:00.0"], kernelArgs: ["pci=noearly"]});
+      expect(config).toContain('pci = [ "0000:03:00.0" ]');
+      expect(config).toMatch(/^extra = ".* loglevel=1 pci=noearly"$/m);
+      expect(config).not.toMatch(/^disk =/m);
+    }
+    expect(xlConfig({...base, pci: ["0000:03:00.0", "0000:03:00.1"]})).toContain('pci = [ "0000:03:00.0", "0000:03:00.1" ]');
+    expect(xlConfig(base)).not.toContain("pci =");
+    expect(() => xlConfig({...base, pci: ["nvme0"]})).toThrow(/not a PCI address/);
+  });
+
   it("is deterministic and refuses values xl would misread", () => {
     expect(xlConfig(base)).toBe(xlConfig({...base}));
     expect(() => xlConfig({...base, name: "bad name"})).toThrow(ConfigError);
