@@ -1,6 +1,6 @@
 import {el} from "./dom.js";
 import {paramsOf} from "./data.js";
-import {formatRatio, formatValue} from "./format.js";
+import {formatMedian, formatSlowdownCI, formatValue} from "./format.js";
 
 /** The paper's four cases of Figures 3 and 4, in its order. */
 export const PT_CASES = [
@@ -13,7 +13,7 @@ export const PT_CASES = [
 /**
  * Figures 3 and 4 by the paper's four cases (Xen and KVM, pass-through on and off): for each study,
  * each case's environments with their read and write bandwidth at one file and record size (median
- * MB/s, ratio to native with its 95% bootstrap interval, n), the driver their disk went through and,
+ * MB/s, slowdown against native with its 95% bootstrap interval, n), the driver their disk went through and,
  * for a pass-through, its device and IOMMU — or why the environment could not run ("not measurable
  * here"), or that the study has no such environment.
  *
@@ -56,12 +56,12 @@ export function passthroughCases(rows, environments, {width, fileKb, recordKb, c
     el("table", null, el("caption", null, caption ?? `Figures 3 and 4 by case: read and write bandwidth, ${fileKb / 1024} MiB file, ${recordKb} KiB records`), el("thead", null, head), el("tbody", null, body)));
 }
 
+/** Median MB/s to the precision its spread supports, the slowdown against native with its 95% interval, n and spread. */
 function bandwidth(d) {
   if (!d) return el("td", {class: "empty"}, "–");
   if (d.n === 0) return el("td", {class: "failed"}, "failed");
-  const ci = d.ratio_low != null && d.ratio_low !== d.ratio_high ? ` [${d.ratio_low.toFixed(2)}–${d.ratio_high.toFixed(2)}]` : "";
-  return el("td", {title: `median of ${d.n}; IQR ${formatValue(d.q1)}–${formatValue(d.q3)}; ratio to ${d.baseline ?? "no baseline"}`},
-    el("span", {class: "value"}, formatValue(d.median)),
-    d.ratio != null && d.baseline !== d.environment ? [el("br"), el("span", {class: "ratio"}, formatRatio(d.ratio), el("small", null, ci))] : null,
-    el("br"), el("small", {class: "spread"}, d.n > 1 ? `n=${d.n} ±${(d.rsd * 100).toFixed(1)}%` : `n=${d.n}`));
+  return el("td", {title: `median of ${d.n}; IQR ${formatValue(d.q1)}–${formatValue(d.q3)}; against ${d.baseline ?? "no baseline"}`},
+    el("span", {class: "value"}, formatMedian(d)),
+    d.slowdown != null && d.baseline !== d.environment ? [el("br"), el("span", {class: "ratio"}, formatSlowdownCI(d.slowdown, d.slowdown_low, d.slowdown_high))] : null,
+    el("br"), el("small", {class: "spread"}, d.n > 1 && d.rsd != null ? `n=${d.n} ±${(d.rsd * 100).toFixed(1)}%` : `n=${d.n}`));
 }
