@@ -18,7 +18,7 @@ import {launchLine, makeScratchDisk} from "../guest/run-files.ts";
 import type {Step} from "../targets/target.ts";
 import {MINIMAL_BLOCK_HOTPLUG, domuBatchPrelude, xlConfig} from "../targets/xen.ts";
 import {LAB_RUN_DIR, bootArchive, concatArchives} from "./initrd.ts";
-import {IOMMU_MACHINE, LAB_PT_LABEL, LINUX_IOMMU_ARGS, XEN_IOMMU_ARGS, ptAddress, ptDeviceArgs} from "./passthrough.ts";
+import {IOMMU_MACHINE, LAB_PT_LABEL, LINUX_IOMMU_ARGS, XEN_IOMMU_ARGS, ptAddress, ptDeviceArgs, xenHideArg} from "./passthrough.ts";
 import type {LabRoot} from "./root.ts";
 import {GUEST_DIR, domainName, labScript, type ScriptEnv} from "./script.ts";
 import type {LabEnvSpec} from "./session.ts";
@@ -142,7 +142,7 @@ export async function writeLabBoot(input: LabBootInput): Promise<LabBootFiles> {
       ? [
           "-kernel", lab.xen,
           "-append", `console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 smap=0 loglvl=warning guest_loglvl=warning${iommu ? ` ${XEN_IOMMU_ARGS}` : ""}`,
-          "-initrd", `${lab.vmlinuz} console=hvc0 panic=-1 quiet,${join(runDir, "initrd")}`
+          "-initrd", `${lab.vmlinuz} console=hvc0 panic=-1 quiet${ptDisks.length ? ` ${xenHideArg(ptDisks.length)}` : ""},${join(runDir, "initrd")}`
         ]
       : ["-kernel", lab.vmlinux, "-initrd", join(runDir, "initrd"), "-append", kernelArgs]),
     "-serial", `file:${join(runDir, "console.log")}`,

@@ -3,13 +3,15 @@
  * Q35 with QEMU's emulated VT-d (`intel-iommu`, caching mode on so that the lab kernel's VFIO and
  * Xen's IOMMU code see every mapping) and, per pass-through environment, an emulated NVMe
  * controller at a fixed PCI address whose namespace is a fresh ext4 disk labelled
- * `vmmbench-pt`. Inside the lab that controller starts on its own driver (nvme), as a host's disk
- * would, and is then given to the inner guest the way a real host gives it:
- *   - KVM: bound to vfio-pci with the same shell functions a real host's binding uses
- *     (targets/passthrough.ts), handed to the inner QEMU as `-device vfio-pci,host=…`, given back
- *     to nvme afterwards;
- *   - Xen: `xl pci-assignable-add` (pciback), `pci = [ … ]` in the domU's config,
- *     `xl pci-assignable-remove -r` afterwards.
+ * `vmmbench-pt`. It is given to the inner guest the way a real host gives it:
+ *   - KVM: the controller starts on its own driver (nvme), as a host's disk would, is bound to
+ *     vfio-pci with the same shell functions a real host's binding uses (targets/passthrough.ts),
+ *     handed to the inner QEMU as `-device vfio-pci,host=…`, given back to nvme afterwards;
+ *   - Xen: dom0 never drives it: `xen-pciback.hide=` on dom0's command line gives it to pciback at
+ *     boot, as Xen hosts are set up. (Bound to dom0's nvme first and then seized by
+ *     `xl pci-assignable-add`, the next `xl create` with it froze dom0 for good under the lab's
+ *     emulation, twice, where the hidden one ran.) `xl pci-assignable-add` (a no-op then),
+ *     `pci = [ … ]` in the domU's config, `xl pci-assignable-remove -r` afterwards.
  * The guest finds the disk by its label, whatever the controller names it. What happened — the
  * device, the IOMMU as the lab's kernel or Xen reported it, the host-side driver, the driver it was
  * given back to — comes back in a PTINFO frame for the environment's fingerprint.
@@ -27,6 +29,11 @@ export const LAB_PT_CONTROLLER = "NVMe controller emulated by the lab's QEMU (PC
 // High slots of the root bus, clear of the virtio disks QEMU numbers from slot 1 upward.
 const FIRST_SLOT = 0x18;
 export const MAX_PT_DEVICES = 0x1f - FIRST_SLOT;
+
+/** Dom0's kernel argument that gives the boot's controllers to pciback before any driver sees them. */
+export function xenHideArg(count: number): string {
+  return `xen-pciback.hide=${Array.from({length: count}, (_, n) => `(${ptAddress(n)})`).join("")}`;
+}
 
 /** The lab's PCI address of pass-through controller n. */
 export function ptAddress(n: number): string {
@@ -50,13 +57,13 @@ export const LAB_PT_LABEL = PASSTHROUGH_LABEL;
  */
 export function ptShell(xen: boolean): string {
   const driverOf = `drv() { [ -e "/sys/bus/pci/devices/$1/driver" ] && basename "$(readlink "/sys/bus/pci/devices/$1/driver")"; }`;
-  // As on a host, the controller is on its own driver before it is passed through.
+  // As on a host, the controller is on its own driver before it is passed through (Xen's is pciback from boot, see above).
   const own = `modprobe nvme 2>/dev/null; n=0; while [ -z "$(drv "$1")" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done; pt_prev=$(drv "$1")`;
   const lines = xen
     ? [
         driverOf,
         `pt_start() {`,
-        `  ${own}`,
+        `  pt_prev=$(drv "$1")`,
         `  xl pci-assignable-add "$1" 2>/tmp/vmmb.pt || { labnote "pass-through: xl pci-assignable-add $1: $(tail -n 3 /tmp/vmmb.pt)"; return 1; }`,
         `  pt_host=$(drv "$1")`,
         `}`,

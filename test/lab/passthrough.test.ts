@@ -76,6 +76,8 @@ describe("a pass-through boot's files", () => {
   it("Xen: pci = [ … ] in each domU's config, no disk line, and Xen booted with its IOMMU on", async () => {
     const {files} = await write(true, [spec("pv", "xen-pv"), spec("hvm", "xen-hvm")]);
     expect(files.args.join(" ")).toMatch(/-append console=com1 [^]*iommu=1/);
+    // Dom0 never drives the controllers: pciback takes them at boot (see lab/passthrough.ts for why).
+    expect(files.args.join(" ")).toMatch(/-initrd \S+ console=hvc0 panic=-1 quiet xen-pciback\.hide=\(0000:00:18\.0\)\(0000:00:19\.0\),/);
     const pv = files.launches.get(0)!;
     expect(pv).toContain('pci = [ "0000:00:18.0" ]');
     expect(pv).not.toMatch(/^disk =/m);
