@@ -265,7 +265,7 @@ export class LabSession {
   }
 
   #factsFile(lab: LabRoot, image: GuestImage, spec: LabEnvSpec): string {
-    const key = sha256(JSON.stringify({lab: lab.hash, image: image.hash, inner: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb, labVcpus: this.labVcpus(spec), v: 1}));
+    const key = sha256(JSON.stringify({lab: lab.hash, image: image.hash, inner: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb, labVcpus: this.labVcpus(spec), passthrough: Boolean(spec.passthrough), v: 2}));
     return join(lab.dir, "facts", `${key}.json`);
   }
 
