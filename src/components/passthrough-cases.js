@@ -1,6 +1,6 @@
 import {el} from "./dom.js";
 import {paramsOf} from "./data.js";
-import {formatMedian, formatSlowdownCI, formatValue} from "./format.js";
+import {formatMedian, formatSize, formatSlowdownCI, formatValue} from "./format.js";
 
 /** The paper's four cases of Figures 3 and 4, in its order. */
 export const PT_CASES = [
@@ -53,7 +53,7 @@ export function passthroughCases(rows, environments, {width, fileKb, recordKb, c
     }
   }
   return el("div", {class: "paper-table passthrough-cases", style: `max-width:${width}px; overflow-x:auto`},
-    el("table", null, el("caption", null, caption ?? `Figures 3 and 4 by case: read and write bandwidth, ${fileKb / 1024} MiB file, ${recordKb} KiB records`), el("thead", null, head), el("tbody", null, body)));
+    el("table", null, el("caption", null, caption ?? `Figures 3 and 4 by case: read and write bandwidth, ${formatSize(fileKb)} file, ${formatSize(recordKb)} records`), el("thead", null, head), el("tbody", null, body)));
 }
 
 /** Median MB/s to the precision its spread supports, the slowdown against native with its 95% interval, n and spread. */
