@@ -111,20 +111,17 @@ export function quickPreset(host: HostVirt): unknown {
  * (docs/lab.md), whose KVM uses shadow paging as KVM-60 did (no EPT/NPT in 2008) and whose
  * pass-through is an emulated NVMe controller behind QEMU's emulated VT-d; the lab's bare machine
  * is the baseline of lab environments. Pass-through environments run IOzone only (the figures they
- * are for). In the lab, IOzone uses O_DIRECT and fsync so that reads and writes reach the disk —
- * a 16 MiB file is read from the page cache otherwise, where pass-through changes nothing.
+ * are for).
  * Wall time on a 2-core machine without VT-x/SVM (all lab): see docs/lab.md (bench/lab.ts).
  */
 export function paperPreset(host: HostVirt): unknown {
   const environments: unknown[] = [];
-  const labIozone = {...(LAB_SUITES.iozone as Record<string, unknown>), direct: true, fsync: true};
-  const labSuites = {...LAB_SUITES, iozone: labIozone};
   const lab = (label: string, inner: string, vcpus: number, extra: Record<string, unknown> = {}) =>
-    ({target: "lab", label, inner, vcpus, memory_mb: 512, disk_mb: 512, suites: labSuites, ...extra});
+    ({target: "lab", label, inner, vcpus, memory_mb: 512, disk_mb: 512, suites: LAB_SUITES, ...extra});
   // A suite set to null is dropped for that environment (plan/validate.ts).
   const iozoneOnly = (iozone: unknown) => ({...Object.fromEntries(Object.keys(suitePresets("paper")).map((name) => [name, null])), iozone});
   const labPassthrough = (label: string, inner: string, vcpus: number, extra: Record<string, unknown> = {}) =>
-    lab(label, inner, vcpus, {passthrough: true, suites: iozoneOnly(labIozone), ...extra});
+    lab(label, inner, vcpus, {passthrough: true, suites: iozoneOnly(LAB_SUITES.iozone), ...extra});
   const realPassthrough = host.passthroughPci ? {passthrough: {pci: host.passthroughPci}, suites: iozoneOnly(suitePresets("paper").iozone)} : undefined;
   for (const vcpus of [1, 2]) {
     environments.push(
