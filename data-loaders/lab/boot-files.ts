@@ -114,7 +114,8 @@ export async function writeLabBoot(input: LabBootInput): Promise<LabBootFiles> {
           memoryMb: spec.memoryMb,
           vcpus: spec.vcpus,
           // Linux's early PCI quirks read every slot of 256 buses; each read is a trip to the device model, a minute here.
-          ...(type === "hvm" ? {kernelArgs: ["pci=noearly"]} : {}),
+          // An HVM vCPU stalls for a minute at times here; the soft-lockup warning then lands inside a frame on ttyS0.
+          ...(type === "hvm" ? {kernelArgs: ["pci=noearly", "nowatchdog"]} : {}),
           ...(passthrough ? {pci: [passthrough]} : disk ? {disk: "@DISK@", diskScript: `${LAB_RUN_DIR}/block-hotplug.sh`} : {})
         });
         files[`env${index}.xl`] = config;

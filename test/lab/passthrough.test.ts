@@ -85,7 +85,7 @@ describe("a pass-through boot's files", () => {
     expect(hvm).toContain('type = "hvm"');
     expect(hvm).toContain("kernel = \"/guest/vmlinuz\"");
     expect(hvm).toContain('pci = [ "0000:00:19.0" ]');
-    expect(hvm).toContain("pci=noearly");
+    expect(hvm).toMatch(/^extra = ".* pci=noearly nowatchdog"$/m);
   });
 
   it("boots pass-through environments apart from the others", async () => {
