@@ -26,25 +26,28 @@ export const XEN_IOMMU_ARGS = "iommu=1";
 /** The controller each pass-through environment gets, in words (fingerprint). */
 export const LAB_PT_CONTROLLER = "NVMe controller emulated by the lab's QEMU (PCI 1b36:0010)";
 
-// High slots of the root bus, clear of the virtio disks QEMU numbers from slot 1 upward.
-const FIRST_SLOT = 0x18;
-export const MAX_PT_DEVICES = 0x1f - FIRST_SLOT;
+// Slots of the root bus after the lab's three virtio disks (QEMU numbers them from slot 1; a
+// pass-through boot has no other). Not 0x18 and up: a Xen PV domU given the controller at 00:18.0
+// froze dom0 at `xl create` (twice) where the same controller at 00:05.0 ran.
+const FIRST_SLOT = 0x05;
+export const MAX_PT_DEVICES = 0x18 - FIRST_SLOT;
 
 /** Dom0's kernel argument that gives the boot's controllers to pciback before any driver sees them. */
 export function xenHideArg(count: number): string {
   return `xen-pciback.hide=${Array.from({length: count}, (_, n) => `(${ptAddress(n)})`).join("")}`;
 }
 
+const slot = (n: number) => (FIRST_SLOT + n).toString(16).padStart(2, "0");
+
 /** The lab's PCI address of pass-through controller n. */
 export function ptAddress(n: number): string {
   if (!(Number.isInteger(n) && n >= 0 && n < MAX_PT_DEVICES)) throw new RangeError(`pass-through controller ${n}: at most ${MAX_PT_DEVICES} per lab boot`);
-  return `0000:00:${(FIRST_SLOT + n).toString(16)}.0`;
+  return `0000:00:${slot(n)}.0`;
 }
 
 /** The lab QEMU's arguments for pass-through controller n backed by `file`. */
 export function ptDeviceArgs(file: string, n: number): string[] {
-  const slot = (FIRST_SLOT + n).toString(16);
-  return ["-drive", `file=${file},if=none,id=pt${n},format=raw,cache=none`, "-device", `nvme,drive=pt${n},serial=vmmb-pt${n},addr=${slot}.0`];
+  return ["-drive", `file=${file},if=none,id=pt${n},format=raw,cache=none`, "-device", `nvme,drive=pt${n},serial=vmmb-pt${n},addr=${slot(n)}.0`];
 }
 
 /** The label of the pass-through disk's file system (the guest mounts the disk that carries it). */

@@ -24,10 +24,10 @@ const kver = "6.1.0-57-amd64";
 
 describe("the lab's pass-through controllers", () => {
   it("sit at fixed high slots of the root bus, each an NVMe controller over its own disk", () => {
-    expect(ptAddress(0)).toBe("0000:00:18.0");
-    expect(ptAddress(MAX_PT_DEVICES - 1)).toBe("0000:00:1e.0");
+    expect(ptAddress(0)).toBe("0000:00:05.0");
+    expect(ptAddress(MAX_PT_DEVICES - 1)).toBe("0000:00:17.0");
     expect(() => ptAddress(MAX_PT_DEVICES)).toThrow(RangeError);
-    expect(ptDeviceArgs("/run/env2.img", 1)).toEqual(["-drive", "file=/run/env2.img,if=none,id=pt1,format=raw,cache=none", "-device", "nvme,drive=pt1,serial=vmmb-pt1,addr=19.0"]);
+    expect(ptDeviceArgs("/run/env2.img", 1)).toEqual(["-drive", "file=/run/env2.img,if=none,id=pt1,format=raw,cache=none", "-device", "nvme,drive=pt1,serial=vmmb-pt1,addr=06.0"]);
   });
 });
 
@@ -60,14 +60,14 @@ describe("a pass-through boot's files", () => {
     const line = files.args.join(" ");
     expect(line).toContain("-M q35 -device intel-iommu,intremap=on,caching-mode=on");
     expect(line).toContain("intel_iommu=on");
-    expect(line).toContain(`-drive file=${join(runDir, "env0.img")},if=none,id=pt0,format=raw,cache=none -device nvme,drive=pt0,serial=vmmb-pt0,addr=18.0`);
-    expect(line).toContain("-device nvme,drive=pt1,serial=vmmb-pt1,addr=19.0");
+    expect(line).toContain(`-drive file=${join(runDir, "env0.img")},if=none,id=pt0,format=raw,cache=none -device nvme,drive=pt0,serial=vmmb-pt0,addr=05.0`);
+    expect(line).toContain("-device nvme,drive=pt1,serial=vmmb-pt1,addr=06.0");
     expect(files.iommu).toBe(true);
     const l2 = files.scriptEnvs.map((e) => e.qemuArgv!.join(" "));
-    expect(l2[0]).toContain("-device vfio-pci,host=0000:00:18.0");
-    expect(l2[1]).toContain("-device vfio-pci,host=0000:00:19.0");
+    expect(l2[0]).toContain("-device vfio-pci,host=0000:00:05.0");
+    expect(l2[1]).toContain("-device vfio-pci,host=0000:00:06.0");
     for (const argv of l2) expect(argv).not.toContain("if=virtio");
-    expect(files.scriptEnvs.map((e) => [e.passthrough, e.diskDevice])).toEqual([["0000:00:18.0", undefined], ["0000:00:19.0", undefined]]);
+    expect(files.scriptEnvs.map((e) => [e.passthrough, e.diskDevice])).toEqual([["0000:00:05.0", undefined], ["0000:00:06.0", undefined]]);
     // The guest finds its disk by this label: the file system made for it must carry it.
     const label = await execa("e2label", [join(runDir, "env0.img")]);
     expect(label.stdout.trim()).toBe(LAB_PT_LABEL);
@@ -77,14 +77,14 @@ describe("a pass-through boot's files", () => {
     const {files} = await write(true, [spec("pv", "xen-pv"), spec("hvm", "xen-hvm")]);
     expect(files.args.join(" ")).toMatch(/-append console=com1 [^]*iommu=1/);
     // Dom0 never drives the controllers: pciback takes them at boot (see lab/passthrough.ts for why).
-    expect(files.args.join(" ")).toMatch(/-initrd \S+ console=hvc0 panic=-1 quiet xen-pciback\.hide=\(0000:00:18\.0\)\(0000:00:19\.0\),/);
+    expect(files.args.join(" ")).toMatch(/-initrd \S+ console=hvc0 panic=-1 quiet xen-pciback\.hide=\(0000:00:05\.0\)\(0000:00:06\.0\),/);
     const pv = files.launches.get(0)!;
-    expect(pv).toContain('pci = [ "0000:00:18.0" ]');
+    expect(pv).toContain('pci = [ "0000:00:05.0" ]');
     expect(pv).not.toMatch(/^disk =/m);
     const hvm = files.launches.get(1)!;
     expect(hvm).toContain('type = "hvm"');
     expect(hvm).toContain("kernel = \"/guest/vmlinuz\"");
-    expect(hvm).toContain('pci = [ "0000:00:19.0" ]');
+    expect(hvm).toContain('pci = [ "0000:00:06.0" ]');
     expect(hvm).toMatch(/^extra = ".* pci=noearly nowatchdog"$/m);
   });
 
@@ -99,9 +99,9 @@ describe("the lab script around a pass-through environment", () => {
   });
 
   it("binds, runs, gives back and reports, in valid sh, for KVM and for Xen", async () => {
-    const kvm = labScript({kver, xen: false, iommu: true, envs: [env(0, "kvm", {qemuArgv: ["qemu-system-x86_64", "-device", "vfio-pci,host=0000:00:18.0"]})]});
+    const kvm = labScript({kver, xen: false, iommu: true, envs: [env(0, "kvm", {qemuArgv: ["qemu-system-x86_64", "-device", "vfio-pci,host=0000:00:05.0"]})]});
     await execa("sh", ["-n"], {input: kvm});
-    expect(kvm).toMatch(/if pt_start 0000:00:18\.0; then\n[^]*qemu-system-x86_64[^]*\n {2}pt_stop 0000:00:18\.0\nelse\n {2}rc=126\nfi\npt_facts 0 0000:00:18\.0/);
+    expect(kvm).toMatch(/if pt_start 0000:00:05\.0; then\n[^]*qemu-system-x86_64[^]*\n {2}pt_stop 0000:00:05\.0\nelse\n {2}rc=126\nfi\npt_facts 0 0000:00:05\.0/);
     expect(kvm).toContain("vmmb_vfio_bind");
     const xen = labScript({kver, xen: true, iommu: true, envs: [env(0, "xen-pv")]});
     await execa("sh", ["-n"], {input: xen});
@@ -127,7 +127,7 @@ describe("why a pass-through could not run", () => {
   ].join("\r\n");
 
   it("is the lab's own note on the controller first, else the VMM's last error, else its exit", () => {
-    expect(refusal(["pass-through: binding 0000:00:18.0 to vfio-pci: modprobe vfio-pci failed"], PVH_CONSOLE, "kvm", "126")).toBe("binding 0000:00:18.0 to vfio-pci: modprobe vfio-pci failed");
+    expect(refusal(["pass-through: binding 0000:00:05.0 to vfio-pci: modprobe vfio-pci failed"], PVH_CONSOLE, "kvm", "126")).toBe("binding 0000:00:05.0 to vfio-pci: modprobe vfio-pci failed");
     expect(refusal([], PVH_CONSOLE, "xen-pvh", "3")).toBe("Xen PVH (xl): libxl: error: libxl_x86.c:831:libxl__arch_passthrough_mode_setdefault: passthrough not yet supported for x86 PVH guests");
     expect(refusal([], "", "kvm", "1")).toBe("QEMU (KVM, vfio-pci) exited (rc 1) before the guest said anything");
   });
@@ -169,7 +169,7 @@ describe.skipIf(!enabled)("nested lab: a KVM guest with a passed-through NVMe co
       // The guest wrote through its own nvme driver, to the controller the lab took from nvme for vfio-pci and gave back.
       expect(extra).toMatchObject({disk_dev: "/dev/nvme0n1", disk_pci_driver: "nvme", disk_pci_id: "0x1b36:0x0010", pt_host_driver: "vfio-pci", pt_previous_driver: "nvme", pt_given_back: "nvme"});
       expect(extra.pt_iommu).toMatch(/units=dmar0/);
-      expect(extra.pt_device).toContain("0000:00:18.0");
+      expect(extra.pt_device).toContain("0000:00:05.0");
     } finally {
       store.close();
     }
