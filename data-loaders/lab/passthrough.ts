@@ -20,8 +20,12 @@ import {PASSTHROUGH_LABEL, VFIO_SHELL} from "../targets/passthrough.ts";
 
 /** The lab machine of a pass-through boot: QEMU's VT-d needs the Q35 machine. */
 export const IOMMU_MACHINE = ["-M", "q35", "-device", "intel-iommu,intremap=on,caching-mode=on"];
-/** What the lab's kernel and Xen are told so that they use that IOMMU. */
-export const LINUX_IOMMU_ARGS = "intel_iommu=on";
+/**
+ * What the lab's kernel and Xen are told so that they use that IOMMU. no_timer_check: with the
+ * IO-APIC behind interrupt remapping, the kernel's boot-time count of timer ticks came up short on
+ * the loaded emulator and it panicked ("timer doesn't work through Interrupt-remapped IO-APIC").
+ */
+export const LINUX_IOMMU_ARGS = "intel_iommu=on no_timer_check";
 export const XEN_IOMMU_ARGS = "iommu=1";
 /** The controller each pass-through environment gets, in words (fingerprint). */
 export const LAB_PT_CONTROLLER = "NVMe controller emulated by the lab's QEMU (PCI 1b36:0010)";

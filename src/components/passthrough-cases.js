@@ -31,21 +31,22 @@ export function passthroughCases(rows, environments, {width, fileKb, recordKb, c
     for (const c of PT_CASES) {
       const envs = environments.filter((e) => e.run_id === run && e.hypervisor === c.hypervisor && Boolean(e.passthrough) === c.passthrough);
       if (!envs.length) {
-        body.push(el("tr", {"data-case": c.label, class: "absent"}, el("th", {scope: "row"}, c.label), el("td", {colspan: 6, class: "muted"}, "no such environment in this study")));
+        body.push(el("tr", {"data-case": c.label, class: "absent"}, el("th", {scope: "row", class: "row-label"}, c.label), el("td", {colspan: 6, class: "muted"}, "no such environment in this study")));
         continue;
       }
       for (const [i, e] of envs.entries()) {
         const read = cells.get(`${run}\u0000${e.environment}\u0000file_read`);
         const write = cells.get(`${run}\u0000${e.environment}\u0000file_write`);
-        const status = e.error ? `not measurable here: ${e.error}` : read || write ? "measured" : "no IOzone samples at this size";
+        // The lab words a refusal "not measurable here: …" itself; other failures say what stopped them.
+        const status = e.error ? (e.error.startsWith("not measurable here") ? e.error : `could not run: ${e.error}`) : read || write ? "measured" : "no IOzone samples at this size";
         body.push(
           el("tr", {"data-case": c.label, "data-environment": e.environment, class: e.error ? "unmeasurable" : null},
-            i === 0 ? el("th", {scope: "row", rowspan: envs.length}, c.label) : null,
+            i === 0 ? el("th", {scope: "row", rowspan: envs.length, class: "row-label"}, c.label) : null,
             el("td", null, e.environment, e.mode ? el("small", null, ` ${e.mode}`) : null),
             el("td", null, e.vcpus ?? "–"),
             bandwidth(read),
             bandwidth(write),
-            el("td", {class: "wrap"}, e.disk_driver ?? "–", e.passthrough && e.pt_device ? el("small", null, el("br"), e.pt_device, e.pt_iommu ? ` · IOMMU: ${e.pt_iommu}` : "") : null),
+            el("td", {class: "wrap"}, e.disk_driver ?? "–", e.passthrough && e.pt_device ? passthroughDetails(e) : null),
             el("td", {class: e.error ? "wrap status unmeasurable" : "status"}, status)
           )
         );
@@ -54,6 +55,12 @@ export function passthroughCases(rows, environments, {width, fileKb, recordKb, c
   }
   return el("div", {class: "paper-table passthrough-cases", style: `max-width:${width}px; overflow-x:auto`},
     el("table", null, el("caption", null, caption ?? `Figures 3 and 4 by case: read and write bandwidth, ${formatSize(fileKb)} file, ${formatSize(recordKb)} records`), el("thead", null, head), el("tbody", null, body)));
+}
+
+/** The host-side driver in a line; the device and the IOMMU (long, as the kernel or Xen said them) folded. */
+function passthroughDetails(e) {
+  return el("small", null, el("br"), e.error ? "pass-through asked for" : e.pt_host_driver ? `passed through via ${e.pt_host_driver}` : "passed through",
+    el("details", null, el("summary", null, "device, IOMMU"), e.pt_device, e.pt_iommu ? [el("br"), `IOMMU: ${e.pt_iommu}`] : null));
 }
 
 /** Median MB/s to the precision its spread supports, the slowdown against native with its 95% interval, n and spread. */
