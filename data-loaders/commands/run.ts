@@ -2,6 +2,7 @@ import {buildProbesDetailed} from "../probes/build.ts";
 import {failureToSample, parseProbeOutput} from "../probes/parse-output.ts";
 import type {Sample} from "../model/sample.ts";
 import {ConfigError} from "../errors.ts";
+import {parseTags} from "../ingest/collect.ts";
 import {createProgress} from "../campaign/progress.ts";
 import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/tool-runner.ts";
 import {runCampaign, type CampaignSummary} from "../campaign/run.ts";
@@ -20,12 +21,16 @@ export interface RunCommandOptions {
   resume: boolean | string;
   /** Overrides the plan's engine (`--engine`); not with resume, which keeps the stored plan's. */
   engine?: "builtin" | "reference";
+  /** `--tag key=value`: stored with a new campaign (not with resume, which keeps its own). */
+  tags?: string[];
   log: (line: string) => void;
 }
 
 /** `vmmbench run`: builds the probes, runs (or resumes) a campaign and stores it with the reference data. */
 export async function runCommand(opts: RunCommandOptions): Promise<CampaignSummary> {
   if (opts.engine && opts.resume) throw new ConfigError("--engine: a resumed campaign keeps the engine it started with; drop --engine or start a new campaign");
+  if (opts.tags?.length && opts.resume) throw new ConfigError("--tag: a resumed campaign keeps the tags it started with; drop --tag or start a new campaign");
+  const tags = parseTags(opts.tags ?? [], () => "--tag");
   // A typo'd plan fails before anything is built.
   if (!opts.resume && !presetNeedsHost(opts.plan)) loadPlan(opts.plan);
   const needsHost = !opts.resume && presetNeedsHost(opts.plan);
@@ -51,7 +56,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
       parseOutput: probeSamples,
       progress: createProgress(),
       unavailable: Object.fromEntries(Object.entries(build.unavailable).map(([name, why]) => [name, why?.message ?? "not built"])),
-      toolVersion: `vmmbench-probes ${VERSION} (${build.hash.slice(0, 12)})`
+      toolVersion: `vmmbench-probes ${VERSION} (${build.hash.slice(0, 12)})`,
+      tags
     });
     opts.log(
       `campaign ${summary.runId}: ${summary.rounds} round(s), ${summary.stepsRun} step(s) run, ${summary.stepsFailed} failed, ${summary.stepsSkipped} already done; stopped: ${summary.stopReason}`
