@@ -80,6 +80,9 @@ export function brokenAdvice(broken: Record<string, string>, runId: string): str
   const byReason = new Map<string, string[]>();
   for (const [label, why] of Object.entries(broken)) byReason.set(why, [...(byReason.get(why) ?? []), label]);
   return [...byReason].map(([why, labels]) => {
+    if (why.startsWith("not measurable here")) {
+      return `not measured: ${labels.join(", ")}: ${why}. The nested lab cannot run ${labels.length > 1 ? "these" : "this"}; on a host with VT-d/AMD-Vi, a qemu or xen environment with \`passthrough: {pci: …}\` measures it.`;
+    }
     const lab = labels.every((label) => label.startsWith("lab-"));
     const first = lab ? "the nested lab needs root, debootstrap and Debian's mirror once (`vmmbench lab build`)" : "fix that";
     return `not measured: ${labels.join(", ")}: ${why}. To get ${labels.length > 1 ? "them" : "it"}: ${first}, then \`vmmbench run --resume ${runId}\`.`;

@@ -18,6 +18,8 @@ export interface GuestFacts {
   /** Guest uptime (s) when it said HELLO: its boot time from kernel start. */
   uptimeS: number | null;
   cpuinfo: string;
+  /** The scratch disk the steps wrote to (DISK frame: dev, block, disk_driver, pci, pci_driver, pci_id…), when one was mounted. */
+  disk?: Record<string, string>;
 }
 
 const CONSOLE_TAIL = 4000;
@@ -61,10 +63,13 @@ export class StepAssembler {
       case "HELLO":
         this.sawHello = true;
         this.helloAt = performance.now();
-        this.facts = {...parseHello(frame.payload.toString("utf8")), cpuinfo: this.facts?.cpuinfo ?? ""};
+        this.facts = {...parseHello(frame.payload.toString("utf8")), cpuinfo: this.facts?.cpuinfo ?? "", ...(this.facts?.disk ? {disk: this.facts.disk} : {})};
         return [];
       case "CPUINFO":
         if (this.facts) this.facts.cpuinfo = frame.payload.toString("utf8");
+        return [];
+      case "DISK":
+        if (this.facts) this.facts.disk = parseKeyValues(frame.payload.toString("utf8"));
         return [];
       case "NOTE":
         this.notes.push(frame.payload.toString("utf8").trim());

@@ -18,7 +18,7 @@ import {atomicDir, cacheRoot, sha256} from "./paths.ts";
 export const KEEP_IMAGES = 8;
 
 /** Bumped whenever the image layout or /init protocol changes, so old cache entries are not reused. */
-export const IMAGE_FORMAT = 2;
+export const IMAGE_FORMAT = 3;
 
 export interface ImageOptions {
   /** Probe name → absolute path of a static binary (or a dynamic companion). */
@@ -52,6 +52,8 @@ export interface ImageManifest {
 export interface GuestImage {
   /** Uncompressed kernel for `qemu -kernel`. */
   kernel: string;
+  /** The same kernel compressed (bzImage): what Xen's HVM device model boots. */
+  bzImage: string;
   /** Initramfs for `qemu -initrd` (a batch archive is appended per boot). */
   initramfs: string;
   /** Content hash (hex, 64 chars). */
@@ -89,7 +91,9 @@ export async function buildImage(options: ImageOptions): Promise<GuestImage & {c
   if (!cached) {
     log(`image: writing ${dir}`);
     await atomicDir(dir, async (tmp) => {
-      await link(kernel.vmlinux, join(tmp, "vmlinux")).catch(() => copyFile(kernel.vmlinux, join(tmp, "vmlinux")));
+      for (const [from, name] of [[kernel.vmlinux, "vmlinux"], [kernel.vmlinuz, "vmlinuz"]] as const) {
+        await link(from, join(tmp, name)).catch(() => copyFile(from, join(tmp, name)));
+      }
       await writeFile(join(tmp, initramfsName), initramfs.bytes);
       await writeFile(join(tmp, "image.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     });
@@ -98,7 +102,7 @@ export async function buildImage(options: ImageOptions): Promise<GuestImage & {c
     await utimes(dir, now, now).catch(() => {}); // marks it as recently used for pruning
   }
   await pruneImages(join(cache, "images"), hash);
-  return {kernel: join(dir, "vmlinux"), initramfs: join(dir, initramfsName), hash, kver: kernel.kver, dir, manifest, cached};
+  return {kernel: join(dir, "vmlinux"), bzImage: join(dir, "vmlinuz"), initramfs: join(dir, initramfsName), hash, kver: kernel.kver, dir, manifest, cached};
 }
 
 async function pruneImages(root: string, current: string): Promise<void> {
@@ -120,7 +124,7 @@ async function pruneImages(root: string, current: string): Promise<void> {
 export async function loadImage(dir: string): Promise<GuestImage> {
   const manifest = JSON.parse(await readFile(join(dir, "image.json"), "utf8")) as ImageManifest;
   const initramfsName = manifest.compression === "gzip" ? "initramfs.cpio.gz" : "initramfs.cpio";
-  return {kernel: join(dir, "vmlinux"), initramfs: join(dir, initramfsName), hash: manifest.hash, kver: manifest.kver, dir, manifest};
+  return {kernel: join(dir, "vmlinux"), bzImage: join(dir, "vmlinuz"), initramfs: join(dir, initramfsName), hash: manifest.hash, kver: manifest.kver, dir, manifest};
 }
 
 export interface ImageBuildCommandOptions extends Partial<ImageOptions> {

@@ -13,6 +13,8 @@
  *     OUT <index> <len> / ERR <index> <len>  its stdout / stderr
  *     END <index> <rc> <timedOut 0|1> <startUptime> <endUptime> 0
  *     NOTE <len>                             a setup problem (disk, modules) worth showing
+ *     DISK <len>                             key=value lines: the scratch disk the steps write to,
+ *                                            its driver, its PCI function and that one's driver
  *     BYE 0                                  all steps done, powering off
  * Batches come in `/vmmbench/batch.sh` (a second cpio appended to the initramfs by the host); it
  * sets VMMB_* variables (VMMB_STEPS=1 when it defines steps), exports the probes' environment and
@@ -80,7 +82,14 @@ run_step() {
 }
 
 load_modules() {
+  xen=none
+  [ "$(cat /sys/hypervisor/type 2>/dev/null)" = xen ] && xen=$(cat /sys/hypervisor/guest_type 2>/dev/null)
   while read -r m; do
+    # Xen's front ends refuse to load anywhere else, and its PCI front end in all but a PV domU.
+    case "$m" in
+      */xen-pcifront.ko) [ "$xen" = PV ] || continue;;
+      */xen-*) [ "$xen" != none ] || continue;;
+    esac
     insmod "/lib/modules/${kver}/$m" 2>/tmp/vmmb.insmod || note "insmod $m: $(cat /tmp/vmmb.insmod)"
   done < /lib/modules/${kver}/load-order
 }
@@ -99,14 +108,47 @@ send /tmp/vmmb.hello HELLO
 cat /proc/cpuinfo > /tmp/vmmb.cpuinfo
 send /tmp/vmmb.cpuinfo CPUINFO
 
+# disk_facts DEV: the block device, its driver, and the PCI function it hangs off (the controller a
+# pass-through gave the guest, or virtio's) with that function's driver and IDs.
+disk_facts() {
+  b=$(basename "$(readlink -f "$1")")
+  p=$(readlink -f /sys/class/block/$b)
+  echo "dev=$1"
+  echo "block=$b"
+  echo "sysfs=$p"
+  [ -e /sys/class/block/$b/device/driver ] && echo "disk_driver=$(basename "$(readlink -f /sys/class/block/$b/device/driver)")"
+  d=$p
+  while [ -n "$d" ] && [ "$d" != /sys/devices ]; do
+    case "\${d##*/}" in
+      [0-9a-f][0-9a-f][0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f].[0-7])
+        echo "pci=\${d##*/}"
+        [ -e "$d/driver" ] && echo "pci_driver=$(basename "$(readlink -f "$d/driver")")"
+        echo "pci_id=$(cat "$d/vendor"):$(cat "$d/device")"
+        echo "pci_class=$(cat "$d/class")"
+        break;;
+    esac
+    d=\${d%/*}
+  done
+}
+
 cd /tmp
 if [ "$VMMB_DISK" = 1 ]; then
   load_modules
   n=0
+  # A pass-through disk is found by its file system's label (its name depends on the controller).
+  if [ -n "$VMMB_DISK_LABEL" ]; then
+    while ! found=$(findfs "LABEL=$VMMB_DISK_LABEL" 2>/dev/null) && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
+    if [ -n "$found" ]; then VMMB_DISK_DEV=$found; else note "no disk labelled $VMMB_DISK_LABEL appeared within 20 s"; fi
+  fi
   while [ ! -b "$VMMB_DISK_DEV" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
   mkdir -p ${SCRATCH_DIR}
   if mount -t ext4 "$VMMB_DISK_DEV" ${SCRATCH_DIR} 2>/tmp/vmmb.mount; then
     cd ${SCRATCH_DIR}
+    disk_facts "$VMMB_DISK_DEV" > /tmp/vmmb.disk 2>&1
+    send /tmp/vmmb.disk DISK
+  elif [ -n "$VMMB_DISK_LABEL" ]; then
+    note "mounting $VMMB_DISK_DEV (the disk labelled $VMMB_DISK_LABEL) on ${SCRATCH_DIR} failed: $(cat /tmp/vmmb.mount); no step runs without it"
+    VMMB_STEPS=
   else
     note "mounting $VMMB_DISK_DEV on ${SCRATCH_DIR} failed: $(cat /tmp/vmmb.mount); steps run in /tmp"
   fi

@@ -4,8 +4,10 @@
  *   - `vmlinux`, the uncompressed kernel pulled out of `vmlinuz` the way the kernel's own
  *     `scripts/extract-vmlinux` does it (scan for a compression magic, decompress, keep the first
  *     result that is an ELF). QEMU boots it straight through its PVH entry, which saves the 3–4 s
- *     an emulated CPU spends decompressing `vmlinuz`.
- *   - the modules for virtio disks/consoles and ext4 (Debian builds them `=m`), with their
+ *     an emulated CPU spends decompressing `vmlinuz`; `vmlinuz` itself is kept for Xen HVM domUs,
+ *     whose device model boots only a bzImage.
+ *   - the modules for virtio disks/consoles, ext4, pass-through disk controllers and Xen's front
+ *     ends (Debian builds them `=m`), with their
  *     dependency closure read from each module's `.modinfo` `depends=` field, in load order.
  * The result is cached under `<cache>/kernels/<package>/`.
  */
@@ -18,9 +20,13 @@ import {execa} from "execa";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {atomicDir, cacheRoot, sha256} from "./paths.ts";
 
-/** Modules the guest loads (dependencies are added): virtio PCI transport, disk, console, ext4. */
+/**
+ * Modules the guest loads (dependencies are added): virtio PCI transport, disk, console, ext4; the
+ * disk controllers a guest may be given by pass-through (NVMe, AHCI); Xen's block and PCI front
+ * ends for a domU (the guest loads those only under Xen).
+ */
 // virtio_mmio: machines without PCI (QEMU's microvm) attach the scratch disk over MMIO.
-export const GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_console", "crc32c_generic", "ext4"] as const;
+export const GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_console", "crc32c_generic", "ext4", "nvme", "ahci", "sd_mod", "xen_blkfront", "xen_pcifront"] as const;
 
 export interface KernelModule {
   name: string;
@@ -39,6 +45,8 @@ export interface GuestKernel {
   kver: string;
   /** Uncompressed ELF kernel, bootable by `qemu -kernel` (PVH entry). */
   vmlinux: string;
+  /** The package's compressed kernel (bzImage), for loaders without a PVH entry (Xen HVM's device model). */
+  vmlinuz: string;
   vmlinuxSha256: string;
   /** Modules in load order (dependencies first). */
   modules: KernelModule[];
@@ -74,8 +82,11 @@ export async function obtainKernel(options: KernelOptions = {}): Promise<GuestKe
   return loadCached(dir);
 }
 
-/** A changed module list is a new cache entry: the modules are extracted from the package once. */
-const ENTRY_SUFFIX = `+modules-${sha256(GUEST_MODULES.join(",")).slice(0, 8)}`;
+/** Bumped when a cache entry holds other files (2: the compressed kernel too, for Xen HVM's direct boot). */
+const KERNEL_LAYOUT = 2;
+
+/** A changed module list or layout is a new cache entry: the modules are extracted from the package once. */
+const ENTRY_SUFFIX = `+modules-${sha256(`${KERNEL_LAYOUT}:${GUEST_MODULES.join(",")}`).slice(0, 8)}`;
 
 function cacheEntry(root: string, pkg: string): string {
   return join(root, `${pkg}${ENTRY_SUFFIX}`);
@@ -88,6 +99,7 @@ async function loadCached(dir: string): Promise<GuestKernel> {
     version: manifest.version,
     kver: manifest.kver,
     vmlinux: join(dir, "vmlinux"),
+    vmlinuz: join(dir, "vmlinuz"),
     vmlinuxSha256: manifest.vmlinuxSha256,
     modules: manifest.modules.map((m) => ({...m, file: join(dir, "modules", m.path)})),
     dir
@@ -152,8 +164,11 @@ async function unpackKernelPackage(pkg: string, out: string, log: (line: string)
     if (!vmlinuzName) throw new ConfigError(`${pkg} holds no /boot/vmlinuz-*`);
     const kver = vmlinuzName.slice("vmlinuz-".length);
     log(`kernel: extracting vmlinux from ${vmlinuzName}`);
-    const vmlinux = await extractVmlinux(await readFile(join(tree, "boot", vmlinuzName)));
+    const vmlinuz = await readFile(join(tree, "boot", vmlinuzName));
+    const vmlinux = await extractVmlinux(vmlinuz);
     await writeFile(join(out, "vmlinux"), vmlinux);
+    // QEMU boots an ELF vmlinux only through its PVH entry, which Xen's HVM device model lacks.
+    await writeFile(join(out, "vmlinuz"), vmlinuz);
     const config = join(tree, "boot", `config-${kver}`);
     if (existsSync(config)) await copyFile(config, join(out, "config"));
 

@@ -28,12 +28,15 @@ export async function newRunDir(kind: string, label: string, options: {cacheDir?
   return mkdtemp(join(root, `${stamp}-${label.replace(/[^\w.-]+/g, "_")}-`));
 }
 
-/** An empty ext4 file system of `sizeMb` in a sparse file (no lazy init: background zeroing would disturb the measurement). */
-export async function makeScratchDisk(path: string, sizeMb: number): Promise<void> {
+/**
+ * An empty ext4 file system of `sizeMb` in a sparse file (no lazy init: background zeroing would
+ * disturb the measurement), labelled when the guest is to find it by its label (a pass-through disk).
+ */
+export async function makeScratchDisk(path: string, sizeMb: number, options: {label?: string} = {}): Promise<void> {
   await writeFile(path, "");
   await truncate(path, sizeMb * 1024 * 1024);
   for (const command of ["mkfs.ext4", "/usr/sbin/mkfs.ext4", "/sbin/mkfs.ext4"]) {
-    const result = await execa(command, ["-F", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", path], {reject: false, all: true});
+    const result = await execa(command, ["-F", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", ...(options.label ? ["-L", options.label] : []), path], {reject: false, all: true});
     if ((result as {code?: string}).code === "ENOENT") continue;
     if (result.exitCode !== 0) throw new ProcessFailedError(`${command} ${path}`, result.exitCode, result.signal, Boolean(result.timedOut), String(result.all ?? ""));
     return;

@@ -1,10 +1,13 @@
 /**
  * What the host offers the host-dependent presets: KVM that really boots the guest image (not a
  * device node, see targets/kvm-detect.ts) and a Xen dom0. `VMMBENCH_PAPER_HOST=lab` sends every
- * hypervisor to the nested lab, whatever the host has.
+ * hypervisor to the nested lab, whatever the host has. `VMMBENCH_PASSTHROUGH_PCI` names a disk
+ * controller of this host the paper preset passes through to the host's own guests (without it,
+ * pass-through is measured in the lab).
  */
 import type {GuestImage} from "../guest/image.ts";
 import {isXenDom0, type HostVirt} from "../plan/presets.ts";
+import {pciAddress} from "../targets/passthrough.ts";
 import {QemuTarget} from "../targets/qemu.ts";
 
 export interface HostCheck {
@@ -34,5 +37,6 @@ export async function checkHost(options: {probes: Record<string, string>; rechec
     kvm = {usable: false, reason: `could not be checked (${why})`};
   }
   const kvmReason = kvm.usable ? undefined : kvm.reason.replace(/ \(console log: [^)]*\)$/, "");
-  return {host: {kvm: kvm.usable, xen, ...(kvmReason ? {kvmReason} : {})}, kvm, image};
+  const pci = process.env.VMMBENCH_PASSTHROUGH_PCI?.trim();
+  return {host: {kvm: kvm.usable, xen, ...(kvmReason ? {kvmReason} : {}), ...(pci ? {passthroughPci: pciAddress(pci)} : {})}, kvm, image};
 }

@@ -3,12 +3,14 @@
  * environment its batch — a shell batch for the lab machine itself, an initramfs addition and an
  * L2 QEMU command line for a KVM guest, an initramfs addition and an xl config for a Xen domU —
  * packed into the lab's initrd; fresh ext4 disks for the lab and each inner guest; and the lab's
- * own QEMU command line, kept as qemu.args with plan.json beside it.
+ * own QEMU command line, kept as qemu.args with plan.json beside it. A boot of pass-through
+ * environments is a Q35 machine with an IOMMU and one NVMe controller per environment
+ * (lab/passthrough.ts), whose disk the inner guest gets instead of a virtio one.
  */
 import {readFile, stat, writeFile} from "node:fs/promises";
 import {join} from "node:path";
 import {ConfigError} from "../errors.ts";
-import {cpioArchive, type CpioEntry} from "../guest/cpio.ts";
+import {cpioArchive} from "../guest/cpio.ts";
 import type {GuestImage} from "../guest/image.ts";
 import {batchScript} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
@@ -16,6 +18,7 @@ import {launchLine, makeScratchDisk} from "../guest/run-files.ts";
 import type {Step} from "../targets/target.ts";
 import {MINIMAL_BLOCK_HOTPLUG, domuBatchPrelude, xlConfig} from "../targets/xen.ts";
 import {LAB_RUN_DIR, bootArchive, concatArchives} from "./initrd.ts";
+import {IOMMU_MACHINE, LAB_PT_LABEL, LINUX_IOMMU_ARGS, XEN_IOMMU_ARGS, ptAddress, ptDeviceArgs, xenHideArg} from "./passthrough.ts";
 import type {LabRoot} from "./root.ts";
 import {kvmMeterPipe} from "./meters-script.ts";
 import {GUEST_DIR, domainName, labScript, type ScriptEnv} from "./script.ts";
@@ -48,6 +51,8 @@ export interface LabBootFiles {
   /** Per environment index: the inner launch (L2 QEMU command line, xl config, or the lab itself). */
   launches: Map<number, string>;
   innerDisks: Array<{file: string; sizeMb: number}>;
+  /** The boot's lab machine has an IOMMU and pass-through controllers. */
+  iommu: boolean;
 }
 
 export async function writeLabBoot(input: LabBootInput): Promise<LabBootFiles> {
@@ -56,19 +61,27 @@ export async function writeLabBoot(input: LabBootInput): Promise<LabBootFiles> {
   const files: Record<string, Buffer | string> = {};
   const scriptEnvs: ScriptEnv[] = [];
   const guestInitramfsBytes = (await stat(image.initramfs)).size;
-  const domu = xen ? await domuModules(lab) : undefined;
   const launches = new Map<number, string>();
   const innerDisks: Array<{file: string; sizeMb: number}> = [];
+  const ptDisks: Array<{file: string; sizeMb: number}> = [];
+  const iommu = specs.some((spec) => spec.passthrough);
+  if (iommu && !specs.every((spec) => spec.passthrough)) throw new ConfigError(`lab boot ${group}: pass-through environments boot apart from the others`);
   specs.forEach((spec, index) => {
     const steps = plan.get(spec.label)!;
     const batchSteps = steps.map(({probe, args, timeoutS}) => ({probe, args, timeoutS}));
     const env: Record<string, string> = {};
-    const timeoutS = (spec.inner === "native" ? 60 : innerBootS) + steps.reduce((sum, s) => sum + s.timeoutS + slackS, 0);
+    // An HVM domU's ramdisk and kernel come in through the device model's fw_cfg at ~90 KB/s, a boot of minutes.
+    const bootS = spec.inner === "native" ? 60 : spec.inner === "xen-hvm" ? innerBootS * 3 : innerBootS;
+    const timeoutS = bootS + steps.reduce((sum, s) => sum + s.timeoutS + slackS, 0);
     const disk = spec.inner !== "native" && spec.diskMb > 0;
+    // A pass-through environment's disk is its controller's namespace, found in the guest by its label.
+    const passthrough = spec.passthrough ? ptAddress(ptDisks.length) : undefined;
+    if (passthrough) ptDisks.push({file: join(runDir, `env${index}.img`), sizeMb: spec.diskMb});
     // Inner disks: fresh ext4 images made here (fast) and attached to the lab after root, guest and scratch (vdd, vde…).
-    const diskDevice = disk ? `/dev/vd${String.fromCharCode("d".charCodeAt(0) + innerDisks.length)}` : undefined;
-    if (disk) innerDisks.push({file: join(runDir, `env${index}.img`), sizeMb: spec.diskMb});
-    const scriptEnv: ScriptEnv = {index, kind: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: disk ? spec.diskMb : 0, diskDevice, timeoutS};
+    const diskDevice = disk && !passthrough ? `/dev/vd${String.fromCharCode("d".charCodeAt(0) + innerDisks.length)}` : undefined;
+    if (diskDevice) innerDisks.push({file: join(runDir, `env${index}.img`), sizeMb: spec.diskMb});
+    const scriptEnv: ScriptEnv = {index, kind: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: disk ? spec.diskMb : 0, diskDevice, timeoutS, ...(passthrough ? {passthrough} : {})};
+    const batchDisk = {disk, ...(passthrough ? {diskLabel: LAB_PT_LABEL} : {})};
     // The hypervisor's side of the meters: a KVM guest marks its spans on its third serial port, a domU in dom0's trace.
     const meters = spec.inner !== "native" && (spec.meters ?? "rep") !== "off";
     if (meters) {
@@ -81,7 +94,7 @@ export async function writeLabBoot(input: LabBootInput): Promise<LabBootFiles> {
         launches.set(index, "(the lab machine itself)");
         break;
       case "kvm": {
-        const batch = batchScript({steps: batchSteps, env: {...env, ...(disk ? {TMPDIR: SCRATCH_DIR} : {})}, disk});
+        const batch = batchScript({steps: batchSteps, env: {...env, ...(disk ? {TMPDIR: SCRATCH_DIR} : {})}, ...batchDisk});
         files[`env${index}.cpio`] = paddedArchive(guestInitramfsBytes, batchCpio(batch));
         scriptEnv.qemuArgv = [
           "qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-M", "pc",
@@ -90,25 +103,28 @@ export async function writeLabBoot(input: LabBootInput): Promise<LabBootFiles> {
           "-append", "console=ttyS0 panic=-1 tsc=reliable quiet",
           "-serial", `file:/tmp/env${index}.console`, "-serial", "file:/dev/ttyS1",
           ...(meters ? ["-serial", `pipe:${kvmMeterPipe(index)}`] : []),
-          ...(disk ? ["-drive", `file=${diskDevice},if=virtio,format=raw,cache=none`] : [])
+          ...(passthrough ? ["-device", `vfio-pci,host=${passthrough}`] : disk ? ["-drive", `file=${diskDevice},if=virtio,format=raw,cache=none`] : [])
         ];
         launches.set(index, scriptEnv.qemuArgv.join(" "));
         break;
       }
       case "xen-pv":
-      case "xen-pvh": {
-        const type = spec.inner === "xen-pv" ? "pv" : "pvh";
-        const insmods = domu!.paths.map((path) => `/lib/modules/${lab.manifest.kver}/${path}`);
-        const batch = `${domuBatchPrelude(type, disk ? insmods : [])}${batchScript({steps: batchSteps, env: {...env, ...(disk ? {TMPDIR: SCRATCH_DIR} : {})}, disk})}`;
-        files[`env${index}.cpio`] = paddedArchive(guestInitramfsBytes + alignedLength(guestInitramfsBytes, domu!.archive.length), batchCpio(batch));
+      case "xen-pvh":
+      case "xen-hvm": {
+        const type = XEN_TYPE[spec.inner];
+        const batch = `${domuBatchPrelude(type)}${batchScript({steps: batchSteps, env: {...env, ...(disk ? {TMPDIR: SCRATCH_DIR} : {})}, ...batchDisk})}`;
+        files[`env${index}.cpio`] = paddedArchive(guestInitramfsBytes, batchCpio(batch));
         const config = xlConfig({
           name: domainName(index),
           type,
-          kernel: `${GUEST_DIR}/vmlinux`,
+          kernel: `${GUEST_DIR}/${type === "hvm" ? "vmlinuz" : "vmlinux"}`,
           ramdisk: `/tmp/env${index}.initrd`,
           memoryMb: spec.memoryMb,
           vcpus: spec.vcpus,
-          ...(disk ? {disk: "@DISK@", diskScript: `${LAB_RUN_DIR}/block-hotplug.sh`} : {})
+          // Linux's early PCI quirks read every slot of 256 buses; each read is a trip to the device model, a minute here.
+          // An HVM vCPU stalls for a minute at times here; the soft-lockup warning then lands inside a frame on ttyS0.
+          ...(type === "hvm" ? {kernelArgs: ["pci=noearly", "nowatchdog"]} : {}),
+          ...(passthrough ? {pci: [passthrough]} : disk ? {disk: "@DISK@", diskScript: `${LAB_RUN_DIR}/block-hotplug.sh`} : {})
         });
         files[`env${index}.xl`] = config;
         launches.set(index, config);
@@ -117,27 +133,25 @@ export async function writeLabBoot(input: LabBootInput): Promise<LabBootFiles> {
     }
     scriptEnvs.push(scriptEnv);
   });
-  if (xen) {
-    files["domu-modules.cpio"] = paddedArchive(guestInitramfsBytes, domu!.archive);
-    files["block-hotplug.sh"] = MINIMAL_BLOCK_HOTPLUG;
-  }
-  const script = labScript({kver: lab.manifest.kver, xen, envs: scriptEnvs});
+  if (xen) files["block-hotplug.sh"] = MINIMAL_BLOCK_HOTPLUG;
+  const script = labScript({kver: lab.manifest.kver, xen, envs: scriptEnvs, iommu});
   files["lab.sh"] = script;
   await writeFile(join(runDir, "lab.sh"), script);
   await writeFile(join(runDir, "initrd"), concatArchives([await readFile(lab.initrd), bootArchive(files)]));
   if (innerDisks.length > 20) throw new ConfigError("a lab boot can attach at most 20 inner disks");
   await makeScratchDisk(join(runDir, "scratch.img"), input.nativeDiskMb);
   for (const disk of innerDisks) await makeScratchDisk(disk.file, disk.sizeMb);
+  for (const disk of ptDisks) await makeScratchDisk(disk.file, disk.sizeMb, {label: LAB_PT_LABEL});
 
-  const kernelArgs = "console=ttyS0 panic=-1 tsc=reliable quiet";
+  const kernelArgs = `console=ttyS0 panic=-1 tsc=reliable quiet${iommu ? ` ${LINUX_IOMMU_ARGS}` : ""}`;
   const args = [
-    "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-M", "pc",
+    "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", ...(iommu ? IOMMU_MACHINE : ["-M", "pc"]),
     "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", String(labVcpus), "-m", String(labMemoryMb),
     ...(xen
       ? [
           "-kernel", lab.xen,
-          "-append", `console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 smap=0 loglvl=warning guest_loglvl=warning`,
-          "-initrd", `${lab.vmlinuz} console=hvc0 panic=-1 quiet,${join(runDir, "initrd")}`
+          "-append", `console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 smap=0 loglvl=warning guest_loglvl=warning${iommu ? ` ${XEN_IOMMU_ARGS}` : ""}`,
+          "-initrd", `${lab.vmlinuz} console=hvc0 panic=-1 quiet${ptDisks.length ? ` ${xenHideArg(ptDisks.length)}` : ""},${join(runDir, "initrd")}`
         ]
       : ["-kernel", lab.vmlinux, "-initrd", join(runDir, "initrd"), "-append", kernelArgs]),
     "-serial", `file:${join(runDir, "console.log")}`,
@@ -145,31 +159,21 @@ export async function writeLabBoot(input: LabBootInput): Promise<LabBootFiles> {
     "-drive", `file=${lab.rootImage},if=virtio,format=raw,snapshot=on`,
     "-drive", `file=${guestDisk},if=virtio,format=raw,readonly=on`,
     "-drive", `file=${join(runDir, "scratch.img")},if=virtio,format=raw,cache=none`,
-    ...innerDisks.flatMap((disk) => ["-drive", `file=${disk.file},if=virtio,format=raw,cache=none`])
+    ...innerDisks.flatMap((disk) => ["-drive", `file=${disk.file},if=virtio,format=raw,cache=none`]),
+    ...ptDisks.flatMap((disk, n) => ptDeviceArgs(disk.file, n))
   ];
   if (xen && (join(runDir, "initrd").includes(",") || lab.vmlinuz.includes(","))) throw new ConfigError("the lab's paths may not contain commas (QEMU's multiboot module list)");
   const labLaunch = launchLine(input.qemu, args, runDir);
   await writeFile(join(runDir, "qemu.args"), `${labLaunch}\n`);
   await writeFile(join(runDir, "plan.json"), `${JSON.stringify({group, envs: specs.map((s, i) => ({...s, index: i, steps: plan.get(s.label)!.map((st) => st.id)}))}, null, 2)}\n`);
 
-  return {args, labLaunch, scriptEnvs, launches, innerDisks};
+  return {args, labLaunch, scriptEnvs, launches, innerDisks: [...innerDisks, ...ptDisks], iommu};
 }
 
-/** xen-blkfront (and what it needs) for the guest image as a domU, in the lab root's load order. */
-async function domuModules(lab: LabRoot): Promise<{archive: Buffer; paths: string[]}> {
-    const order = (await readFile(join(lab.domuModules, "load-order"), "utf8")).split("\n").filter(Boolean);
-    const entries: CpioEntry[] = [];
-    for (const path of order) {
-      entries.push({type: "file", path: `lib/modules/${lab.manifest.kver}/${path}`, data: await readFile(join(lab.domuModules, "lib/modules", lab.manifest.kver, path))});
-    }
-    return {archive: cpioArchive(entries, {inodeBase: 700000}), paths: order};
-  }
+const XEN_TYPE = {"xen-pv": "pv", "xen-pvh": "pvh", "xen-hvm": "hvm"} as const;
+
 function batchCpio(script: string): Buffer {
   return cpioArchive([{type: "file", path: "vmmbench/batch.sh", data: Buffer.from(script)}], {inodeBase: 900000});
-}
-
-function alignedLength(offset: number, length: number): number {
-  return (4 - (offset % 4)) % 4 + length;
 }
 
 /** An archive to be appended (by `cat`) after `offset` bytes: prefixed with the zero padding that aligns it. */

@@ -9,7 +9,6 @@
  *   xen.elf      `zcat /boot/xen-4.17-amd64.gz`: the multiboot ELF QEMU loads with `-kernel`
  *   initrd.cpio  a small initramfs of our own (busybox + virtio/ext4 modules) that mounts root.img
  *                and hands over to the boot's lab script (see initrd.ts)
- *   domu-modules/ xen-blkfront (+ deps) for the guest image when it runs as a Xen domU
  *   lab.json     the manifest: package versions, kernel release, sizes, build times
  *
  * Downloaded packages are kept in `<cache>/lab/debs/` (debootstrap --cache-dir and a bind mount of
@@ -18,17 +17,17 @@
  */
 
 import {existsSync} from "node:fs";
-import {copyFile, mkdir, readFile, readdir, rm, stat, writeFile} from "node:fs/promises";
+import {mkdir, readFile, readdir, rm, stat, writeFile} from "node:fs/promises";
 import {join} from "node:path";
 import {gunzipSync} from "node:zlib";
 import {execa} from "execa";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
-import {collectModules, extractVmlinux} from "../guest/kernel.ts";
+import {extractVmlinux} from "../guest/kernel.ts";
 import {atomicDir, cacheRoot, sha256} from "../guest/paths.ts";
 import {buildLabInitrd, LAB_INITRD_MODULES} from "./initrd.ts";
 
 /** Bumped when the layout of a lab directory or the build procedure changes. */
-export const LAB_FORMAT = 1;
+export const LAB_FORMAT = 2;
 
 export interface LabRecipe {
   format: number;
@@ -36,8 +35,6 @@ export interface LabRecipe {
   mirror: string;
   securityMirror: string;
   packages: string[];
-  /** Modules a Xen domU guest needs beyond the guest image's own (block front end). */
-  domuModules: string[];
 }
 
 export const DEFAULT_RECIPE: LabRecipe = {
@@ -54,9 +51,12 @@ export const DEFAULT_RECIPE: LabRecipe = {
     "kmod",
     "e2fsprogs",
     "procps",
-    "util-linux"
-  ],
-  domuModules: ["xen_blkfront"]
+    "util-linux",
+    // Xen HVM domUs: the device model (its dependencies bring SeaBIOS and the option ROMs).
+    "qemu-system-xen",
+    // lspci for the pass-through boots' diagnostics.
+    "pciutils"
+  ]
 };
 
 export interface LabManifest {
@@ -85,8 +85,6 @@ export interface LabRoot {
   vmlinuz: string;
   xen: string;
   initrd: string;
-  /** Directory of the extra domU modules, laid out as `lib/modules/<kver>/…` + `load-order`. */
-  domuModules: string;
   manifest: LabManifest;
 }
 
@@ -116,7 +114,6 @@ export async function loadLabRoot(dir: string): Promise<LabRoot> {
     vmlinuz: join(dir, "vmlinuz"),
     xen: join(dir, "xen.elf"),
     initrd: join(dir, "initrd.cpio"),
-    domuModules: join(dir, "domu-modules"),
     manifest
   };
 }
@@ -217,16 +214,6 @@ async function buildLabRootOnce(options: BuildLabOptions): Promise<LabRoot & {ca
     const moduleRoot = join(root, "lib/modules", kver);
     const initrd = await buildLabInitrd({busybox: join(root, "bin/busybox"), moduleRoot, kver, modules: [...LAB_INITRD_MODULES]});
     await writeFile(join(tmp, "initrd.cpio"), initrd);
-
-    // Modules the guest image lacks for a Xen domU (its disk): copied with a load order.
-    const domu = await collectModules(moduleRoot, recipe.domuModules);
-    const domuDir = join(tmp, "domu-modules");
-    for (const module of domu) {
-      const target = join(domuDir, "lib/modules", kver, module.path);
-      await mkdir(join(target, ".."), {recursive: true});
-      await copyFile(join(moduleRoot, module.path), target);
-    }
-    await writeFile(join(domuDir, "load-order"), domu.map((m) => `${m.path}\n`).join(""));
 
     // Root image: the tree's size + headroom for the lab's own writes (they go to a snapshot anyway).
     const usedMb = Number(String((await run("du", ["-sm", root], "du")).stdout).split(/\s/)[0]);

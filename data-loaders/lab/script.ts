@@ -17,16 +17,21 @@
  *   native   the steps run right here (the `run_step` of the guest image's /init, reused verbatim)
  *   kvm      `modprobe kvm_amd npt=0|1`, then the guest image under `qemu -accel kvm -cpu host`
  *            whose second serial port is this machine's `/dev/ttyS1`: its frames reach the host as is
- *   xen-*    (in a Xen dom0) `xl create -c` of the guest image as a PV/PVH domU whose console
- *            (its frames, on hvc0) is copied to `/dev/ttyS1`; destroyed at its deadline
+ *   xen-*    (in a Xen dom0) `xl create -c` of the guest image as a PV/PVH/HVM domU whose console
+ *            (its frames, on hvc0, or ttyS0 for HVM) is copied to `/dev/ttyS1`; destroyed at its deadline
+ * An environment with a pass-through controller (a boot with the lab's IOMMU) is wrapped by
+ * lab/passthrough.ts: the controller is taken from its driver before, given back after, and a
+ *     PTINFO <k> <len>          what the pass-through was (device, IOMMU, drivers)
+ * frame follows.
  */
 
 import {ConfigError} from "../errors.ts";
 import {CHANNEL_MAGIC, initScript, shQuote} from "../guest/init-script.ts";
 import {LAB_RUN_DIR} from "./initrd.ts";
 import {kvmMetersAfter, kvmMetersBefore, meterFunctions, xenTraceAfter, xenTraceBefore} from "./meters-script.ts";
+import {ptShell, ptWrap} from "./passthrough.ts";
 
-export type InnerKind = "native" | "kvm" | "xen-pv" | "xen-pvh";
+export type InnerKind = "native" | "kvm" | "xen-pv" | "xen-pvh" | "xen-hvm";
 export type Paging = "nested" | "shadow";
 
 export interface ScriptEnv {
@@ -45,6 +50,8 @@ export interface ScriptEnv {
   qemuArgv?: string[];
   /** The lab reads the hypervisor's side of the meters (lab/meters-script.ts). */
   meters?: boolean;
+  /** The lab's PCI address of the controller passed through to this environment (a boot with the lab's IOMMU). */
+  passthrough?: string;
 }
 
 export interface LabScriptOptions {
@@ -55,6 +62,8 @@ export interface LabScriptOptions {
   guestDir?: string;
   /** Xen dom0 modules loaded before the toolstack starts. */
   xenModules?: string[];
+  /** The lab machine has an IOMMU and pass-through controllers (lab/passthrough.ts). */
+  iommu?: boolean;
 }
 
 export const GUEST_DIR = "/guest";
@@ -93,7 +102,8 @@ export function labScript(options: LabScriptOptions): string {
     if (env.kind.startsWith("xen-") && !options.xen) throw new ConfigError(`inner environment ${env.index} (${env.kind}) needs a Xen boot`);
     if (!env.kind.startsWith("xen-") && options.xen) throw new ConfigError(`inner environment ${env.index} (${env.kind}) cannot run in a Xen dom0 boot`);
     if (env.kind === "kvm" && !env.qemuArgv) throw new ConfigError(`inner environment ${env.index} (kvm) needs its QEMU command line`);
-    if (env.diskMb > 0 && env.kind !== "native" && !env.diskDevice) throw new ConfigError(`inner environment ${env.index} (${env.kind}) has a disk but no lab device for it`);
+    if (env.diskMb > 0 && env.kind !== "native" && !env.diskDevice && !env.passthrough) throw new ConfigError(`inner environment ${env.index} (${env.kind}) has a disk but no lab device for it`);
+    if (env.passthrough && !options.iommu) throw new ConfigError(`inner environment ${env.index} (${env.kind}) has a pass-through controller but the boot has no IOMMU`);
   }
   const M = CHANNEL_MAGIC;
   const lines: string[] = [
@@ -134,7 +144,7 @@ export function labScript(options: LabScriptOptions): string {
   ];
 
   if (options.xen) {
-    const modules = options.xenModules ?? ["xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-privcmd", "xen-blkback", "loop"];
+    const modules = options.xenModules ?? ["xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-privcmd", "xen-blkback", "loop", ...(options.iommu ? ["xen-pciback"] : [])];
     lines.push(
       ...modules.map((m) => `modprobe ${m} 2>/tmp/vmmb.mod || labnote "modprobe ${m}: $(cat /tmp/vmmb.mod)"`),
       "grep -q xenfs /proc/filesystems || modprobe xenfs 2>/dev/null",
@@ -169,13 +179,15 @@ export function labScript(options: LabScriptOptions): string {
     "diskdir() { if mountpoint -q " + LAB_SCRATCH + "; then echo " + LAB_SCRATCH + "; else echo /tmp; fi; }"
   );
   if (options.envs.some((env) => env.meters)) lines.push(meterFunctions());
+  if (options.iommu) lines.push("# --- pass-through (lab/passthrough.ts)", ptShell(options.xen));
 
   for (const env of options.envs) {
     const k = env.index;
     lines.push(`# --- inner environment ${k}: ${env.kind}${env.kind === "kvm" ? ` (${env.paging} paging)` : ""}`, `printf '\\n${M} ENV %s 0\\n' ${k} >&3`, "mark env-start", "rc=0");
+    const body: string[] = [];
     switch (env.kind) {
       case "native":
-        lines.push(
+        body.push(
           "(",
           `  d=$(diskdir)/env${k}; mkdir -p "$d"; cd "$d"`,
           `  export TMPDIR="$d"`,
@@ -190,7 +202,7 @@ export function labScript(options: LabScriptOptions): string {
         break;
       case "kvm": {
         const argv = env.qemuArgv!.map((word) => (word.includes("$") ? `"${word}"` : shQuote(word))).join(" ");
-        lines.push(
+        body.push(
           `if kvm_paging ${env.paging === "shadow" ? 0 : 1}; then`,
           `  cat ${guest}/initramfs.cpio $R/env${k}.cpio > /tmp/env${k}.initrd`,
           `  DISK=${env.diskDevice ?? ""}`,
@@ -211,8 +223,10 @@ export function labScript(options: LabScriptOptions): string {
       }
       case "xen-pv":
       case "xen-pvh":
-        lines.push(
-          `cat ${guest}/initramfs.cpio $R/domu-modules.cpio $R/env${k}.cpio > /tmp/env${k}.initrd`,
+      case "xen-hvm":
+        body.push(
+          // HVM's device model copies the ramdisk in through fw_cfg port I/O (~90 KB/s in the lab): compressed, it is a third.
+          `cat ${guest}/initramfs.cpio $R/env${k}.cpio${env.kind === "xen-hvm" ? " | gzip -1" : ""} > /tmp/env${k}.initrd`,
           `DISK=${env.diskDevice ?? ""}`,
           `chmod +x $R/block-hotplug.sh`,
           `sed "s#@DISK@#$DISK#" $R/env${k}.xl > /tmp/env${k}.xl`,
@@ -233,6 +247,7 @@ export function labScript(options: LabScriptOptions): string {
         );
         break;
     }
+    lines.push(...(env.passthrough ? ptWrap(k, env.passthrough, body) : body));
     lines.push(`printf '\\n${M} ENVEND %s %s 0\\n' ${k} "$rc" >&3`);
   }
   lines.push("cd /", "sync", "mark done", `printf '\\n${M} LABBYE 0\\n' >&3`, "exec 3>&-", "sleep 0.5", "/bin/busybox poweroff -f", "");

@@ -23,7 +23,7 @@ import {link, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile, copyFile} 
 import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
-import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
+import {ConfigError, GuestFailedError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import type {Frame} from "../guest/channel.ts";
 import {buildImage, type GuestImage} from "../guest/image.ts";
 import {sha256} from "../guest/paths.ts";
@@ -54,6 +54,8 @@ export interface LabEnvSpec {
   labVcpus?: number | null;
   /** The environment's meters (docs/meters.md); default `rep`. */
   meters?: MeterMode;
+  /** The inner guest's disk is a controller passed through to it (kvm, xen-*; lab/passthrough.ts). */
+  passthrough?: boolean;
 }
 
 export interface LabSessionOptions {
@@ -94,6 +96,8 @@ export interface InnerFacts {
   kernelPackage: string;
   labVcpus: number;
   labMemoryMb: number;
+  /** A pass-through environment's PTINFO: device, IOMMU, drivers (lab/passthrough.ts). */
+  passthrough?: Record<string, string>;
 }
 
 /** Timings of one lab boot (host seconds from QEMU launch), for bench/lab.ts and logs. */
@@ -130,6 +134,8 @@ export class LabSession {
   readonly #buffer = new Map<string, Map<string, Buffered>>();
   readonly #consumed = new Map<string, Set<string>>();
   readonly #facts = new Map<string, InnerFacts>();
+  /** Pass-through environments the lab cannot run (their controller, IOMMU or VMM refused): why, and whether their steps were told. */
+  readonly #unmeasurable = new Map<string, {reason: string; text: string; told: boolean}>();
   #prepared: Promise<{lab: LabRoot; image: GuestImage; guestDisk: string}> | undefined;
   #child: ResultPromise | undefined;
   #queue: Promise<unknown> = Promise.resolve();
@@ -141,9 +147,10 @@ export class LabSession {
 
   add(spec: LabEnvSpec): void {
     const existing = this.#envs.get(spec.label);
-    const key = (e: LabEnvSpec) => [e.label, e.inner, e.paging, e.vcpus, e.memoryMb, e.diskMb, e.labVcpus ?? "", e.meters ?? "rep"].join("\0");
+    const key = (e: LabEnvSpec) => [e.label, e.inner, e.paging, e.vcpus, e.memoryMb, e.diskMb, e.labVcpus ?? "", e.meters ?? "rep", e.passthrough ? "pt" : ""].join("\0");
     if (existing && key(existing) !== key(spec)) throw new ConfigError(`lab environment ${spec.label} is defined twice, differently`);
-    if (!["native", "kvm", "xen-pv", "xen-pvh"].includes(spec.inner)) throw new ConfigError(`lab environment ${spec.label}: inner must be native, kvm, xen-pv or xen-pvh`);
+    if (!["native", "kvm", "xen-pv", "xen-pvh", "xen-hvm"].includes(spec.inner)) throw new ConfigError(`lab environment ${spec.label}: inner must be native, kvm, xen-pv, xen-pvh or xen-hvm`);
+    if (spec.passthrough && (spec.inner === "native" || !(spec.diskMb > 0))) throw new ConfigError(`lab environment ${spec.label}: pass-through needs an inner guest (kvm, xen-*) and a disk (disk_mb > 0)`);
     if (!(Number.isInteger(spec.vcpus) && spec.vcpus >= 1 && spec.vcpus <= 8)) throw new ConfigError(`lab environment ${spec.label}: vcpus must be 1–8`);
     this.#envs.set(spec.label, spec);
   }
@@ -172,9 +179,9 @@ export class LabSession {
     return spec.inner === "native" ? spec.vcpus : Math.max(spec.labVcpus ?? this.options.labVcpus ?? 2, spec.vcpus);
   }
 
-  /** The boot an environment needs: Linux or Xen, and the lab's vCPU count. */
+  /** The boot an environment needs: Linux or Xen, the lab's vCPU count, and whether it has an IOMMU (pass-through). */
   groupOf(spec: LabEnvSpec): string {
-    return `${spec.inner.startsWith("xen-") ? "xen" : "linux"}-smp${this.labVcpus(spec)}`;
+    return `${spec.inner.startsWith("xen-") ? "xen" : "linux"}-smp${this.labVcpus(spec)}${spec.passthrough ? "-iommu" : ""}`;
   }
 
   groupMembers(group: string): LabEnvSpec[] {
@@ -186,6 +193,8 @@ export class LabSession {
     const spec = this.env(label);
     const known = this.#facts.get(label);
     if (known) return known;
+    const unmeasurable = this.#unmeasurable.get(label);
+    if (unmeasurable) throw new GuestFailedError(`not measurable here: ${unmeasurable.reason}`);
     const {lab, image} = await this.prepare();
     const file = this.#factsFile(lab, image, spec);
     if (existsSync(file)) {
@@ -204,6 +213,15 @@ export class LabSession {
   run(label: string, steps: Step[], onOutput: (output: StepOutput) => Promise<void> | void): Promise<void> {
     return this.#serial(async () => {
       const spec = this.env(label);
+      const unmeasurable = this.#unmeasurable.get(label);
+      if (unmeasurable) {
+        // The boot that found it out kept the console; its steps carry it once, and then the campaign records it as broken.
+        if (unmeasurable.told) throw new GuestFailedError(`not measurable here: ${unmeasurable.reason}`);
+        unmeasurable.told = true;
+        const assembler = new StepAssembler(steps);
+        for (const output of assembler.unfinished(`vmmbench lab: not measurable here: ${unmeasurable.reason}`, "(an earlier lab boot)", unmeasurable.text, false)) await onOutput(output);
+        return;
+      }
       const buffered = this.#buffer.get(label) ?? new Map<string, Buffered>();
       const remaining: Step[] = [];
       const consumed = this.#consumedOf(label);
@@ -252,7 +270,7 @@ export class LabSession {
   }
 
   #factsFile(lab: LabRoot, image: GuestImage, spec: LabEnvSpec): string {
-    const key = sha256(JSON.stringify({lab: lab.hash, image: image.hash, inner: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb, labVcpus: this.labVcpus(spec), v: 1}));
+    const key = sha256(JSON.stringify({lab: lab.hash, image: image.hash, inner: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb, labVcpus: this.labVcpus(spec), passthrough: Boolean(spec.passthrough), v: 2}));
     return join(lab.dir, "facts", `${key}.json`);
   }
 
@@ -265,11 +283,13 @@ export class LabSession {
     try {
       const tree = join(tmp, "tree");
       await mkdir(join(tree, "bin"), {recursive: true});
-      await link(image.kernel, join(tree, "vmlinux")).catch(() => copyFile(image.kernel, join(tree, "vmlinux")));
+      for (const [from, name] of [[image.kernel, "vmlinux"], [image.bzImage, "vmlinuz"]] as const) {
+        await link(from, join(tree, name)).catch(() => copyFile(from, join(tree, name)));
+      }
       await copyFile(image.initramfs, join(tree, "initramfs.cpio"));
       for (const [name, file] of Object.entries(this.options.probes)) await copyFile(file, join(tree, "bin", name));
       let bytes = 0;
-      for (const name of ["vmlinux", "initramfs.cpio"]) bytes += (await stat(join(tree, name))).size;
+      for (const name of ["vmlinux", "vmlinuz", "initramfs.cpio"]) bytes += (await stat(join(tree, name))).size;
       for (const name of await readdir(join(tree, "bin"))) bytes += (await stat(join(tree, "bin", name))).size;
       const sizeMb = Math.ceil((bytes / (1 << 20)) * 1.2 + 32);
       await execa("truncate", ["-s", `${sizeMb}M`, join(tmp, "guest.img")]);
@@ -322,6 +342,7 @@ export class LabSession {
     const kill = (why: string) => boot!.kill(why);
     const assemblers = specs.map((spec) => new StepAssembler(plan.get(spec.label)!));
     const consoles = specs.map(() => "");
+    const ptInfo = specs.map((): Record<string, string> | undefined => undefined);
     let current: number | undefined;
     let labFacts: Record<string, string> | undefined;
     let xlInfo: Record<string, string> | null = null;
@@ -399,6 +420,9 @@ export class LabSession {
           consoles[index] = frame.payload.toString("utf8");
           return;
         }
+        case "PTINFO":
+          ptInfo[Number(frame.fields[0])] = parseKeyValues(frame.payload.toString("utf8"));
+          return;
         case "LABBYE":
           return;
         default: {
@@ -449,7 +473,8 @@ export class LabSession {
           image: image.hash,
           kernelPackage: lab.manifest.kernelPackage,
           labVcpus,
-          labMemoryMb
+          labMemoryMb,
+          ...(ptInfo[index] ? {passthrough: ptInfo[index]} : {})
         };
         this.#facts.set(spec.label, facts);
         const file = this.#factsFile(lab, image, spec);
@@ -459,6 +484,15 @@ export class LabSession {
     }
 
     const consoleText = await readFile(join(runDir, "console.log"), "utf8").catch(() => "");
+    // A pass-through environment that ran to its end without its guest saying a word was refused
+    // (the controller, the IOMMU or the VMM said no): that does not change from one boot to the next.
+    for (const [index, spec] of specs.entries()) {
+      const rc = report.envs[index]!.rc;
+      if (!spec.passthrough || assemblers[index]!.sawHello || rc === null || rc === "137") continue;
+      const text = `${consoles[index] ?? ""}${labNotes.length ? `\n--- lab notes ---\n${labNotes.join("\n")}` : ""}`;
+      this.#unmeasurable.set(spec.label, {reason: refusal(labNotes, consoles[index] ?? "", spec.inner, rc), text: `${text}\n--- lab console (tail) ---\n${consoleText.slice(-1500)}`, told: spec.label === live?.label});
+      log(`lab: ${spec.label} is not measurable here: ${this.#unmeasurable.get(spec.label)!.reason}`);
+    }
     if (!labFacts && !killedBecause && result.exitCode !== 0 && !consoleText.trim()) {
       throw new ProcessFailedError(labLaunch, result.exitCode, result.signal, false, result.all);
     }
@@ -474,7 +508,9 @@ export class LabSession {
             ? `vmmbench lab: the lab machine stopped before this environment started (QEMU exit ${report.exit})`
             : report.envs[index]!.endS === null
               ? `vmmbench lab: the lab machine stopped while this environment ran (QEMU exit ${report.exit}; a kernel panic or a crash)`
-              : `vmmbench lab: ${spec.inner} environment ended (rc ${report.envs[index]!.rc ?? "?"}) without reporting this step${labNotes.length ? `; lab notes: ${labNotes.join(" | ")}` : ""}${assembler.notes.length ? `; guest notes: ${assembler.notes.join(" | ")}` : ""}`;
+              : this.#unmeasurable.has(spec.label)
+                ? `vmmbench lab: not measurable here: ${this.#unmeasurable.get(spec.label)!.reason}`
+                : `vmmbench lab: ${spec.inner} environment ended (rc ${report.envs[index]!.rc ?? "?"}) without reporting this step${labNotes.length ? `; lab notes: ${labNotes.join(" | ")}` : ""}${assembler.notes.length ? `; guest notes: ${assembler.notes.join(" | ")}` : ""}`;
       const text = `${consoles[index] ? `${consoles[index].slice(-2500)}\n--- lab console (tail) ---\n` : ""}${consoleText.slice(consoles[index] ? -1500 : -4000)}`;
       for (const output of assembler.unfinished(reason, join(runDir, "console.log"), text, Boolean(killedBecause))) deliver(index, output);
     }
@@ -489,6 +525,21 @@ export class LabSession {
     return newRunDir("lab-runs", group, {cacheDir: this.options.cacheDir, keep: this.options.keepRuns ?? 12, busyFile: "initrd"});
   }
 
+}
+
+/**
+ * Why the lab could not run a pass-through environment, in one line: the lab's own note on the
+ * controller, else the last error its VMM printed (QEMU's or xl's), else its exit status.
+ */
+export function refusal(labNotes: readonly string[], console: string, inner: string, rc: string): string {
+  const note = labNotes.find((line) => line.startsWith("pass-through:"));
+  if (note) return note.replace(/^pass-through:\s*/, "");
+  const vmm = inner === "kvm" ? "QEMU (KVM, vfio-pci)" : `Xen ${inner.slice(4).toUpperCase()} (xl)`;
+  const said = console
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => /error|fail|not (yet )?supported|cannot|unable|denied/i.test(line) && !line.startsWith("vmmbench-lab:"));
+  return said.length ? `${vmm}: ${said.at(-1)}` : `${vmm} exited (rc ${rc}) before the guest said anything`;
 }
 
 /** Same probe and arguments: a buffered output answers the step. */

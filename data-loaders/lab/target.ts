@@ -7,6 +7,8 @@
 import {hostname} from "node:os";
 import {ConfigError} from "../errors.ts";
 import type {Fingerprint, Step, StepOutput, Target} from "../targets/target.ts";
+import {guestDiskExtra} from "../targets/passthrough.ts";
+import {LAB_PT_CONTROLLER} from "./passthrough.ts";
 import {LabSession, type LabEnvSpec, type LabSessionOptions} from "./session.ts";
 
 export interface LabTargetOptions extends LabEnvSpec {
@@ -46,14 +48,16 @@ export class LabTarget implements Target {
       kernel_package: facts.kernelPackage,
       image: facts.image,
       inner,
-      kernel_cmdline: guest.cmdline
+      kernel_cmdline: guest.cmdline,
+      ...guestDiskExtra(guest.disk),
+      ...(facts.passthrough ? labPassthroughExtra(facts.passthrough) : {})
     };
     const base = {
       environment: this.#environment,
       kernel: guest.kernel,
       cpuModel: guest.cpu,
       vcpus: guest.nproc ?? this.spec.vcpus,
-      passthrough: false,
+      passthrough: Boolean(this.spec.passthrough),
       host: hostname()
     };
     switch (inner) {
@@ -80,8 +84,9 @@ export class LabTarget implements Target {
           extra: {...common, paging: this.spec.paging, accel: "kvm", cpu: "host", diskMb: String(this.spec.diskMb)}
         };
       case "xen-pv":
-      case "xen-pvh": {
-        const type = inner === "xen-pv" ? "pv" : "pvh";
+      case "xen-pvh":
+      case "xen-hvm": {
+        const type = inner === "xen-pv" ? "pv" : inner === "xen-pvh" ? "pvh" : "hvm";
         return {
           ...base,
           hypervisor: "xen",
@@ -118,6 +123,17 @@ export class LabTarget implements Target {
   close(): Promise<void> {
     return this.session.close();
   }
+}
+
+/** What the lab's PTINFO frame said of a pass-through, as fingerprint extras. */
+export function labPassthroughExtra(info: Record<string, string>): Record<string, string> {
+  return {
+    pt_device: `${LAB_PT_CONTROLLER} at ${info.address ?? "?"}${info.lspci ? ` (${info.lspci})` : ""}`,
+    pt_iommu: info.iommu ?? "",
+    pt_host_driver: info.host_driver ?? "",
+    pt_previous_driver: info.previous_driver ?? "",
+    pt_given_back: info.given_back ?? ""
+  };
 }
 
 /** Lab sessions shared by the targets of one process, one per probe set. */

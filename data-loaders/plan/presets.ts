@@ -13,6 +13,8 @@ export interface HostVirt {
   xen: boolean;
   /** Why KVM is not used (one line), recorded with the lab's KVM environments. */
   kvmReason?: string;
+  /** A disk controller of this host to pass through to the host's own KVM and Xen guests ($VMMBENCH_PASSTHROUGH_PCI). */
+  passthroughPci?: string;
 }
 
 /** The host's Xen: `/proc/xen/capabilities` says `control_d` (this is dom0, so `xl` can create domains). */
@@ -101,38 +103,64 @@ export function quickPreset(host: HostVirt): unknown {
 }
 
 /**
- * `paper`: Che et al. 2008 — native vs Xen vs KVM with LINPACK, LMbench Tables 1/2 + memory
- * bandwidth, IOzone read/write, guests with 1 and 2 vCPUs. Each hypervisor is the real one where
- * the host has it (KVM: qemu target with accel kvm; Xen: xen target from dom0), else the nested
- * lab's (docs/lab.md), whose KVM uses shadow paging as KVM-60 did (no EPT/NPT in 2008); the lab's
- * bare machine is the baseline of lab environments. Expected wall time on a 2-core machine without
- * VT-x/SVM (all lab): the one-time lab root build (~3 min with Debian's mirror), then ~4.7 min per
- * round — two lab boots, 40% of it booting (bench/lab.ts) — so 15 min for the preset's minimum of
- * 3 rounds and 25 min for its maximum of 5 (the stop rule's 5% RSD is rarely met under emulation).
+ * `paper`: Che et al. 2008 — the paper's whole matrix: native, KVM and Xen in each guest mode (PV,
+ * PVH, HVM), 1 and 2 vCPUs, and device pass-through (VT-d) on and off for the IOzone figures;
+ * LINPACK, LMbench Tables 1/2 + memory bandwidth, IOzone read/write. Each hypervisor is the real
+ * one where the host has it (KVM: qemu target with accel kvm; Xen: xen target from dom0; a
+ * pass-through device of the host from $VMMBENCH_PASSTHROUGH_PCI), else the nested lab's
+ * (docs/lab.md), whose KVM uses shadow paging as KVM-60 did (no EPT/NPT in 2008) and whose
+ * pass-through is an emulated NVMe controller behind QEMU's emulated VT-d; the lab's bare machine
+ * is the baseline of lab environments. Pass-through environments run IOzone only (the figures they
+ * are for).
+ * Wall time on a 2-core machine without VT-x/SVM (all lab): see docs/lab.md (bench/lab.ts).
  */
 export function paperPreset(host: HostVirt): unknown {
   const environments: unknown[] = [];
   const lab = (label: string, inner: string, vcpus: number, extra: Record<string, unknown> = {}) =>
     ({target: "lab", label, inner, vcpus, memory_mb: 512, disk_mb: 512, suites: LAB_SUITES, ...extra});
-  if (host.kvm || host.xen) environments.push({target: "local", label: "native"});
-  if (!host.kvm || !host.xen) environments.push(lab("lab-native", "native", 2));
+  // A suite set to null is dropped for that environment (plan/validate.ts).
+  const iozoneOnly = (iozone: unknown) => ({...Object.fromEntries(Object.keys(suitePresets("paper")).map((name) => [name, null])), iozone});
+  const labPassthrough = (label: string, inner: string, vcpus: number, extra: Record<string, unknown> = {}) =>
+    lab(label, inner, vcpus, {passthrough: true, suites: iozoneOnly(LAB_SUITES.iozone), ...extra});
+  const realPassthrough = host.passthroughPci ? {passthrough: {pci: host.passthroughPci}, suites: iozoneOnly(suitePresets("paper").iozone)} : undefined;
   for (const vcpus of [1, 2]) {
     environments.push(
       host.kvm
         ? {target: "qemu", label: `kvm-${vcpus}vcpu`, accel: "kvm", vcpus, memory_mb: 1024, disk_cache: "none"}
         : lab(`lab-kvm-${vcpus}vcpu`, "kvm", vcpus, {paging: "shadow"})
     );
-  }
-  for (const vcpus of [1, 2]) {
     environments.push(
-      host.xen
-        ? {target: "xen", label: `xen-pv-${vcpus}vcpu`, type: "pv", vcpus, memory_mb: 1024, disk_mb: 1024}
-        : lab(`lab-xen-pv-${vcpus}vcpu`, "xen-pv", vcpus)
+      host.kvm && realPassthrough
+        ? {target: "qemu", label: `kvm-vtd-${vcpus}vcpu`, accel: "kvm", vcpus, memory_mb: 1024, ...realPassthrough}
+        : labPassthrough(`lab-kvm-vtd-${vcpus}vcpu`, "kvm", vcpus, {paging: "shadow"})
     );
   }
+  for (const type of ["pv", "pvh", "hvm"]) {
+    for (const vcpus of [1, 2]) {
+      environments.push(
+        host.xen
+          ? {target: "xen", label: `xen-${type}-${vcpus}vcpu`, type, vcpus, memory_mb: 1024, disk_mb: 1024}
+          : lab(`lab-xen-${type}-${vcpus}vcpu`, `xen-${type}`, vcpus)
+      );
+    }
+  }
+  // Pass-through to Xen: PV with 1 and 2 vCPUs like the paper's Figures 3 and 4; PVH and HVM once each, so
+  // the report says for each whether it runs here (Xen 4.17 refuses PVH pass-through outright).
+  for (const [type, vcpus] of [["pv", 1], ["pv", 2], ["pvh", 1], ["hvm", 1]] as const) {
+    environments.push(
+      host.xen && realPassthrough
+        ? {target: "xen", label: `xen-${type}-vtd-${vcpus}vcpu`, type, vcpus, memory_mb: 1024, ...realPassthrough}
+        : labPassthrough(`lab-xen-${type}-vtd-${vcpus}vcpu`, `xen-${type}`, vcpus)
+    );
+  }
+  // Each nesting's guests are compared with its own bare machine.
+  const baselines = [
+    ...(environments.some((e) => (e as {target: string}).target !== "lab") ? [{target: "local", label: "native"}] : []),
+    ...(environments.some((e) => (e as {target: string}).target === "lab") ? [lab("lab-native", "native", 2)] : [])
+  ];
   return {
     name: "paper",
-    environments,
+    environments: [...baselines, ...environments],
     suites: suitePresets("paper"),
     repetitions: {min: 3, max: 5, rsd: 0.05, budget_s: 4 * 3600},
     step_timeout_s: 1800

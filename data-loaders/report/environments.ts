@@ -15,10 +15,22 @@ export async function loadEnvironments(dbPath = databasePath()): Promise<Record<
       LEFT JOIN counts c ON c.run_id = e.run_id AND c.environment = e.environment
       ORDER BY CASE r.source WHEN 'reference' THEN 0 WHEN 'run' THEN 1 ELSE 2 END, r.started_at DESC, e.environment`);
     // Of the fingerprint's free-form extras, the report shows what changes how a ratio reads:
-    // measured inside an emulator (the nested lab), and KVM's paging mode (KVM-60 had no EPT).
+    // measured inside an emulator (the nested lab), KVM's paging mode (KVM-60 had no EPT), the disk
+    // and driver the file suite went through and, for a pass-through, the device and IOMMU; and why
+    // an environment could not run.
     return rows.map(({extra, ...row}) => {
       const facts = JSON.parse(String(extra ?? "{}")) as Record<string, string>;
-      return {...row, nested_under: facts.nested_under ?? null, paging: facts.paging ?? null};
+      const pick = (key: string) => facts[key] ?? null;
+      return {
+        ...row,
+        nested_under: pick("nested_under"),
+        paging: pick("paging"),
+        error: pick("error"),
+        disk_driver: pick("disk_pci_driver") ?? pick("disk_driver"),
+        pt_device: pick("pt_device"),
+        pt_iommu: pick("pt_iommu"),
+        pt_host_driver: pick("pt_host_driver")
+      };
     });
   } finally {
     store.close();

@@ -13,6 +13,9 @@
  *   tail in stderr, `timedOut: true` when the host had to kill the guest.
  * - KVM when /dev/kvm is usable (`-accel kvm -cpu host`), else TCG (`-accel tcg,thread=multi
  *   -cpu max`), the combination measured fastest in docs/guests.md.
+ * - With `passthrough` (KVM only), a disk controller of the host is the guest's disk instead of the
+ *   scratch image: checked and bound to vfio-pci before the first boot, given back to its driver at
+ *   close (targets/passthrough.ts); the guest mounts the file system labelled for it.
  * Every boot keeps `console.log`, `channel.bin` and `qemu.args` in `<cache>/qemu-runs/<dir>/`.
  */
 
@@ -30,6 +33,7 @@ import {launchLine, makeScratchDisk, newRunDir} from "../guest/run-files.ts";
 import {runBatch} from "./guest-boot.ts";
 import {detectKvm, type BootCheck, type KvmStatus} from "./kvm-detect.ts";
 import {integer, mapping, oneOf, text} from "../plan/schema.ts";
+import {bindVfio, checkPassthrough, guestDiskExtra, passthroughExtra, passthroughKey, type Binding, type PassthroughCheck, type PassthroughSpec} from "./passthrough.ts";
 import {defineTarget, type Fingerprint, type MeterMode, type PlannedVirt, type Step, type StepOutput, type Target} from "./target.ts";
 import {KvmMeterPort} from "../meters/kvm-port.ts";
 
@@ -67,6 +71,8 @@ export interface QemuTargetOptions extends GuestBatchOptions {
   machine?: QemuMachine;
   /** The environment's meters: under KVM on the PC machine the host's side is read too (meters/kvm-port.ts). */
   meters?: MeterMode;
+  /** A host PCI function (a disk controller) given to the guest with vfio-pci, whose labelled file system the guest writes to. */
+  passthrough?: PassthroughSpec;
 }
 
 /** A QEMU machine type as the guest image needs it: a second serial port for the frames, a virtio disk. */
@@ -116,6 +122,7 @@ export class QemuTarget implements Target {
   #lastLaunch: string | undefined;
   #child: ResultPromise | undefined;
   #nextRunDir: string | undefined;
+  #passthrough: {check: PassthroughCheck; binding: Binding} | undefined;
   /** Directory of the last boot (console.log, channel.bin, qemu.args). */
   lastRunDir: string | undefined;
 
@@ -137,10 +144,21 @@ export class QemuTarget implements Target {
     if (options.accel && !["tcg", "kvm", "auto"].includes(options.accel)) throw new ConfigError(`accel must be tcg, kvm or auto`);
   }
 
-  /** QEMU and the accelerator first (a missing QEMU is named before any download), then the image. */
+  /** QEMU and the accelerator first (a missing QEMU is named before any download), then the image, then the pass-through device. */
   async prepare(): Promise<void> {
     await this.accel();
     await this.image();
+    await this.#bind();
+  }
+
+  /** Checks the pass-through device and binds it to vfio-pci, once. */
+  async #bind(): Promise<void> {
+    const wanted = this.options.passthrough;
+    if (!wanted || this.#passthrough) return;
+    if ((await this.accel()) !== "kvm") throw new ConfigError(`${this.label}: pass-through of ${wanted.pci} needs KVM (vfio-pci), and KVM is not usable here`);
+    const check = await checkPassthrough(wanted.pci, "vfio-pci");
+    this.#passthrough = {check, binding: await bindVfio(check)};
+    this.options.log?.(`${this.label}: ${wanted.pci} bound to vfio-pci (was ${this.#passthrough.binding.previous ?? "unbound"})`);
   }
 
   /** The image this target boots (built on first use). */
@@ -230,7 +248,7 @@ export class QemuTarget implements Target {
       cpuModel: info.cpu,
       vcpus: info.nproc ?? this.#vcpus,
       memoryMb: this.#memoryMb,
-      passthrough: false,
+      passthrough: this.#passthrough !== undefined,
       host: hostname(),
       launch: this.#lastLaunch ?? "",
       extra: {
@@ -243,7 +261,9 @@ export class QemuTarget implements Target {
         kernelPackage: `${image.manifest.kernelPackage} ${image.manifest.kernelVersion}`,
         guestMemTotalKb: String(info.memtotalKb ?? ""),
         kernelCmdline: info.cmdline,
-        ...(kvm ? {kvm_check: kvm.reason, kvm_provider: kvm.provider ?? "none"} : {})
+        ...(kvm ? {kvm_check: kvm.reason, kvm_provider: kvm.provider ?? "none"} : {}),
+        ...guestDiskExtra(info.disk),
+        ...(this.#passthrough ? passthroughExtra(this.#passthrough.check, this.#passthrough.binding) : {})
       }
     };
   }
@@ -251,6 +271,9 @@ export class QemuTarget implements Target {
   async close(): Promise<void> {
     this.#child?.kill("SIGKILL");
     await this.#child?.catch(() => {});
+    const pt = this.#passthrough;
+    this.#passthrough = undefined;
+    if (pt) this.options.log?.(`${this.label}: ${pt.binding.address} given back to ${await pt.binding.release()}`);
   }
 
   async run(steps: Step[], onOutput: (output: StepOutput) => Promise<void> | void): Promise<void> {
@@ -262,6 +285,7 @@ export class QemuTarget implements Target {
     const port = accel === "kvm" && this.#machine === PC_MACHINE && steps.length > 0 && (this.options.meters ?? "rep") !== "off"
       ? await KvmMeterPort.listen(join(await this.#runDirFor(), "meter.sock"), () => this.#child?.pid)
       : undefined;
+    await this.#bind();
     const boot = await this.#prepare(steps, image, accel, port);
     const consolePath = join(boot.runDir, "console.log");
     const channelPath = join(boot.runDir, "channel.bin");
@@ -319,16 +343,18 @@ export class QemuTarget implements Target {
     this.#nextRunDir = undefined;
     this.lastRunDir = runDir;
 
-    const disk = this.#diskMb > 0;
+    const passthrough = this.options.passthrough;
+    const scratch = this.#diskMb > 0 && !passthrough;
+    const disk = scratch || Boolean(passthrough);
     const env: Record<string, string> = {};
     if (disk) env.TMPDIR = SCRATCH_DIR;
     if (port) env.VMMB_METER_PORT = "/dev/ttyS2";
     Object.assign(env, this.options.env);
     const base = await readFile(image.initramfs);
     const padding = Buffer.alloc((4 - (base.length % 4)) % 4); // the next archive must start 4-byte aligned
-    const batch = batchArchive({steps: steps.map(({probe, args, timeoutS}) => ({probe, args, timeoutS})), env, disk});
+    const batch = batchArchive({steps: steps.map(({probe, args, timeoutS}) => ({probe, args, timeoutS})), env, disk, ...(passthrough ? {diskLabel: passthrough.label} : {})});
     await writeFile(join(runDir, "initrd"), Buffer.concat([base, padding, batch]));
-    if (disk) await makeScratchDisk(join(runDir, "scratch.img"), this.#diskMb);
+    if (scratch) await makeScratchDisk(join(runDir, "scratch.img"), this.#diskMb);
 
     const cmdline = ["console=ttyS0", "panic=-1", "tsc=reliable", "quiet", ...(this.#machine.kernelArgs?.(accel) ?? []), ...(this.options.kernelArgs ?? [])].join(" ");
     const args = [
@@ -345,7 +371,8 @@ export class QemuTarget implements Target {
       "-append", cmdline,
       "-serial", `file:${join(runDir, "console.log")}`,
       ...this.#machine.channel(join(runDir, "channel.bin")),
-      ...(disk ? this.#machine.disk(join(runDir, "scratch.img"), this.#diskCacheMode) : []),
+      ...(scratch ? this.#machine.disk(join(runDir, "scratch.img"), this.#diskCacheMode) : []),
+      ...(passthrough ? ["-device", `vfio-pci,host=${passthrough.pci}`] : []),
       ...(port?.qemuArgs() ?? []),
       ...(this.options.qemuArgs ?? [])
     ];
@@ -395,19 +422,24 @@ export function plannedQemuGuest(spec: {accel: "auto" | "tcg" | "kvm"; vcpus: nu
 /** `target: qemu`: the guest image under QEMU, with KVM (a boot proves it works) or TCG (full emulation). */
 export const qemuKind = defineTarget({
   name: "qemu",
-  schema: mapping({...QEMU_GUEST_KEYS, guest_os: text().default("vmmbench busybox guest")}).transform((o) => ({
-    accel: o.accel,
-    vcpus: o.vcpus,
-    memoryMb: o.memory_mb,
-    diskCache: o.disk_cache,
-    guestOs: o.guest_os
-  })),
+  schema: mapping({
+    ...QEMU_GUEST_KEYS,
+    guest_os: text().default("vmmbench busybox guest"),
+    // A host disk controller for the guest (vfio-pci), instead of the scratch image.
+    passthrough: passthroughKey().optional()
+  })
+    .refine((o) => o.passthrough === undefined || o.accel !== "tcg", {error: "accel: kvm or auto with passthrough (vfio-pci needs KVM)", path: ["accel"]})
+    .transform((o) => ({accel: o.accel, vcpus: o.vcpus, memoryMb: o.memory_mb, diskCache: o.disk_cache, guestOs: o.guest_os, ...(o.passthrough ? {passthrough: o.passthrough} : {})})),
   runsTools: false,
-  planned: (spec) => plannedQemuGuest(spec),
+  // vfio-pci needs KVM: a pass-through guest is a KVM one or none.
+  planned: (spec) =>
+    spec.passthrough
+      ? {...plannedQemuGuest({...spec, accel: "kvm"}), passthrough: true, extra: {pt_device: spec.passthrough.pci}}
+      : plannedQemuGuest(spec),
   // The scratch disk is always attached, so the file suite measures a virtual disk, not tmpfs.
-  open: (spec, {probes}) => new QemuTarget({label: spec.label, accel: spec.accel, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskCacheMode: spec.diskCache, probes, meters: spec.meters}),
+  open: (spec, {probes, log}) => new QemuTarget({label: spec.label, accel: spec.accel, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskCacheMode: spec.diskCache, probes, meters: spec.meters, ...(spec.passthrough ? {passthrough: spec.passthrough, log} : {})}),
   describe: (spec, host) => {
-    const accel = spec.accel === "tcg" ? "TCG (full emulation)" : host.kvm ? "KVM (a guest booted under it)" : spec.accel === "kvm" ? "KVM — will fail: KVM does not boot a guest here" : "TCG (KVM does not boot a guest here)";
-    return `QEMU ${accel}, ${spec.vcpus} vCPU, ${spec.memoryMb} MB`;
+    const accel = spec.accel === "tcg" ? "TCG (full emulation)" : host.kvm ? "KVM (a guest booted under it)" : spec.accel === "kvm" || spec.passthrough ? "KVM — will fail: KVM does not boot a guest here" : "TCG (KVM does not boot a guest here)";
+    return `QEMU ${accel}, ${spec.vcpus} vCPU, ${spec.memoryMb} MB${spec.passthrough ? `, ${spec.passthrough.pci} passed through (vfio-pci)` : ""}`;
   }
 });

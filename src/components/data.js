@@ -37,7 +37,8 @@ export function selected(table, match) {
 
 /** Distinct values of a column, sorted. */
 export function distinct(rows, of, compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0)) {
-  return [...new Set(rows.map(of))].filter((v) => v != null).sort(compare);
+  // NaN too: a step that failed before it ran has no params, so Number(params.file_kb) is NaN.
+  return [...new Set(rows.map(of))].filter((v) => v != null && !Number.isNaN(v)).sort(compare);
 }
 
 /** Parsed params, memoised on the row (params arrive as JSON text). */

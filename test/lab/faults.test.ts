@@ -53,7 +53,6 @@ async function fakeLab(init: string): Promise<{lab: LabRoot; image: GuestImage; 
     vmlinuz: image.kernel,
     xen: "/nonexistent",
     initrd: join(dir, "initrd.cpio"),
-    domuModules: join(dir, "domu-modules"),
     manifest: {kver: image.kver, kernelPackage: image.manifest.kernelPackage} as LabRoot["manifest"]
   };
   return {lab, image, guestDisk: join(dir, "guest.img")};

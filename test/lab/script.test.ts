@@ -98,7 +98,7 @@ suites: {lmbench: {}}
 `,
       "p.yaml"
     );
-    expect(plan.environments[0]).toEqual({target: "lab", label: "lab-kvm", inner: "kvm", paging: "shadow", vcpus: 2, memoryMb: 512, diskMb: 512, meters: "rep"});
+    expect(plan.environments[0]).toEqual({target: "lab", label: "lab-kvm", inner: "kvm", paging: "shadow", vcpus: 2, memoryMb: 512, diskMb: 512, passthrough: false, meters: "rep"});
     expect(plan.environments[1]).toMatchObject({target: "lab", inner: "xen-pvh", vcpus: 1});
     expect(plan.environments[2]).toEqual({target: "xen", label: "xen-hvm", type: "hvm", vcpus: 4, memoryMb: 1024, diskMb: 0, meters: "rep"});
   });
@@ -110,27 +110,55 @@ suites: {lmbench: {}}
     ["  - {target: lab, inner: kvm, paging: ept, label: a}\n", /environments\.0\.paging: expected one of nested, shadow/],
     ["  - {target: xen, type: pvhvm, label: a}\n", /environments\.0\.type: expected one of pv, pvh, hvm/],
     ["  - {target: qemu, inner: kvm, label: a}\n", /environments\.0\.inner: expected no inner for a qemu environment/],
-    ["  - {target: lab, label: a}\n", /environments\.0\.inner: expected one of native/]
+    ["  - {target: lab, label: a}\n", /environments\.0\.inner: expected one of native/],
+    ["  - {target: lab, inner: native, passthrough: true, label: a}\n", /environments\.0\.passthrough: expected passthrough only with inner: kvm, xen-pv, xen-pvh or xen-hvm/],
+    ["  - {target: lab, inner: kvm, passthrough: true, disk_mb: 0, label: a}\n", /environments\.0\.disk_mb: expected disk_mb > 0 with passthrough/],
+    ["  - {target: lab, inner: kvm, passthrough: yes please, label: a}\n", /environments\.0\.passthrough: expected true or false/],
+    ["  - {target: qemu, accel: tcg, passthrough: {pci: 03:00.0}, label: a}\n", /environments\.0\.accel: expected accel: kvm or auto with passthrough/],
+    ["  - {target: xen, passthrough: {pci: nvme0}, label: a}\n", /environments\.0\.passthrough\.pci: expected a PCI address such as "0000:03:00\.0"/],
+    ["  - {target: xen, passthrough: 0000:03:00.0, label: a}\n", /environments\.0\.passthrough: expected a mapping/]
   ])("points at mistakes in lab/xen environments: %#", (line, message) => {
     expect(() => parsePlanText(`environments:\n${line}suites: {lmbench: {}}\n`, "p.yaml")).toThrow(message);
   });
 
-  it("paper: the nested lab where the host has neither KVM nor Xen, real ones where it has them", () => {
+  it("paper: the whole matrix, in the nested lab where the host has neither KVM nor Xen, real ones where it has them", () => {
     const lab = validatePlan(paperPreset({kvm: false, xen: false}));
-    expect(lab.environments.map((e) => e.label)).toEqual(["lab-native", "lab-kvm-1vcpu", "lab-kvm-2vcpu", "lab-xen-pv-1vcpu", "lab-xen-pv-2vcpu"]);
+    expect(lab.environments.map((e) => e.label)).toEqual([
+      "lab-native",
+      "lab-kvm-1vcpu", "lab-kvm-vtd-1vcpu", "lab-kvm-2vcpu", "lab-kvm-vtd-2vcpu",
+      "lab-xen-pv-1vcpu", "lab-xen-pv-2vcpu", "lab-xen-pvh-1vcpu", "lab-xen-pvh-2vcpu", "lab-xen-hvm-1vcpu", "lab-xen-hvm-2vcpu",
+      "lab-xen-pv-vtd-1vcpu", "lab-xen-pv-vtd-2vcpu", "lab-xen-pvh-vtd-1vcpu", "lab-xen-hvm-vtd-1vcpu"
+    ]);
     expect(lab.environments.every((e) => e.target === "lab")).toBe(true);
-    expect(lab.environments[1]).toMatchObject({inner: "kvm", paging: "shadow", vcpus: 1});
+    expect(lab.environments[1]).toMatchObject({inner: "kvm", paging: "shadow", vcpus: 1, passthrough: false});
+    expect(lab.environments[2]).toMatchObject({inner: "kvm", paging: "shadow", vcpus: 1, passthrough: true});
     expect(Object.keys(lab.suites).sort()).toEqual(["iozone", "linpack", "lmbench"]);
     expect(lab.environments[0]!.suites?.linpack?.n).toEqual([200, 500]);
+    // Pass-through environments measure the figures they are for, and every lab IOzone reaches the disk.
+    expect(Object.keys(lab.environments[2]!.suites ?? {})).toEqual(["iozone"]);
+    for (const e of lab.environments) expect(e.suites?.iozone).toMatchObject({direct: true, fsync: true});
+    // Figures 3 and 4's four cases, each with 1 and 2 vCPUs.
+    for (const [inner, passthrough] of [["kvm", true], ["kvm", false], ["xen-pv", true], ["xen-pv", false]] as const) {
+      const vcpus = lab.environments.flatMap((e) => (e.target === "lab" && e.inner === inner && e.passthrough === passthrough ? [e.vcpus] : []));
+      expect(vcpus.sort()).toEqual([1, 2]);
+    }
 
     const kvm = validatePlan(paperPreset({kvm: true, xen: false}));
-    expect(kvm.environments.map((e) => `${e.target}:${e.label}`)).toEqual([
-      "local:native", "lab:lab-native", "qemu:kvm-1vcpu", "qemu:kvm-2vcpu", "lab:lab-xen-pv-1vcpu", "lab:lab-xen-pv-2vcpu"
+    expect(kvm.environments.slice(0, 6).map((e) => `${e.target}:${e.label}`)).toEqual([
+      "local:native", "lab:lab-native", "qemu:kvm-1vcpu", "lab:lab-kvm-vtd-1vcpu", "qemu:kvm-2vcpu", "lab:lab-kvm-vtd-2vcpu"
     ]);
     const xen = validatePlan(paperPreset({kvm: false, xen: true}));
-    expect(xen.environments.map((e) => `${e.target}:${e.label}`)).toContain("xen:xen-pv-2vcpu");
-    const both = validatePlan(paperPreset({kvm: true, xen: true}));
+    expect(xen.environments.map((e) => `${e.target}:${e.label}`)).toContain("xen:xen-hvm-2vcpu");
+    // A host with both and a controller to give: nothing in the lab.
+    const both = validatePlan(paperPreset({kvm: true, xen: true, passthroughPci: "0000:03:00.0"}));
     expect(both.environments.some((e) => e.target === "lab")).toBe(false);
+    expect(both.environments.find((e) => e.label === "kvm-vtd-1vcpu")).toMatchObject({target: "qemu", accel: "kvm", passthrough: {pci: "0000:03:00.0", label: "vmmbench-pt"}});
+    expect(both.environments.find((e) => e.label === "xen-pv-vtd-2vcpu")).toMatchObject({target: "xen", type: "pv", passthrough: {pci: "0000:03:00.0"}});
+    // Without one, pass-through is the lab's, beside its own baseline.
+    const bothNoDevice = validatePlan(paperPreset({kvm: true, xen: true}));
+    expect(bothNoDevice.environments.filter((e) => e.target === "lab").map((e) => e.label)).toEqual([
+      "lab-native", "lab-kvm-vtd-1vcpu", "lab-kvm-vtd-2vcpu", "lab-xen-pv-vtd-1vcpu", "lab-xen-pv-vtd-2vcpu", "lab-xen-pvh-vtd-1vcpu", "lab-xen-hvm-vtd-1vcpu"
+    ]);
   });
 
   it("paper loads as a preset", () => {
@@ -145,7 +173,9 @@ describe("campaign targets for the lab", () => {
     const first = (await openTarget(plan.environments[1]!, probes, plan.environments)) as LabTarget;
     expect(first.session.groupOf(first.spec)).toBe("linux-smp2");
     expect(first.session.groupMembers("linux-smp2").map((e) => e.label)).toEqual(["lab-kvm-1vcpu", "lab-native", "lab-kvm-2vcpu"]);
-    expect(first.session.groupMembers("xen-smp2").map((e) => e.label)).toEqual(["lab-xen-pv-1vcpu", "lab-xen-pv-2vcpu"]);
+    expect(first.session.groupMembers("linux-smp2-iommu").map((e) => e.label)).toEqual(["lab-kvm-vtd-1vcpu", "lab-kvm-vtd-2vcpu"]);
+    expect(first.session.groupMembers("xen-smp2").map((e) => e.label)).toEqual(["lab-xen-pv-1vcpu", "lab-xen-pv-2vcpu", "lab-xen-pvh-1vcpu", "lab-xen-pvh-2vcpu", "lab-xen-hvm-1vcpu", "lab-xen-hvm-2vcpu"]);
+    expect(first.session.groupMembers("xen-smp2-iommu").map((e) => e.label)).toEqual(["lab-xen-pv-vtd-1vcpu", "lab-xen-pv-vtd-2vcpu", "lab-xen-pvh-vtd-1vcpu", "lab-xen-hvm-vtd-1vcpu"]);
     const second = (await openTarget(plan.environments[0]!, probes, plan.environments)) as LabTarget;
     expect(second.session).toBe(first.session);
     await first.close();

@@ -35,7 +35,7 @@ function hangingImage(): GuestImage {
   const kernel = hangingKernel(join(dir, "hang.bin"));
   const initramfs = join(dir, "empty.cpio");
   writeFileSync(initramfs, Buffer.alloc(512));
-  return {kernel, initramfs, hash: "hanging-kernel", kver: "none", dir, manifest: {probes: {}} as GuestImage["manifest"]};
+  return {kernel, bzImage: kernel, initramfs, hash: "hanging-kernel", kver: "none", dir, manifest: {probes: {}} as GuestImage["manifest"]};
 }
 
 const never = (what: string) => async (): Promise<never> => {

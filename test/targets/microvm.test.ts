@@ -38,6 +38,6 @@ describe("microvm", () => {
 
   it("is a target a plan names", () => {
     const plan = parsePlanText("environments: [{target: microvm, label: light, accel: tcg, memory_mb: 512}]\nsuites: {lmbench: {}}\n", "p.yaml");
-    expect(plan.environments[0]).toEqual({target: "microvm", label: "light", accel: "tcg", vcpus: 1, memoryMb: 512, diskCache: "none"});
+    expect(plan.environments[0]).toEqual({target: "microvm", label: "light", accel: "tcg", meters: "rep", vcpus: 1, memoryMb: 512, diskCache: "none"});
   });
 });

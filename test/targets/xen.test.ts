@@ -53,6 +53,18 @@ describe("xlConfig", () => {
     expect(hvm).not.toContain("ramdisk");
   });
 
+  it("passes PCI functions through in every mode, with extra kernel words, and refuses a malformed address", () => {
+    for (const type of ["pv", "pvh", "hvm"] as const) {
+      const config = xlConfig({...base, type, pci: ["03:00.0"], kernelArgs: ["pci=noearly"]});
+      expect(config).toContain('pci = [ "0000:03:00.0" ]');
+      expect(config).toMatch(/^extra = ".* loglevel=1 pci=noearly"$/m);
+      expect(config).not.toMatch(/^disk =/m);
+    }
+    expect(xlConfig({...base, pci: ["0000:03:00.0", "0000:03:00.1"]})).toContain('pci = [ "0000:03:00.0", "0000:03:00.1" ]');
+    expect(xlConfig(base)).not.toContain("pci =");
+    expect(() => xlConfig({...base, pci: ["nvme0"]})).toThrow(/not a PCI address/);
+  });
+
   it("is deterministic and refuses values xl would misread", () => {
     expect(xlConfig(base)).toBe(xlConfig({...base}));
     expect(() => xlConfig({...base, name: "bad name"})).toThrow(ConfigError);
@@ -63,10 +75,9 @@ describe("xlConfig", () => {
   });
 
   it("domU batches write frames on the console and find the Xen disk", () => {
-    const prelude = domuBatchPrelude("pvh", ["/lib/modules/k/xen-blkfront.ko"]);
+    const prelude = domuBatchPrelude("pvh");
     expect(prelude).toContain("VMMB_CHANNEL=/dev/hvc0");
     expect(prelude).toContain("VMMB_DISK_DEV=/dev/xvda");
-    expect(prelude).toContain("insmod /lib/modules/k/xen-blkfront.ko");
     expect(domuBatchPrelude("hvm")).toContain("VMMB_CHANNEL=/dev/ttyS0");
   });
 });
@@ -115,6 +126,7 @@ function fakeImage(): GuestImage {
   writeFileSync(join(dir, "initramfs.cpio"), Buffer.alloc(10));
   return {
     kernel: join(dir, "vmlinux"),
+    bzImage: join(dir, "vmlinuz"),
     initramfs: join(dir, "initramfs.cpio"),
     hash: "f".repeat(64),
     kver: "6.1.0-56-amd64",
