@@ -3,9 +3,10 @@
  * 127.0.0.1. Budgets: first chart visible ≤ 1.5 s, a filter change redrawn ≤ 100 ms, first page
  * ≤ 2 MB transferred.
  *
- * Usage: npx tsx bench/site.ts [--db /tmp/vmmbench-site-1m.duckdb] [--samples 1000000] [--runs 5] [--skip-build]
- *   Generates the database when it does not exist, builds the site over it (into dist/), then
- *   measures each page with a fresh browser context (nothing cached).
+ * Usage: npx tsx bench/site.ts [--db /tmp/vmmbench-site-1m.duckdb] [--out DIR] [--samples 1000000] [--runs 5] [--skip-build]
+ *   Generates the database when it does not exist, builds the site over it (into DIR, by default
+ *   beside the database: never the project's dist/), then measures each page with a fresh
+ *   browser context (nothing cached).
  */
 import {execa} from "execa";
 import {existsSync, readdirSync, statSync} from "node:fs";
@@ -22,6 +23,7 @@ const opt = (name: string, fallback: string) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const DB = opt("db", "/tmp/vmmbench-site-1m.duckdb");
+const DIST = opt("out", `${DB}.dist`);
 const SAMPLES = Number(opt("samples", "1000000"));
 const RUNS = Number(opt("runs", "5"));
 
@@ -57,12 +59,12 @@ async function main(): Promise<void> {
   })();
   if (!args.includes("--skip-build")) {
     const t = performance.now();
-    await execa("node", [join(ROOT, "bin", "vmmbench.js"), "site", "build", "--db", DB], {cwd: ROOT});
-    console.log(`site build over ${samples.toLocaleString("en-US")} samples (loaders re-run, report cache cold or warm): ${((performance.now() - t) / 1000).toFixed(1)} s; dist ${(dirSize(join(ROOT, "dist")) / 1e6).toFixed(1)} MB`);
+    await execa("node", [join(ROOT, "bin", "vmmbench.js"), "site", "build", "--db", DB, "--out", DIST], {cwd: ROOT});
+    console.log(`site build over ${samples.toLocaleString("en-US")} samples (loaders re-run, report cache cold or warm): ${((performance.now() - t) / 1000).toFixed(1)} s; dist ${(dirSize(DIST) / 1e6).toFixed(1)} MB`);
   }
   if (!HAVE_CHROMIUM) return void console.log("chromium absent: browser timings skipped");
 
-  const server = await serveDist(join(ROOT, "dist"));
+  const server = await serveDist(DIST);
   const session = await openBrowser();
   const rows: string[] = [];
   let ok = true;

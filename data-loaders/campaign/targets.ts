@@ -2,6 +2,7 @@ import type {EnvironmentSpec} from "../plan/types.ts";
 import {LocalTarget} from "../targets/local.ts";
 import {SshTarget} from "../targets/ssh.ts";
 import type {Target} from "../targets/target.ts";
+import {scratchEnv} from "./process-group.ts";
 
 /**
  * Opens the target a plan's environment names; VMM targets are imported only when a plan uses them.
@@ -11,7 +12,8 @@ import type {Target} from "../targets/target.ts";
 export async function openTarget(spec: EnvironmentSpec, probes: Record<string, string>, peers: readonly EnvironmentSpec[] = []): Promise<Target> {
   switch (spec.target) {
     case "local":
-      return new LocalTarget({label: spec.label, probes});
+      // Probes' scratch files (IOzone's test file) go to the campaign's private folder, removed even if it is killed.
+      return new LocalTarget({label: spec.label, probes, env: scratchEnv()});
     case "ssh":
       return new SshTarget({
         label: spec.label,

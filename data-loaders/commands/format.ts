@@ -1,4 +1,5 @@
 import type {Row} from "../store/store.ts";
+import {terminalText} from "./terminal-text.ts";
 
 export type OutputFormat = "table" | "csv" | "json";
 
@@ -22,7 +23,7 @@ function text(value: unknown): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
   if (typeof value === "object") return JSON.stringify(value);
-  return String(value).replace(/[\r\n\t]+/g, " ");
+  return terminalText(String(value));
 }
 
 function csvCell(value: unknown): string {

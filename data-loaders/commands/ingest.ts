@@ -17,16 +17,16 @@ export const INGEST_OPTIONS = {
 } satisfies NonNullable<ParseArgsConfig["options"]>;
 
 /** `vmmbench ingest`: flags or a manifest → validated inputs → one all-or-nothing ingest run. */
-export async function ingestCommand(opts: {values: Record<string, unknown>; paths: string[]; log: (line: string) => void}): Promise<void> {
+export async function ingestCommand(opts: {values: Record<string, unknown>; paths: string[]; waitS?: number; log: (line: string) => void}): Promise<void> {
   const {values, paths} = opts;
   const inputs: IngestInput[] = [];
   if (values.manifest !== undefined) inputs.push(...readManifest(String(values.manifest)));
   if (paths.length > 0) {
     const environment = ingestEnvironment({...values, guest_os: values["guest-os"]}, (key) => `--${key === "guest_os" ? "guest-os" : key}`);
-    for (const path of paths) inputs.push(...walk(path).map((file) => ({path: file, environment})));
+    for (const path of paths) inputs.push(...walk(path).map((file) => ({...file, environment})));
   }
   if (inputs.length === 0) throw new ConfigError("ingest: expected files or folders to read, or --manifest FILE");
-  const store = await Store.open(String(values.db));
+  const store = await Store.open(String(values.db), {waitS: opts.waitS});
   try {
     await ensureReference(store);
     const summary = await ingest(store, inputs, {command: {paths, ...values}});

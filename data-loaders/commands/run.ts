@@ -5,6 +5,7 @@ import {ConfigError} from "../errors.ts";
 import {createProgress} from "../campaign/progress.ts";
 import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/reference.ts";
 import {runCampaign, type CampaignSummary} from "../campaign/run.ts";
+import {ProcessGroup, sweepStale} from "../campaign/process-group.ts";
 import {labLog, openTarget} from "../campaign/targets.ts";
 import {checkHost} from "../host/virt.ts";
 import {loadPlan} from "../plan/load.ts";
@@ -20,6 +21,10 @@ export interface RunCommandOptions {
   resume: boolean | string;
   /** Overrides the plan's engine (`--engine`); not with resume, which keeps the stored plan's. */
   engine?: "builtin" | "reference";
+  /** `--wait SECONDS`: wait for another process that holds the database. */
+  waitS?: number;
+  /** Aborted on Ctrl-C/SIGTERM: the probes and guests are ended and the campaign stops, resumable. */
+  signal?: AbortSignal;
   log: (line: string) => void;
 }
 
@@ -40,7 +45,13 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
   const plan = loaded && opts.engine ? {...loaded, engine: opts.engine, raw: {...(loaded.raw as object), engine: opts.engine}} : loaded;
   // The reference engine's runner travels in every target's probe map (a target copies only what a step uses).
   const probes = {...(build.binaries as Record<string, string>), [REFERENCE_RUNNER]: writeReferenceRunner()};
-  const store = await Store.open(opts.db);
+  const store = await Store.open(opts.db, {waitS: opts.waitS});
+  // What killed campaigns left (probes, guests, scratch files) goes before anything is measured.
+  const swept = sweepStale();
+  if (swept.campaigns) opts.log(`swept what ${swept.campaigns} killed campaign(s) left: ${swept.processes} process(es) ended, ${swept.files} scratch file(s) removed`);
+  const group = ProcessGroup.start();
+  const endChildren = () => group.killAll();
+  opts.signal?.addEventListener("abort", endChildren);
   try {
     await ensureReference(store);
     const summary = await runCampaign({
@@ -51,7 +62,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
       parseOutput: probeSamples,
       progress: createProgress(),
       unavailable: Object.fromEntries(Object.entries(build.unavailable).map(([name, why]) => [name, why?.message ?? "not built"])),
-      toolVersion: `vmmbench-probes ${VERSION} (${build.hash.slice(0, 12)})`
+      toolVersion: `vmmbench-probes ${VERSION} (${build.hash.slice(0, 12)})`,
+      signal: opts.signal
     });
     opts.log(
       `campaign ${summary.runId}: ${summary.rounds} round(s), ${summary.stepsRun} step(s) run, ${summary.stepsFailed} failed, ${summary.stepsSkipped} already done; stopped: ${summary.stopReason}`
@@ -59,6 +71,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
     for (const line of brokenAdvice(summary.broken, summary.runId)) opts.log(line);
     return summary;
   } finally {
+    opts.signal?.removeEventListener("abort", endChildren);
+    group.close();
     store.close();
   }
 }

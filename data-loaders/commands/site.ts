@@ -1,17 +1,33 @@
 import {resolve} from "node:path";
 import {buildSite, previewSite} from "../site/build.ts";
+import {readableDatabase} from "../store/reader.ts";
+
+export interface SiteCommandOptions {
+  sub: "build" | "preview";
+  db: string;
+  out?: string;
+  /** `--wait SECONDS`: wait for a campaign that holds the database instead of reading a snapshot. */
+  waitS?: number;
+  log: (line: string) => void;
+}
 
 /** `vmmbench site build|preview`: the report over the database given by --db, with no network. */
-export async function siteCommand(opts: {sub: "build" | "preview"; db: string; out?: string; log: (line: string) => void}): Promise<number> {
-  // Loaders run in Framework's child processes and find the database through the environment.
-  process.env.VMMBENCH_DB = resolve(opts.db);
-  if (opts.sub === "build") {
-    // Loader outputs are cached by Framework keyed on the loader's source, not on the database: clear them so new runs show.
-    const result = await buildSite({clearLoaderCache: true, ...(opts.out ? {output: resolve(opts.out)} : {})});
-    opts.log(`site built into ${result.output} in ${(result.elapsedMs / 1000).toFixed(1)} s`);
-    return 0;
+export async function siteCommand(opts: SiteCommandOptions): Promise<number> {
+  // The database is checked here (it exists, it is vmmbench's, who holds it) before Framework starts,
+  // and while a campaign writes it every loader reads the same snapshot.
+  const database = await readableDatabase(resolve(opts.db), {waitS: opts.waitS, log: opts.log});
+  try {
+    // Loaders run in Framework's child processes and find the database through the environment.
+    process.env.VMMBENCH_DB = database.path;
+    if (opts.sub === "build") {
+      const result = await buildSite({...(opts.out ? {output: resolve(opts.out)} : {})});
+      opts.log(`site built into ${result.output} in ${(result.elapsedMs / 1000).toFixed(1)} s`);
+      return 0;
+    }
+    const preview = await previewSite({});
+    opts.log(`previewing at ${preview.url} (Ctrl-C to stop)`);
+    return (await preview.exited) ?? 0;
+  } finally {
+    database.dispose();
   }
-  const preview = await previewSite({});
-  opts.log(`previewing at ${preview.url} (Ctrl-C to stop)`);
-  return (await preview.exited) ?? 0;
 }

@@ -23,6 +23,7 @@ import {link, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile, copyFile} 
 import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
+import {adopt} from "../campaign/process-group.ts";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {ChannelParser, tailFile, type Frame} from "../guest/channel.ts";
 import {cpioArchive, type CpioEntry} from "../guest/cpio.ts";
@@ -401,6 +402,7 @@ export class LabSession {
     const at = () => (performance.now() - started) / 1000;
     const child = execa(this.options.qemu ?? "qemu-system-x86_64", args, {reject: false, stdin: "ignore", all: true, cleanup: true, buffer: true});
     this.#child = child;
+    adopt(child, `lab ${group}`, {files: [join(runDir, "initrd"), join(runDir, "scratch.img")]});
     log(`lab: booting ${group} (${xen ? "Xen dom0" : "Linux"}, ${labVcpus} vCPU, ${labMemoryMb} MB) for ${specs.map((s) => `${s.label}:${plan.get(s.label)!.length}`).join(" ")} in ${runDir}`);
 
     const report: BootReport = {

@@ -1,5 +1,6 @@
 import {ConfigError} from "../errors.ts";
 import {TABLE1_METRICS, TABLE2_CELLS} from "../probes/catalog.ts";
+import {isValidLabel, LABEL_RULE} from "./label.ts";
 import type {EnvironmentSpec, IozoneOptions, LinpackOptions, LmbenchOptions, Plan, StopRule, ToolPaths} from "./types.ts";
 
 /** Says where a path of keys sits in the source (file:line), so errors point at the text a user wrote. */
@@ -119,6 +120,7 @@ class Validator {
       if (e[key] !== undefined && !targets.includes(target)) this.fail([...path, key], `no ${key} for a ${target} environment (only for ${targets.join(", ")})`, key);
     }
     const label = this.string(e.label ?? (target === "local" ? "native" : undefined), [...path, "label"]);
+    if (!isValidLabel(label)) this.fail([...path, "label"], LABEL_RULE, label);
     switch (target) {
       case "local":
         return {target, label};

@@ -1,12 +1,10 @@
-import {ensureReference} from "../reference.ts";
-import {Store} from "../store/store.ts";
+import {openForReading} from "../store/reader.ts";
 import {databasePath} from "./summary.ts";
 
 /** Every environment of every run with its fingerprint, for the report's provenance tables and filters. */
 export async function loadEnvironments(dbPath = databasePath()): Promise<Record<string, unknown>[]> {
-  const store = await Store.open(dbPath);
+  const store = await openForReading(dbPath);
   try {
-    await ensureReference(store);
     const rows = await store.query(`
       WITH counts AS (SELECT run_id, environment, count(*) AS samples FROM results GROUP BY ALL)
       SELECT r.source, r.run_id, r.started_at, r.status, e.* EXCLUDE (run_id, launch),

@@ -12,8 +12,8 @@
  */
 import {resolve} from "node:path";
 import {fileURLToPath} from "node:url";
-import {ensureReference} from "../reference.ts";
 import {looksBimodal} from "../stats.ts";
+import {openForReading} from "../store/reader.ts";
 import {DEFAULT_DB, Store} from "../store/store.ts";
 import {LOWER_IS_BETTER_UNITS} from "../samples.ts";
 import {baselineEnvironments, environmentId} from "./baseline.ts";
@@ -191,9 +191,8 @@ export async function loadGroups(store: Store): Promise<Group[]> {
 
 /** Reads the database once and computes the whole report. */
 export async function loadReport(dbPath = databasePath()): Promise<Report> {
-  const store = await Store.open(dbPath);
+  const store = await openForReading(dbPath);
   try {
-    await ensureReference(store);
     return computeReport(await loadGroups(store));
   } finally {
     store.close();

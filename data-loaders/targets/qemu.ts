@@ -23,6 +23,7 @@ import {hostname} from "node:os";
 import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
+import {adopt} from "../campaign/process-group.ts";
 import {ConfigError, GuestFailedError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {ChannelParser, tailFile, type Frame} from "../guest/channel.ts";
 import {buildImage, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
@@ -243,6 +244,7 @@ export class QemuTarget implements Target {
     const started = performance.now();
     const child = execa(this.#qemu, boot.args, {reject: false, stdin: "ignore", all: true, cleanup: true, buffer: true});
     this.#child = child;
+    adopt(child, this.label, {files: [join(boot.runDir, "initrd"), join(boot.runDir, "scratch.img")]});
     log(`${this.label}: booting (${accel}) in ${boot.runDir}`);
 
     // Deadlines: boot (until the first frame), the step in flight, the whole batch.

@@ -20,6 +20,7 @@ import {hostname} from "node:os";
 import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
+import {adopt} from "../campaign/process-group.ts";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {ChannelParser, type Frame} from "../guest/channel.ts";
 import {cpioArchive} from "../guest/cpio.ts";
@@ -274,6 +275,7 @@ export class XenTarget implements Target {
     const consoleLog = createWriteStream(join(runDir, "console.log"));
     const child = execa(this.#xl, ["create", "-c", join(runDir, "domain.cfg")], {reject: false, stdin: "pipe", stdout: "pipe", stderr: "pipe", buffer: false, cleanup: true});
     this.#child = child;
+    adopt(child, this.label, {files: [join(runDir, "ramdisk"), join(runDir, "scratch.img")]});
     this.#domain = name;
     log(`${this.label}: xl create -c (${this.options.type}) in ${runDir}`);
 

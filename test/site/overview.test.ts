@@ -7,6 +7,7 @@ import {REFERENCE_RUN_ID} from "../../data-loaders/reference.ts";
 import {CLAIMS} from "../../data-loaders/report/claims.ts";
 import {HAVE_CHROMIUM, openBrowser, serveDist, type BrowserSession, type StaticServer, type TrackedPage} from "../helpers/browser.ts";
 import {ROOT} from "../helpers/shared.ts";
+import {buildReportInto} from "../helpers/site-build.ts";
 
 const BIN = join(ROOT, "bin", "vmmbench.js");
 const ARTIFACTS = join(ROOT, "test-artifacts");
@@ -31,8 +32,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => 
     const db = join(dir, "site.duckdb");
     writeFileSync(join(dir, "plan.yaml"), PLAN);
     await execa("node", [BIN, "run", "--plan", join(dir, "plan.yaml"), "--db", db], {cwd: ROOT});
-    await execa("node", [BIN, "site", "build", "--db", db], {cwd: ROOT});
-    server = await serveDist(join(ROOT, "dist"));
+    server = await serveDist(await buildReportInto(dir, db));
     browser = await openBrowser();
     tracked = await browser.newPage();
     await tracked.gotoAndWait(`${server.origin}/`, ".paper-table table tbody tr");

@@ -4,7 +4,6 @@
  * environment whose label is HTML) plus the paper's reference numbers. The site is built once.
  */
 import {DuckDBInstance} from "@duckdb/node-api";
-import {execa} from "execa";
 import {mkdirSync, mkdtempSync, readFileSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
@@ -13,8 +12,8 @@ import {generateSiteData, XSS_LABEL} from "../../bench/site-data.ts";
 import {Store} from "../../data-loaders/store/store.ts";
 import {HAVE_CHROMIUM, openBrowser, serveDist, type BrowserSession, type StaticServer, type TrackedPage} from "../helpers/browser.ts";
 import {ROOT} from "../helpers/shared.ts";
+import {buildReportInto} from "../helpers/site-build.ts";
 
-const BIN = join(ROOT, "bin", "vmmbench.js");
 const ARTIFACTS = join(ROOT, "test-artifacts");
 const PAGES = [
   {path: "/", name: "overview", ready: "figure[data-chart=overhead] svg"},
@@ -62,8 +61,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", ()
     } finally {
       store.close();
     }
-    await execa("node", [BIN, "site", "build", "--db", db], {cwd: ROOT});
-    server = await serveDist(join(ROOT, "dist"));
+    server = await serveDist(await buildReportInto(dir, db));
     browser = await openBrowser();
     mkdirSync(ARTIFACTS, {recursive: true});
   }, 600_000);

@@ -1,0 +1,133 @@
+/**
+ * The processes and scratch files of one campaign, tied to its life.
+ *
+ * A killed campaign used to leave its probes running into the next campaign's measurements (12 s
+ * seen) and the IOzone probe's scratch file in /tmp for good (up to 1 GiB with the full plan).
+ * Now every probe, guest and VMM a target starts is adopted here (one `adopt` call after the
+ * spawn): its pid, start time and process group go to `<cache>/campaigns/<pid>-<start>/children`.
+ * Probes write their scratch files into a private folder (TMPDIR, scratchEnv).
+ *  - A campaign that ends, fails or is interrupted kills what is left and removes the folder.
+ *  - A campaign killed with SIGKILL cannot: a detached watcher (reaper.mjs) holds a pipe from it
+ *    and, when the pipe closes, does the same within milliseconds.
+ *  - Were the watcher killed too, the next campaign's `sweepStale` finds the folder of a campaign
+ *    that no longer runs and reaps it. Processes are killed only when provably the ones recorded
+ *    (same boot, pid and start time), never by name.
+ */
+import {spawn, type ChildProcess} from "node:child_process";
+import {appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {fileURLToPath} from "node:url";
+import {cacheRoot} from "../guest/paths.ts";
+import {alive, bootId, children, processStart, reap} from "./reaper.mjs";
+
+const REAPER = fileURLToPath(new URL("./reaper.mjs", import.meta.url));
+
+export interface AdoptOptions {
+  /** The child leads its own process group (a detached probe): the whole group is ended. */
+  group?: boolean;
+  /** Files the child writes that must not outlive it (a guest's initrd and scratch disk). */
+  files?: string[];
+}
+
+export interface SweepCounts {
+  campaigns: number;
+  processes: number;
+  files: number;
+}
+
+let active: ProcessGroup | undefined;
+
+/** Records a process a target started with the running campaign (a no-op outside one). */
+export function adopt(child: {pid?: number}, label: string, options: AdoptOptions = {}): void {
+  if (child.pid !== undefined) active?.adopt(child.pid, label, options);
+}
+
+/** Environment for probes: TMPDIR in the campaign's private scratch folder (empty outside a campaign). */
+export function scratchEnv(): Record<string, string> {
+  return active ? {TMPDIR: active.scratch} : {};
+}
+
+export function campaignsRoot(): string {
+  return join(cacheRoot(), "campaigns");
+}
+
+/** Reaps the folders of campaigns that no longer run (their watcher died with them). */
+export function sweepStale(root = campaignsRoot()): SweepCounts {
+  const counts: SweepCounts = {campaigns: 0, processes: 0, files: 0};
+  if (!existsSync(root)) return counts;
+  for (const name of readdirSync(root)) {
+    const dir = join(root, name);
+    const owner = readOwner(dir);
+    if (owner && alive(owner)) continue; // another campaign, still running
+    const reaped = reap(dir);
+    counts.campaigns++;
+    counts.processes += reaped.processes;
+    counts.files += reaped.files;
+  }
+  return counts;
+}
+
+export class ProcessGroup {
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly scratch: string,
+    private readonly watcher: ChildProcess
+  ) {}
+
+  /** Starts this process's group (one at a time) with its watcher; `sweepStale` first. */
+  static start(root = campaignsRoot()): ProcessGroup {
+    if (active) throw new Error("a campaign's process group is already open in this process");
+    const start = processStart(process.pid);
+    const dir = join(root, `${process.pid}-${start}`);
+    mkdirSync(dir, {recursive: true, mode: 0o700});
+    const scratch = mkdtempSync(join(tmpdir(), "vmmbench-scratch-"));
+    writeFileSync(join(dir, "owner.json"), JSON.stringify({pid: process.pid, start, boot: bootId(), scratch}));
+    // Detached (its own session), so Ctrl-C in the terminal reaches the campaign, not the watcher.
+    const watcher = spawn(process.execPath, [REAPER, dir], {detached: true, stdio: ["pipe", "ignore", "ignore"]});
+    watcher.unref();
+    (watcher.stdin as unknown as {unref?: () => void}).unref?.();
+    watcher.stdin!.on("error", () => undefined);
+    active = new ProcessGroup(dir, scratch, watcher);
+    return active;
+  }
+
+  adopt(pid: number, label: string, options: AdoptOptions): void {
+    if (this.closed) return;
+    appendFileSync(join(this.dir, "children"), `${JSON.stringify({pid, start: processStart(pid), boot: bootId(), group: options.group ?? false, label, files: options.files ?? []})}\n`);
+  }
+
+  /** Kills every adopted process still running (Ctrl-C: the steps in flight end now). */
+  killAll(): number {
+    let killed = 0;
+    for (const child of children(this.dir)) {
+      if (!alive(child)) continue;
+      try {
+        process.kill(child.group ? -child.pid : child.pid, "SIGKILL");
+        killed++;
+      } catch {
+        // ended meanwhile
+      }
+    }
+    return killed;
+  }
+
+  /** Ends what is left, removes the scratch files and the folder, and lets the watcher go. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    reap(this.dir);
+    this.watcher.stdin!.end();
+    if (active === this) active = undefined;
+  }
+}
+
+function readOwner(dir: string): {pid: number; start?: string; boot: string} | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, "owner.json"), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
