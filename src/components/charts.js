@@ -181,7 +181,8 @@ const ioCase = (d) => `${d.vcpus ?? "?"} vCPU${d.vcpus === 1 ? "" : "s"}${d.pass
 /** Fig. 3/4: IOzone bandwidth by environment × vCPUs × pass-through, for one file and record size. */
 export function iozoneBars(rows, {width, metric = "file_read", fileKb, recordKb, caption} = {}) {
   const data = rows.filter((r) => r.metric === metric && r.n > 0 && Number(paramsOf(r).file_kb) === fileKb && Number(paramsOf(r).record_kb) === recordKb);
-  caption ??= `${metric === "file_read" ? "Figure 3. Read" : metric === "file_write" ? "Figure 4. Write" : metric} bandwidth by environment and case, IOzone, ${fileKb / 1024} MiB file, ${recordKb} KiB records (MB/s, higher is better)`;
+  const sizes = fileKb == null || recordKb == null ? "" : `, ${fileKb / 1024} MiB file, ${recordKb} KiB records`;
+  caption ??= `${metric === "file_read" ? "Figure 3. Read" : metric === "file_write" ? "Figure 4. Write" : metric} bandwidth by environment and case, IOzone${sizes} (MB/s, higher is better)`;
   if (!data.length) return figure(caption, empty());
   const multi = severalRuns(data);
   for (const d of data) (d.label = envLabel(d, {multiRun: multi})), (d.case = ioCase(d));
@@ -205,7 +206,9 @@ export function iozoneBars(rows, {width, metric = "file_read", fileKb, recordKb,
 }
 
 /** IOzone by file size × record size: a small heatmap per environment (fill: MB/s or ratio to native). */
-export function iozoneHeatmap(rows, {width, metric = "file_read", measure = "ratio", caption} = {}) {
+export function iozoneHeatmap(rows, {width, metric, measure = "ratio", caption} = {}) {
+  // The page's operation picker has no value when the database holds no IOzone rows.
+  metric ??= "file_read";
   const data = rows.filter((r) => r.metric === metric && r.n > 0).map((r) => ({...r, file: Number(paramsOf(r).file_kb), record: Number(paramsOf(r).record_kb)}));
   caption ??= `IOzone ${metric.replace("file_", "")} by file and record size, ${measure === "ratio" ? "ratio to native (higher is better)" : "MB/s (higher is better)"}`;
   if (!data.length) return figure(caption, empty());
