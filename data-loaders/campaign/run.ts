@@ -6,7 +6,7 @@ import type {Sample} from "../samples.ts";
 import {keepRaw, labelFolder} from "../store/raw.ts";
 import {removeUnreferencedRaw} from "../store/raw-sweep.ts";
 import {StoreError, type RawOutput, type Store} from "../store/store.ts";
-import {isStorageFailure, systemError} from "../system-error.ts";
+import {isStorageFailure, systemProblem} from "../system-error.ts";
 import type {Fingerprint, Step, StepOutput, Target} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
 import type {Progress} from "./progress.ts";
@@ -181,7 +181,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     summary.broken = Object.fromEntries(broken);
     return summary;
   } catch (error) {
-    throw stopped(error, runId, summary, options.signal);
+    throw stopped(error, store, runId, summary, options.signal);
   } finally {
     progress.finish();
     for (const target of targets.values()) await target.close().catch(() => undefined);
@@ -196,11 +196,12 @@ function stopIfAborted(signal: AbortSignal | undefined): void {
  * Why a campaign ended early, as one error that says what was kept and how to resume: Ctrl-C, or
  * a disk that can take nothing more (the step in flight is not stored; the resume runs it again).
  */
-function stopped(error: unknown, runId: string, summary: CampaignSummary, signal: AbortSignal | undefined): unknown {
+function stopped(error: unknown, store: Store, runId: string, summary: CampaignSummary, signal: AbortSignal | undefined): unknown {
   const kept = `the ${summary.stepsRun} step(s) it finished this time are stored`;
   const resume = `vmmbench run --resume ${runId}`;
   if (signal?.aborted) return new InterruptedError(`campaign ${runId} stopped (${String(signal.reason ?? "interrupted")}); ${kept}; continue it with: ${resume}`);
-  if (isStorageFailure(error)) return new StoreError(`campaign ${runId} stopped: ${systemError(error)}; ${kept}; then: ${resume}`, {cause: error});
+  const problem = isStorageFailure(error) ? systemProblem(error, store.dataDir) : undefined;
+  if (problem) return new StoreError(`campaign ${runId} stopped: ${problem.what}; ${kept}; ${problem.advice ? `${problem.advice}, then` : "then"}: ${resume}`, {cause: error});
   return error;
 }
 

@@ -3,7 +3,8 @@ import {ConfigError} from "../errors.ts";
 import {ingestEnvironment, readManifest, walk, type IngestInput} from "../ingest/collect.ts";
 import {ingest} from "../ingest/ingest.ts";
 import {ensureReference} from "../reference.ts";
-import {Store} from "../store/store.ts";
+import {Store, StoreError} from "../store/store.ts";
+import {isStorageFailure, systemProblem} from "../system-error.ts";
 
 export const INGEST_OPTIONS = {
   env: {type: "string"},
@@ -29,7 +30,11 @@ export async function ingestCommand(opts: {values: Record<string, unknown>; path
   const store = await Store.open(String(values.db), {waitS: opts.waitS});
   try {
     await ensureReference(store);
-    const summary = await ingest(store, inputs, {command: {paths, ...values}});
+    const summary = await ingest(store, inputs, {command: {paths, ...values}}).catch((error: unknown) => {
+      const problem = isStorageFailure(error) ? systemProblem(error, store.dataDir) : undefined;
+      if (!problem) throw error;
+      throw new StoreError(`ingest stopped and stored nothing (it is all or nothing): ${problem.what}${problem.advice ? `; ${problem.advice}, then run it again` : ""}`, {cause: error});
+    });
     for (const path of summary.skipped) opts.log(`skipped ${path}: already stored`);
     if (summary.runId) {
       const formats = Object.entries(summary.formats).map(([f, n]) => `${n} ${f}`).join(", ");

@@ -114,8 +114,14 @@ export class Store {
 
   /** Ends the connection; a snapshot's folder goes with it unless the caller hands it on. */
   close(options: {keepSnapshot?: boolean} = {}): void {
-    this.connection.closeSync();
-    this.instance.closeSync();
+    // Closing never throws: a database invalidated by a failed write must not hide that failure.
+    for (const close of [() => this.connection.closeSync(), () => this.instance.closeSync()]) {
+      try {
+        close();
+      } catch {
+        // already unusable
+      }
+    }
     if (this.snapshotDir && !options.keepSnapshot) rmSync(this.snapshotDir, {recursive: true, force: true});
   }
 
@@ -158,7 +164,8 @@ export class Store {
       await this.connection.run("COMMIT");
       return result;
     } catch (error) {
-      await this.connection.run("ROLLBACK");
+      // A COMMIT that failed (a full disk) has rolled back already: the error to report is the commit's.
+      await this.connection.run("ROLLBACK").catch(() => undefined);
       // Series appended in the rolled-back transaction are gone; re-read the index next time.
       this.series = undefined;
       throw error;
