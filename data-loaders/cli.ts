@@ -146,6 +146,8 @@ const COMMON = {db: {type: "string", default: DEFAULT_DB}, wait: {type: "string"
 
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const log = (line: string) => err.write(`${line}\n`);
+  // Output piped into `head` and the like: the reader left, so stop quietly instead of an EPIPE stack trace.
+  if (out === process.stdout) process.stdout.on("error", (error: NodeJS.ErrnoException) => error.code === "EPIPE" && process.exit(0));
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === "-h" || command === "--help" || command === "help") {

@@ -12,7 +12,8 @@ export function formatRows(columns: string[], rows: Row[], format: OutputFormat)
       return [columns.map(csvCell).join(","), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(","))].join("\n") + "\n";
     case "table": {
       const cells = rows.map((r) => columns.map((c) => text(r[c])));
-      const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
+      // A loop, not Math.max(...cells): spreading 10^5 rows as arguments overflowed the stack.
+      const widths = columns.map((c, i) => cells.reduce((w, row) => Math.max(w, row[i].length), c.length));
       const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
       return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line), `(${rows.length} row${rows.length === 1 ? "" : "s"})`].join("\n") + "\n";
     }

@@ -31,28 +31,29 @@ export interface RunCommandOptions {
 /** `vmmbench run`: builds the probes, runs (or resumes) a campaign and stores it with the reference data. */
 export async function runCommand(opts: RunCommandOptions): Promise<CampaignSummary> {
   if (opts.engine && opts.resume) throw new ConfigError("--engine: a resumed campaign keeps the engine it started with; drop --engine or start a new campaign");
-  // A typo'd plan fails before anything is built.
+  // A typo'd plan, a --db that cannot be and a database another process holds fail before anything is built.
   if (!opts.resume && !presetNeedsHost(opts.plan)) loadPlan(opts.plan);
-  const needsHost = !opts.resume && presetNeedsHost(opts.plan);
-  // Without a dom0 the preset's Xen is the nested lab's whatever KVM turns out to be: its root (the
-  // cold start's longest wait) builds while the probes compile and the host's KVM is checked.
-  if (needsHost && !isXenDom0()) buildLabRoot({log: labLog}).catch(() => undefined);
-  const build = await buildProbesDetailed({log: opts.log});
-  const host = needsHost ? (await checkHost({probes: build.binaries as Record<string, string>, log: opts.log})).host : undefined;
-  if (host) opts.log(`host: KVM ${host.kvm ? "boots a guest" : `not used (${host.kvmReason})`}; Xen dom0: ${host.xen ? "yes" : "no"}`);
-  const loaded = opts.resume ? undefined : loadPlan(opts.plan, host);
-  // The override is written into the stored plan too, so a resume runs the same engine.
-  const plan = loaded && opts.engine ? {...loaded, engine: opts.engine, raw: {...(loaded.raw as object), engine: opts.engine}} : loaded;
-  // The reference engine's runner travels in every target's probe map (a target copies only what a step uses).
-  const probes = {...(build.binaries as Record<string, string>), [REFERENCE_RUNNER]: writeReferenceRunner()};
   const store = await Store.open(opts.db, {waitS: opts.waitS});
-  // What killed campaigns left (probes, guests, scratch files) goes before anything is measured.
-  const swept = sweepStale();
-  if (swept.campaigns) opts.log(`swept what ${swept.campaigns} killed campaign(s) left: ${swept.processes} process(es) ended, ${swept.files} scratch file(s) removed`);
-  const group = ProcessGroup.start();
-  const endChildren = () => group.killAll();
+  let group: ProcessGroup | undefined;
+  const endChildren = () => group?.killAll();
   opts.signal?.addEventListener("abort", endChildren);
   try {
+    const needsHost = !opts.resume && presetNeedsHost(opts.plan);
+    // Without a dom0 the preset's Xen is the nested lab's whatever KVM turns out to be: its root (the
+    // cold start's longest wait) builds while the probes compile and the host's KVM is checked.
+    if (needsHost && !isXenDom0()) buildLabRoot({log: labLog}).catch(() => undefined);
+    const build = await buildProbesDetailed({log: opts.log});
+    const host = needsHost ? (await checkHost({probes: build.binaries as Record<string, string>, log: opts.log})).host : undefined;
+    if (host) opts.log(`host: KVM ${host.kvm ? "boots a guest" : `not used (${host.kvmReason})`}; Xen dom0: ${host.xen ? "yes" : "no"}`);
+    const loaded = opts.resume ? undefined : loadPlan(opts.plan, host);
+    // The override is written into the stored plan too, so a resume runs the same engine.
+    const plan = loaded && opts.engine ? {...loaded, engine: opts.engine, raw: {...(loaded.raw as object), engine: opts.engine}} : loaded;
+    // The reference engine's runner travels in every target's probe map (a target copies only what a step uses).
+    const probes = {...(build.binaries as Record<string, string>), [REFERENCE_RUNNER]: writeReferenceRunner()};
+    // What killed campaigns left (probes, guests, scratch files) goes before anything is measured.
+    const swept = sweepStale();
+    if (swept.campaigns) opts.log(`swept what ${swept.campaigns} killed campaign(s) left: ${swept.processes} process(es) ended, ${swept.files} scratch file(s) removed`);
+    group = ProcessGroup.start();
     await ensureReference(store);
     const summary = await runCampaign({
       store,
@@ -72,7 +73,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
     return summary;
   } finally {
     opts.signal?.removeEventListener("abort", endChildren);
-    group.close();
+    group?.close();
     store.close();
   }
 }

@@ -85,7 +85,7 @@ function walkBytes(path: Buffer): InputFile[] {
   }
   if (stat.isFile()) {
     if (stat.size > MAX_INPUT_BYTES) {
-      throw new ConfigError(`${shown}: ${(stat.size / 2 ** 20).toFixed(0)} MiB, more than the ${Math.floor(MAX_INPUT_BYTES / 2 ** 20)} MiB a text file can be read as; split it, or ingest only the part with the results`);
+      throw new ConfigError(`${shown}: ${(stat.size / 2 ** 20).toFixed(0)} MiB, more than the ${(MAX_INPUT_BYTES / 2 ** 20).toFixed(0)} MiB a text file can be read as; split it, or ingest only the part with the results`);
     }
     return [isUtf8(path) ? {path: shown} : {path: shown, bytes: path}];
   }

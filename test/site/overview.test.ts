@@ -91,6 +91,15 @@ describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => 
     expect(tracked.requests.length).toBeGreaterThan(5);
   });
 
+  it("shows the IOzone page of a database with no IOzone rows as a note, not an error", async () => {
+    const iozone = await browser.newPage();
+    await iozone.gotoAndWait(`${server.origin}/iozone`, "[data-empty]");
+    expect(await iozone.page.$eval("[data-empty]", (el) => el.textContent)).toMatch(/^No IOzone results in this database yet/);
+    expect(await iozone.cellErrors()).toEqual([]);
+    expect(iozone.consoleErrors).toEqual([]);
+    expect(await iozone.page.$$eval("figcaption", (els) => els.map((el) => el.textContent).join(" "))).not.toMatch(/null|NaN|undefined/);
+  });
+
   it("changes the table when an environment is unticked", async () => {
     await tracked.page.locator(`[data-facet="environment"] label`, {hasText: "paper F8 on Xen 3.1"}).locator("input").uncheck();
     await tracked.page.waitForFunction(() => document.querySelectorAll(".paper-table:not(.reproduction-table) thead th[data-column]").length === 3);
