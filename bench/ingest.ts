@@ -25,7 +25,7 @@ import {join} from "node:path";
 import {ingestEnvironment, walk} from "../data-loaders/ingest/collect.ts";
 import {ingest} from "../data-loaders/ingest/ingest.ts";
 import {parseAny} from "../data-loaders/parsers/detect.ts";
-import {SampleTable} from "../data-loaders/sample-table.ts";
+import {SampleTable} from "../data-loaders/model/sample-table.ts";
 import {median} from "../data-loaders/stats.ts";
 import {Store} from "../data-loaders/store/store.ts";
 

@@ -26,13 +26,13 @@
 import {spawnSync} from "node:child_process";
 import {readFileSync} from "node:fs";
 import {join} from "node:path";
-import {REFERENCE_RUNNER, writeReferenceRunner, type ReferenceTools} from "../data-loaders/campaign/reference.ts";
+import {REFERENCE_RUNNER, writeReferenceRunner} from "../data-loaders/campaign/tool-runner.ts";
 import {stepTemplates, type StepTemplate} from "../data-loaders/campaign/steps.ts";
 import {loadPlan} from "../data-loaders/plan/load.ts";
 import {validatePlan} from "../data-loaders/plan/validate.ts";
 import {buildProbesDetailed} from "../data-loaders/probes/build.ts";
 import {parseProbeOutput} from "../data-loaders/probes/parse-output.ts";
-import type {Sample} from "../data-loaders/samples.ts";
+import type {Sample} from "../data-loaders/model/sample.ts";
 import {median, pairedRsdRatio, rsd} from "../data-loaders/stats.ts";
 
 const ROUNDS = Number(process.env.FIDELITY_ROUNDS ?? 7);
@@ -95,8 +95,8 @@ async function main(): Promise<void> {
   console.log(`# probe fidelity: ${ROUNDS} interleaved rounds, budget ${BUDGET_MS} ms, LINPACK N=${N} (built-in BLAS: ${/"blas":"([^"]*)"/.exec(blas)?.[1] ?? "?"})`);
 
   const lmDir = process.env.LMBENCH_BIN;
-  const tools: ReferenceTools = {lmbench: {}};
-  if (lmDir) for (const b of ["lat_syscall", "lat_proc", "hello", "lat_sig", "lat_pipe", "lat_ctx", "bw_mem"]) tools.lmbench[b] = join(lmDir, b);
+  const tools: Record<string, unknown> = {lmbench: {}};
+  if (lmDir) for (const b of ["lat_syscall", "lat_proc", "hello", "lat_sig", "lat_pipe", "lat_ctx", "bw_mem"]) (tools.lmbench as Record<string, string>)[b] = join(lmDir, b);
   if (process.env.IOZONE) tools.iozone = process.env.IOZONE;
   if (process.env.XHPL) tools.linpack = {kind: "hpl", path: process.env.XHPL};
 

@@ -10,7 +10,7 @@
  * when missing (vmmbench run, ingest and sql store them); the paper's rows are then absent.
  */
 import {parseArgs} from "node:util";
-import {REFERENCE_RUN_ID} from "../data-loaders/reference.ts";
+import {PAPER_RUN_ID} from "../data-loaders/paper/che2008.ts";
 import {CLAIMS, evidenceText, type ClaimRow} from "../data-loaders/report/claims.ts";
 import {computeReport, loadGroups, type Group} from "../data-loaders/report/summary.ts";
 import {DEFAULT_DB, Store} from "../data-loaders/store/store.ts";
@@ -24,7 +24,7 @@ try {
 } finally {
   store.close();
 }
-if (!groups.some((g) => g.key.run_id === REFERENCE_RUN_ID)) console.error(`note: ${values.db} holds no copy of the paper's numbers (run ${REFERENCE_RUN_ID}); its study is left out.`);
+if (!groups.some((g) => g.key.run_id === PAPER_RUN_ID)) console.error(`note: ${values.db} holds no copy of the paper's numbers (run ${PAPER_RUN_ID}); its study is left out.`);
 
 // Through the whole report, so the intervals are the site's to the digit (same seeded replicates).
 const rows = computeReport(groups).claims;

@@ -8,8 +8,8 @@
  */
 import {existsSync, rmSync} from "node:fs";
 import {pathToFileURL} from "node:url";
-import {ensureReference} from "../data-loaders/reference.ts";
-import type {Params, Sample, Suite} from "../data-loaders/samples.ts";
+import {ensurePaperData} from "../data-loaders/paper/che2008.ts";
+import type {Params, Sample, Suite} from "../data-loaders/model/sample.ts";
 import {seededRandom} from "../data-loaders/stats.ts";
 import {Store} from "../data-loaders/store/store.ts";
 import type {Fingerprint, Hypervisor, VirtMode} from "../data-loaders/targets/target.ts";
@@ -170,7 +170,7 @@ export interface GenerateResult {
 /** Fills `store` with synthetic runs. Pure function of its options (seeded). */
 export async function generateSiteData(store: Store, options: GenerateOptions): Promise<GenerateResult> {
   // The report shows the paper's columns beside these, as on any database a campaign or an ingest wrote.
-  await ensureReference(store);
+  await ensurePaperData(store);
   const runs = options.runs ?? 2;
   const random = seededRandom(options.seed ?? 42);
   const normal = () => {

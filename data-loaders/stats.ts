@@ -1,21 +1,21 @@
-/** Summary statistics used by the stop rule, the report loaders and the benches. Pure functions. */
+/**
+ * Summary statistics used by the stop rule, the report loaders and the benches: d3-array's, with
+ * vmmbench's conventions for empty input (NaN, and 0 spread for one value). Pure functions.
+ */
+import {deviation, mean as d3mean, median as d3median, quantile as d3quantile, quantileSorted} from "d3-array";
+import {randomLcg} from "d3-random";
 
 export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return d3median(values) ?? NaN;
 }
 
 export function mean(values: readonly number[]): number {
-  return values.length === 0 ? NaN : values.reduce((s, v) => s + v, 0) / values.length;
+  return d3mean(values) ?? NaN;
 }
 
 /** Sample standard deviation (n − 1); 0 for a single value. */
 export function stddev(values: readonly number[]): number {
-  if (values.length < 2) return 0;
-  const m = mean(values);
-  return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1));
+  return deviation(values) ?? 0;
 }
 
 /** Relative standard deviation (coefficient of variation). */
@@ -24,25 +24,20 @@ export function rsd(values: readonly number[]): number {
   return m === 0 ? 0 : stddev(values) / Math.abs(m);
 }
 
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+/** The q-quantile with linear interpolation between order statistics (R-7, as DuckDB's quantile_cont). */
+export function quantile(values: Iterable<number>, q: number): number {
+  return d3quantile(values, q) ?? NaN;
 }
 
-/** Deterministic PRNG (mulberry32) so a bootstrap interval is the same on every rebuild of the report. */
+/** The same, of values already sorted ascending (no copy, no sort: the bootstrap's hot path). */
+export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
+  return quantileSorted(sorted as number[], q) ?? NaN;
+}
+
+/** Deterministic PRNG so that a bootstrap interval is the same on every rebuild of the report. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  // randomLcg takes a seed in [0, 1); a whole-number seed is mapped onto it.
+  return randomLcg((seed >>> 0) / 4294967296);
 }
 
 export interface RatioInterval {

@@ -10,6 +10,7 @@ import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {sha256} from "../data-loaders/store/raw.ts";
 import {holdDatabase} from "./helpers/hold.ts";
+import {afterStep} from "./helpers/processes.ts";
 import {ROOT} from "./helpers/shared.ts";
 
 const BIN = join(ROOT, "bin", "vmmbench.js");
@@ -187,14 +188,7 @@ describe("vmmbench under faults and hostile use", () => {
     const slow = join(dir, "slow.duckdb");
     writeFileSync(join(dir, "slow.yaml"), PLAN("  - {target: local}").replace("repetitions: {min: 1, max: 1}", "repetitions: {min: 3, max: 3}"));
     const child: ResultPromise = execa("node", [BIN, "run", "--plan", join(dir, "slow.yaml"), "--db", slow], {cwd: ROOT, reject: false, env: {FORCE_COLOR: "0"}});
-    await new Promise<void>((resolve) => {
-      let log = "";
-      child.stderr!.on("data", (chunk: Buffer) => {
-        log += chunk.toString();
-        if (/^\[1\/\d+\]/m.test(log)) resolve();
-      });
-      void child.then(() => resolve());
-    });
+    await afterStep(child, 1);
     child.kill("SIGINT");
     const stopped = (await child) as unknown as Result;
     failsWith(stopped, 130, /^vmmbench: interrupted: campaign (\S+) stopped \(SIGINT\); the \d step\(s\) it finished this time are stored; continue it with: vmmbench run --resume \1$/);
@@ -219,14 +213,7 @@ describe("vmmbench under faults and hostile use", () => {
       const full = join(mnt, "v.duckdb");
       writeFileSync(join(dir, "three.yaml"), PLAN("  - {target: local}").replace("repetitions: {min: 1, max: 1}", "repetitions: {min: 3, max: 3}"));
       const child = execa("node", [BIN, "run", "--plan", join(dir, "three.yaml"), "--db", full], {cwd: ROOT, reject: false, env: {FORCE_COLOR: "0"}});
-      await new Promise<void>((resolve) => {
-        let log = "";
-        child.stderr!.on("data", (chunk: Buffer) => {
-          log += chunk.toString();
-          if (/^\[2\/\d+\]/m.test(log)) resolve();
-        });
-        void child.then(() => resolve());
-      });
+      await afterStep(child, 2);
       await fill();
       failsWith((await child) as unknown as Result, 1, new RegExp(`^vmmbench: error: campaign (\\S+) stopped: no space left .*; the \\d step\\(s\\) it finished this time are stored; free some space \\(df -h ${mnt}\\), then: vmmbench run --resume \\1$`));
       // A SELECT needs no space: readers write nothing.

@@ -5,7 +5,9 @@
  * seen) and the IOzone probe's scratch file in /tmp for good (up to 1 GiB with the full plan).
  * Now every probe, guest and VMM a target starts is adopted here (one `adopt` call after the
  * spawn): its pid, start time and process group go to `<cache>/campaigns/<pid>-<start>/children`.
- * Probes write their scratch files into a private folder (TMPDIR, scratchEnv).
+ * While the group is open, TMPDIR is a private folder inside the system's temporary folder (the
+ * same file system, so IOzone's scratch file is measured where it was), which every child inherits
+ * and which goes with the group: probe scratch files, QEMU's snapshot overlays, SSH control sockets.
  *  - A campaign that ends, fails or is interrupted kills what is left and removes the folder.
  *  - A campaign killed with SIGKILL cannot: a detached watcher (reaper.mjs) holds a pipe from it
  *    and, when the pipe closes, does the same within milliseconds.
@@ -43,11 +45,6 @@ export function adopt(child: {pid?: number}, label: string, options: AdoptOption
   if (child.pid !== undefined) active?.adopt(child.pid, label, options);
 }
 
-/** Environment for probes: TMPDIR in the campaign's private scratch folder (empty outside a campaign). */
-export function scratchEnv(): Record<string, string> {
-  return active ? {TMPDIR: active.scratch} : {};
-}
-
 export function campaignsRoot(): string {
   return join(cacheRoot(), "campaigns");
 }
@@ -74,7 +71,9 @@ export class ProcessGroup {
   private constructor(
     readonly dir: string,
     readonly scratch: string,
-    private readonly watcher: ChildProcess
+    private readonly watcher: ChildProcess,
+    /** TMPDIR as it was before the group took it over. */
+    private readonly tmpdir: string | undefined
   ) {}
 
   /** Starts this process's group (one at a time) with its watcher; `sweepStale` first. */
@@ -90,7 +89,8 @@ export class ProcessGroup {
     watcher.unref();
     (watcher.stdin as unknown as {unref?: () => void}).unref?.();
     watcher.stdin!.on("error", () => undefined);
-    active = new ProcessGroup(dir, scratch, watcher);
+    active = new ProcessGroup(dir, scratch, watcher, process.env.TMPDIR);
+    process.env.TMPDIR = scratch;
     return active;
   }
 
@@ -118,6 +118,8 @@ export class ProcessGroup {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.tmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = this.tmpdir;
     reap(this.dir);
     this.watcher.stdin!.end();
     if (active === this) active = undefined;

@@ -2,15 +2,16 @@ import {randomBytes} from "node:crypto";
 import {ConfigError, InterruptedError, ParseError, VmmbenchError} from "../errors.ts";
 import {validatePlan} from "../plan/validate.ts";
 import type {EnvironmentSpec, Plan} from "../plan/types.ts";
-import type {Sample} from "../samples.ts";
+import type {Sample} from "../model/sample.ts";
 import {keepRaw, labelFolder} from "../store/raw.ts";
 import {removeUnreferencedRaw} from "../store/raw-sweep.ts";
 import {StoreError, type RawOutput, type Store} from "../store/store.ts";
 import {isStorageFailure, systemProblem} from "../system-error.ts";
+import {targetKind} from "../targets/registry.ts";
 import type {Fingerprint, Step, StepOutput, Target} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
 import type {Progress} from "./progress.ts";
-import {referenceFor} from "./reference.ts";
+import {referenceFor} from "./tool-engine.ts";
 import {stepTemplates, type StepTemplate} from "./steps.ts";
 import {StopRuleTracker} from "./stop-rule.ts";
 
@@ -47,6 +48,8 @@ export interface CampaignSummary {
   stepsSkipped: number;
   stepsFailed: number;
   stopReason: string;
+  /** Series (environment × metric × params) the stop rule judged, across every round, replayed ones included. */
+  series: number;
   /** Seconds spent building images and lab roots and checking KVM before the first step. */
   prepareS: number;
   /** Environments that could not run, with why. */
@@ -79,7 +82,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
   const targets = new Map<string, Target>();
   const broken = new Map<string, string>();
   const fingerprinted = new Set<string>();
-  const summary: CampaignSummary = {runId, rounds: 0, stepsRun: 0, stepsSkipped: 0, stepsFailed: 0, stopReason: "", prepareS: 0, broken: {}};
+  const summary: CampaignSummary = {runId, rounds: 0, stepsRun: 0, stepsSkipped: 0, stepsFailed: 0, stopReason: "", series: 0, prepareS: 0, broken: {}};
   progress.note(`${resumed ? "resuming" : "starting"} campaign ${runId} (plan "${plan.name}", ${plan.environments.length} environment(s), ${perRound} step(s) per round)`);
   /** An environment that cannot start (QEMU missing, a guest that never boots, a lab that cannot be built) fails alone. */
   const markBroken = async (spec: EnvironmentSpec, error: unknown) => {
@@ -132,6 +135,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
       const reason = tracker.stopReason(round, (Date.now() - started) / 1000);
       if (reason) {
         summary.stopReason = reason;
+        summary.series = tracker.seriesCount;
         break;
       }
       if (round >= plan.repetitions.min) progress.grow(perRound);
@@ -265,29 +269,17 @@ function errorMessage(error: unknown): string {
 
 /** What is known of an environment that never started (or cannot say what it is): its plan entry and why. */
 function unrunnableFingerprint(env: EnvironmentSpec, message: string, launch = "did not start"): Fingerprint {
-  const virt: Pick<Fingerprint, "hypervisor" | "mode"> =
-    env.target === "qemu"
-      ? env.accel === "kvm" ? {hypervisor: "kvm", mode: "kvm"} : {hypervisor: "qemu-tcg", mode: "tcg"}
-      : env.target === "ssh"
-        ? {hypervisor: env.hypervisor ?? "none", mode: "none"}
-        : env.target === "xen"
-          ? {hypervisor: "xen", mode: env.type}
-          : env.target === "lab"
-            ? env.inner === "kvm" ? {hypervisor: "kvm", mode: "kvm"} : env.inner === "native" ? {hypervisor: "none", mode: "none"} : {hypervisor: "xen", mode: env.inner === "xen-pv" ? "pv" : "pvh"}
-            : {hypervisor: "none", mode: "none"};
+  const {extra, ...planned} = targetKind(env.target)!.planned(env);
   return {
     environment: env.label,
-    ...virt,
+    ...planned,
     hypervisorVersion: null,
     guestOs: "",
     kernel: "",
     cpuModel: "",
-    vcpus: "vcpus" in env ? env.vcpus : null,
-    memoryMb: "memoryMb" in env ? env.memoryMb : null,
-    passthrough: env.target === "ssh" ? env.passthrough : null,
     host: "",
     launch: `${env.target} (${launch})`,
-    extra: {error: message, status: launch, ...(env.note ? {note: env.note} : {}), ...(env.target === "lab" ? {nested_under: "qemu-tcg", ...(env.inner === "kvm" ? {paging: env.paging} : {})} : {})}
+    extra: {error: message, status: launch, ...(env.note ? {note: env.note} : {}), ...extra}
   };
 }
 

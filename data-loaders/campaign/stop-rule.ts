@@ -1,5 +1,6 @@
+import {canonicalParams} from "../model/params.ts";
 import {median, rsd} from "../stats.ts";
-import type {Sample} from "../samples.ts";
+import type {Sample} from "../model/sample.ts";
 import type {StopRule} from "../plan/types.ts";
 
 /**
@@ -15,13 +16,18 @@ export class StopRuleTracker {
   add(environment: string, round: number, samples: readonly Sample[]): void {
     for (const s of samples) {
       if (s.status === "failed" || !Number.isFinite(s.value)) continue;
-      const key = `${environment}\u0000${s.metric}\u0000${JSON.stringify(s.params)}`;
+      // Canonical params: a resumed campaign reads them back from the store with sorted keys.
+      const key = `${environment}\u0000${s.metric}\u0000${canonicalParams(s.params)}`;
       let byRound = this.rounds.get(key);
       if (!byRound) this.rounds.set(key, (byRound = new Map()));
       const values = byRound.get(round) ?? [];
       values.push(s.value);
       byRound.set(round, values);
     }
+  }
+
+  get seriesCount(): number {
+    return this.rounds.size;
   }
 
   /** The series still above the RSD threshold, worst first (for the progress line and the log). */

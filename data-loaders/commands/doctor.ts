@@ -9,6 +9,7 @@ import {loadPlan} from "../plan/load.ts";
 import {isXenDom0, presetNeedsHost, type HostVirt} from "../plan/presets.ts";
 import type {EnvironmentSpec} from "../plan/types.ts";
 import {buildProbesDetailed} from "../probes/build.ts";
+import {targetKind} from "../targets/registry.ts";
 import {VERSION} from "../version.ts";
 
 export interface DoctorOptions {
@@ -46,23 +47,7 @@ async function probesOrWhy(options: DoctorOptions): Promise<Record<string, strin
 
 /** What an environment of a plan will run on, in words. */
 export function runsOn(spec: EnvironmentSpec, host: HostVirt): string {
-  const note = spec.note ? ` (${spec.note})` : "";
-  switch (spec.target) {
-    case "local":
-      return "this host, bare (the native baseline)";
-    case "ssh":
-      return `ssh ${spec.destination}${spec.port !== 22 ? `:${spec.port}` : ""} (${spec.hypervisor ?? "hypervisor detected there"})`;
-    case "qemu": {
-      const accel = spec.accel === "tcg" ? "TCG (full emulation)" : host.kvm ? "KVM (a guest booted under it)" : spec.accel === "kvm" ? "KVM — will fail: KVM does not boot a guest here" : "TCG (KVM does not boot a guest here)";
-      return `QEMU ${accel}, ${spec.vcpus} vCPU, ${spec.memoryMb} MB${note}`;
-    }
-    case "xen":
-      return `Xen ${spec.type.toUpperCase()} domU from this dom0${isXenDom0() ? "" : " — will fail: this host is not a Xen dom0"}, ${spec.vcpus} vCPU${note}`;
-    case "lab": {
-      const inner = spec.inner === "native" ? "bare (the lab's baseline)" : spec.inner === "kvm" ? `KVM (kvm_amd, ${spec.paging} paging), ${spec.vcpus} vCPU` : `Xen ${spec.inner === "xen-pv" ? "PV" : "PVH"} domU, ${spec.vcpus} vCPU`;
-      return `nested lab (QEMU TCG -cpu max): ${inner}${note}`;
-    }
-  }
+  return `${targetKind(spec.target)!.describe(spec, host)}${spec.note ? ` (${spec.note})` : ""}`;
 }
 
 function printFacts(facts: Fact[], print: (line: string) => void): void {

@@ -2,7 +2,7 @@ import type {ParseArgsConfig} from "node:util";
 import {ConfigError} from "../errors.ts";
 import {ingestEnvironment, readManifest, walk, type IngestInput} from "../ingest/collect.ts";
 import {ingest} from "../ingest/ingest.ts";
-import {ensureReference} from "../reference.ts";
+import {ensurePaperData} from "../paper/che2008.ts";
 import {Store, StoreError} from "../store/store.ts";
 import {isStorageFailure, systemProblem} from "../system-error.ts";
 
@@ -29,7 +29,7 @@ export async function ingestCommand(opts: {values: Record<string, unknown>; path
   if (inputs.length === 0) throw new ConfigError("ingest: expected files or folders to read, or --manifest FILE");
   const store = await Store.open(String(values.db), {waitS: opts.waitS});
   try {
-    await ensureReference(store);
+    await ensurePaperData(store);
     const summary = await ingest(store, inputs, {command: {paths, ...values}}).catch((error: unknown) => {
       const problem = isStorageFailure(error) ? systemProblem(error, store.dataDir) : undefined;
       if (!problem) throw error;

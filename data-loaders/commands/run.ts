@@ -1,9 +1,9 @@
 import {buildProbesDetailed} from "../probes/build.ts";
 import {failureToSample, parseProbeOutput} from "../probes/parse-output.ts";
-import type {Sample} from "../samples.ts";
+import type {Sample} from "../model/sample.ts";
 import {ConfigError} from "../errors.ts";
 import {createProgress} from "../campaign/progress.ts";
-import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/reference.ts";
+import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/tool-runner.ts";
 import {runCampaign, type CampaignSummary} from "../campaign/run.ts";
 import {ProcessGroup, sweepStale} from "../campaign/process-group.ts";
 import {labLog, openTarget} from "../campaign/targets.ts";
@@ -11,7 +11,7 @@ import {checkHost} from "../host/virt.ts";
 import {loadPlan} from "../plan/load.ts";
 import {isXenDom0, presetNeedsHost} from "../plan/presets.ts";
 import {buildLabRoot} from "../lab/root.ts";
-import {ensureReference} from "../reference.ts";
+import {ensurePaperData} from "../paper/che2008.ts";
 import {Store} from "../store/store.ts";
 import {VERSION} from "../version.ts";
 
@@ -54,7 +54,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
     const swept = sweepStale();
     if (swept.campaigns) opts.log(`swept what ${swept.campaigns} killed campaign(s) left: ${swept.processes} process(es) ended, ${swept.files} scratch file(s) removed`);
     group = ProcessGroup.start();
-    await ensureReference(store);
+    await ensurePaperData(store);
     const summary = await runCampaign({
       store,
       plan,

@@ -19,7 +19,8 @@ import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors
 import {atomicDir, cacheRoot, sha256} from "./paths.ts";
 
 /** Modules the guest loads (dependencies are added): virtio PCI transport, disk, console, ext4. */
-export const GUEST_MODULES = ["virtio_pci", "virtio_blk", "virtio_console", "crc32c_generic", "ext4"] as const;
+// virtio_mmio: machines without PCI (QEMU's microvm) attach the scratch disk over MMIO.
+export const GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_console", "crc32c_generic", "ext4"] as const;
 
 export interface KernelModule {
   name: string;
@@ -64,13 +65,20 @@ export async function obtainKernel(options: KernelOptions = {}): Promise<GuestKe
   const log = options.log ?? (() => {});
   const pkg = options.package ?? process.env.VMMBENCH_KERNEL_PACKAGE ?? (await resolveKernelPackage(root));
   if (!/^linux-image-[\w.+-]+$/.test(pkg)) throw new ConfigError(`not a Debian kernel package name: ${JSON.stringify(pkg)}`);
-  const dir = join(root, pkg);
+  const dir = cacheEntry(root, pkg);
   if (!existsSync(join(dir, "manifest.json"))) {
     log(`kernel: fetching ${pkg} with apt-get download`);
     await mkdir(root, {recursive: true});
     await atomicDir(dir, (tmp) => unpackKernelPackage(pkg, tmp, log));
   }
   return loadCached(dir);
+}
+
+/** A changed module list is a new cache entry: the modules are extracted from the package once. */
+const ENTRY_SUFFIX = `+modules-${sha256(GUEST_MODULES.join(",")).slice(0, 8)}`;
+
+function cacheEntry(root: string, pkg: string): string {
+  return join(root, `${pkg}${ENTRY_SUFFIX}`);
 }
 
 async function loadCached(dir: string): Promise<GuestKernel> {
@@ -100,10 +108,12 @@ async function resolveKernelPackage(root: string): Promise<string> {
   for (const candidate of candidates) {
     const policy = await execa("apt-cache", ["show", "--no-all-versions", candidate], {reject: false});
     if (policy.exitCode === 0 && String(policy.stdout).includes("Package:")) return candidate;
-    if (existsSync(join(root, candidate, "manifest.json"))) return candidate;
+    if (existsSync(join(cacheEntry(root, candidate), "manifest.json"))) return candidate;
   }
   const cached = existsSync(root)
-    ? readdirSync(root).filter((name) => name.startsWith("linux-image-") && existsSync(join(root, name, "manifest.json")))
+    ? readdirSync(root)
+        .filter((name) => name.startsWith("linux-image-") && name.endsWith(ENTRY_SUFFIX) && existsSync(join(root, name, "manifest.json")))
+        .map((name) => name.slice(0, -ENTRY_SUFFIX.length))
     : [];
   if (cached.length > 0) return cached.sort(compareVersions).at(-1)!;
   throw new MissingDependencyError(

@@ -25,18 +25,17 @@ import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
 import {adopt} from "../campaign/process-group.ts";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
-import {ChannelParser, tailFile, type Frame} from "../guest/channel.ts";
-import {cpioArchive, type CpioEntry} from "../guest/cpio.ts";
+import type {Frame} from "../guest/channel.ts";
 import {buildImage, type GuestImage} from "../guest/image.ts";
-import {batchScript} from "../guest/initramfs.ts";
-import {SCRATCH_DIR} from "../guest/init-script.ts";
-import {cacheRoot, sha256} from "../guest/paths.ts";
+import {sha256} from "../guest/paths.ts";
 import type {Step, StepOutput} from "../targets/target.ts";
-import {MINIMAL_BLOCK_HOTPLUG, domuBatchPrelude, parseXlInfo, xlConfig} from "../targets/xen.ts";
+import {newRunDir} from "../guest/run-files.ts";
+import {GuestBoot} from "../targets/guest-boot.ts";
+import {writeLabBoot} from "./boot-files.ts";
+import {parseXlInfo} from "../targets/xen.ts";
 import {OrderedDelivery, StepAssembler, parseKeyValues, type GuestFacts} from "../guest/frames.ts";
-import {LAB_RUN_DIR, bootArchive, concatArchives} from "./initrd.ts";
 import {buildLabRoot, type LabRoot} from "./root.ts";
-import {GUEST_DIR, domainName, labScript, type InnerKind, type Paging, type ScriptEnv} from "./script.ts";
+import {type InnerKind, type Paging} from "./script.ts";
 
 export interface LabEnvSpec {
   label: string;
@@ -117,12 +116,6 @@ interface Buffered {
   output: StepOutput;
 }
 
-/**
- * OpenBLAS misdetects emulated CPUs; the lab pins one kernel set for every inner environment. Not
- * Haswell: a KVM guest inside the lab sees no AVX/FMA (-cpu host of an emulated host), and LINPACK
- * died there with SIGILL. Nehalem (SSE4.2) runs everywhere in the lab, so all environments compare alike.
- */
-export const LAB_OPENBLAS_CORETYPE = "Nehalem";
 
 const LINUX_BOOT_S = 300;
 const XEN_BOOT_S = 600;
@@ -302,104 +295,14 @@ export class LabSession {
     const labMemoryMb = xen ? 1024 + innerMem + 256 : specs.some((s) => s.inner === "kvm") ? innerMem + 768 : 1536;
     const runDir = await this.#runDir(group);
 
-    // Files of this boot: lab.sh, and per environment its batch (+ xl config).
-    const files: Record<string, Buffer | string> = {};
-    const scriptEnvs: ScriptEnv[] = [];
-    const guestInitramfsBytes = (await stat(image.initramfs)).size;
-    const domu = xen ? await this.#domuModules(lab) : undefined;
-    const launches = new Map<number, string>();
-    const innerDisks: Array<{file: string; sizeMb: number}> = [];
-    specs.forEach((spec, index) => {
-      const steps = plan.get(spec.label)!;
-      const batchSteps = steps.map(({probe, args, timeoutS}) => ({probe, args, timeoutS}));
-      const env = {OPENBLAS_CORETYPE: LAB_OPENBLAS_CORETYPE};
-      const timeoutS = (spec.inner === "native" ? 60 : innerBootS) + steps.reduce((sum, s) => sum + s.timeoutS + slackS, 0);
-      const disk = spec.inner !== "native" && spec.diskMb > 0;
-      // Inner disks: fresh ext4 images made here (fast) and attached to the lab after root, guest and scratch (vdd, vde…).
-      const diskDevice = disk ? `/dev/vd${String.fromCharCode("d".charCodeAt(0) + innerDisks.length)}` : undefined;
-      if (disk) innerDisks.push({file: join(runDir, `env${index}.img`), sizeMb: spec.diskMb});
-      const scriptEnv: ScriptEnv = {index, kind: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: disk ? spec.diskMb : 0, diskDevice, timeoutS};
-      switch (spec.inner) {
-        case "native":
-          files[`env${index}.sh`] = batchScript({steps: batchSteps, env, disk: false});
-          launches.set(index, "(the lab machine itself)");
-          break;
-        case "kvm": {
-          const batch = batchScript({steps: batchSteps, env: {...env, ...(disk ? {TMPDIR: SCRATCH_DIR} : {})}, disk});
-          files[`env${index}.cpio`] = paddedArchive(guestInitramfsBytes, batchCpio(batch));
-          scriptEnv.qemuArgv = [
-            "qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-M", "pc",
-            "-accel", "kvm", "-cpu", "host", "-smp", String(spec.vcpus), "-m", String(spec.memoryMb),
-            "-kernel", `${GUEST_DIR}/vmlinux`, "-initrd", `/tmp/env${index}.initrd`,
-            "-append", "console=ttyS0 panic=-1 tsc=reliable quiet",
-            "-serial", `file:/tmp/env${index}.console`, "-serial", "file:/dev/ttyS1",
-            ...(disk ? ["-drive", `file=${diskDevice},if=virtio,format=raw,cache=none`] : [])
-          ];
-          launches.set(index, scriptEnv.qemuArgv.join(" "));
-          break;
-        }
-        case "xen-pv":
-        case "xen-pvh": {
-          const type = spec.inner === "xen-pv" ? "pv" : "pvh";
-          const insmods = domu!.paths.map((path) => `/lib/modules/${lab.manifest.kver}/${path}`);
-          const batch = `${domuBatchPrelude(type, disk ? insmods : [])}${batchScript({steps: batchSteps, env: {...env, ...(disk ? {TMPDIR: SCRATCH_DIR} : {})}, disk})}`;
-          files[`env${index}.cpio`] = paddedArchive(guestInitramfsBytes + alignedLength(guestInitramfsBytes, domu!.archive.length), batchCpio(batch));
-          const config = xlConfig({
-            name: domainName(index),
-            type,
-            kernel: `${GUEST_DIR}/vmlinux`,
-            ramdisk: `/tmp/env${index}.initrd`,
-            memoryMb: spec.memoryMb,
-            vcpus: spec.vcpus,
-            ...(disk ? {disk: "@DISK@", diskScript: `${LAB_RUN_DIR}/block-hotplug.sh`} : {})
-          });
-          files[`env${index}.xl`] = config;
-          launches.set(index, config);
-          break;
-        }
-      }
-      scriptEnvs.push(scriptEnv);
+    const {args, labLaunch, scriptEnvs, launches, innerDisks} = await writeLabBoot({
+      group, xen, specs, plan, lab, image, guestDisk, runDir, labVcpus, labMemoryMb,
+      slackS, innerBootS, nativeDiskMb: this.options.nativeDiskMb ?? 1024, qemu: this.options.qemu ?? "qemu-system-x86_64"
     });
-    if (xen) {
-      files["domu-modules.cpio"] = paddedArchive(guestInitramfsBytes, domu!.archive);
-      files["block-hotplug.sh"] = MINIMAL_BLOCK_HOTPLUG;
-    }
-    const script = labScript({kver: lab.manifest.kver, xen, envs: scriptEnvs});
-    files["lab.sh"] = script;
-    await writeFile(join(runDir, "lab.sh"), script);
-    await writeFile(join(runDir, "initrd"), concatArchives([await readFile(lab.initrd), bootArchive(files)]));
-    if (innerDisks.length > 20) throw new ConfigError("a lab boot can attach at most 20 inner disks");
-    await makeScratch(join(runDir, "scratch.img"), this.options.nativeDiskMb ?? 1024);
-    for (const disk of innerDisks) await makeScratch(disk.file, disk.sizeMb);
-
-    const kernelArgs = "console=ttyS0 panic=-1 tsc=reliable quiet";
-    const args = [
-      "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-M", "pc",
-      "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", String(labVcpus), "-m", String(labMemoryMb),
-      ...(xen
-        ? [
-            "-kernel", lab.xen,
-            "-append", `console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 smap=0 loglvl=warning guest_loglvl=warning`,
-            "-initrd", `${lab.vmlinuz} console=hvc0 panic=-1 quiet,${join(runDir, "initrd")}`
-          ]
-        : ["-kernel", lab.vmlinux, "-initrd", join(runDir, "initrd"), "-append", kernelArgs]),
-      "-serial", `file:${join(runDir, "console.log")}`,
-      "-serial", `file:${join(runDir, "channel.bin")}`,
-      "-drive", `file=${lab.rootImage},if=virtio,format=raw,snapshot=on`,
-      "-drive", `file=${guestDisk},if=virtio,format=raw,readonly=on`,
-      "-drive", `file=${join(runDir, "scratch.img")},if=virtio,format=raw,cache=none`,
-      ...innerDisks.flatMap((disk) => ["-drive", `file=${disk.file},if=virtio,format=raw,cache=none`])
-    ];
-    if (xen && (join(runDir, "initrd").includes(",") || lab.vmlinuz.includes(","))) throw new ConfigError("the lab's paths may not contain commas (QEMU's multiboot module list)");
-    const labLaunch = launchLine(this.options.qemu ?? "qemu-system-x86_64", args, runDir);
-    await writeFile(join(runDir, "qemu.args"), `${labLaunch}\n`);
-    await writeFile(join(runDir, "plan.json"), `${JSON.stringify({group, envs: specs.map((s, i) => ({...s, index: i, steps: plan.get(s.label)!.map((st) => st.id)}))}, null, 2)}\n`);
 
     // Deadlines: the lab's first frame, each environment, the whole boot.
     const bootS = this.options.bootTimeoutS ?? (xen ? XEN_BOOT_S : LINUX_BOOT_S);
     const batchS = bootS + scriptEnvs.reduce((sum, env) => sum + env.timeoutS + 90, 0);
-    const started = performance.now();
-    const at = () => (performance.now() - started) / 1000;
     const child = execa(this.options.qemu ?? "qemu-system-x86_64", args, {reject: false, stdin: "ignore", all: true, cleanup: true, buffer: true});
     this.#child = child;
     adopt(child, `lab ${group}`, {files: [join(runDir, "initrd"), join(runDir, "scratch.img")]});
@@ -410,13 +313,10 @@ export class LabSession {
       envs: specs.map((s, i) => ({label: s.label, kind: s.inner, startS: null, helloS: null, endS: null, steps: plan.get(s.label)!.length, rc: null})),
       totalS: 0, exit: "", killed: null, marks: [], tag: process.env.VMMBENCH_LAB_TAG ?? null
     };
-    let killedBecause: string | undefined;
-    const kill = (why: string) => {
-      if (killedBecause) return;
-      killedBecause = why;
-      log(`lab: killing the lab machine (pid ${child.pid}): ${why}`);
-      child.kill("SIGKILL");
-    };
+    // The boot starts reading frames once the handlers below exist; until then nothing can call these.
+    let boot: GuestBoot | undefined;
+    const at = () => boot!.elapsedS;
+    const kill = (why: string) => boot!.kill(why);
     const assemblers = specs.map((spec) => new StepAssembler(plan.get(spec.label)!));
     const consoles = specs.map(() => "");
     let current: number | undefined;
@@ -500,23 +400,21 @@ export class LabSession {
         }
       }
     };
-    const parser = new ChannelParser();
-    const tail = tailFile(join(runDir, "channel.bin"), (chunk) => parser.push(chunk).forEach(onFrame), 200);
-    const watchdog = setInterval(() => {
-      const now = performance.now();
-      if (at() > batchS) kill(`the lab boot outlived its deadline (${batchS} s)`);
-      else if (!labFacts && at() > bootS) kill(`no word from the lab machine within ${bootS} s of launch (${xen ? "Xen" : "Linux"} boot)`);
-      else if (now > envDeadline) kill(envDeadlineWhy);
+    boot = new GuestBoot({child, frames: {file: join(runDir, "channel.bin")}, onFrame, what: "the lab machine", log: (line) => log(`lab: ${line}`)});
+    boot.watch(() => {
+      if (at() > batchS) return `the lab boot outlived its deadline (${batchS} s)`;
+      if (!labFacts && at() > bootS) return `no word from the lab machine within ${bootS} s of launch (${xen ? "Xen" : "Linux"} boot)`;
+      if (performance.now() > envDeadline) return envDeadlineWhy;
+      return undefined;
     }, 250);
 
-    const result = await child;
-    clearInterval(watchdog);
-    await tail.stop();
+    const result = await boot.finished();
+    const killedBecause = result.killedBecause;
     this.#child = undefined;
     report.totalS = at();
     report.exit = String(result.exitCode ?? result.signal);
     report.killed = killedBecause ?? null;
-    await writeFile(join(runDir, "qemu.out"), String(result.all ?? ""));
+    await writeFile(join(runDir, "qemu.out"), result.all);
     await writeFile(join(runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
     await rm(join(runDir, "initrd"), {force: true});
     await rm(join(runDir, "scratch.img"), {force: true});
@@ -550,7 +448,7 @@ export class LabSession {
 
     const consoleText = await readFile(join(runDir, "console.log"), "utf8").catch(() => "");
     if (!labFacts && !killedBecause && result.exitCode !== 0 && !consoleText.trim()) {
-      throw new ProcessFailedError(labLaunch, result.exitCode, result.signal, false, String(result.all ?? ""));
+      throw new ProcessFailedError(labLaunch, result.exitCode, result.signal, false, result.all);
     }
     for (const [index, spec] of specs.entries()) {
       // Steps of the other environments that did not finish are not kept: they run again when asked for.
@@ -572,29 +470,12 @@ export class LabSession {
     delivery?.rethrow();
   }
 
-  async #domuModules(lab: LabRoot): Promise<{archive: Buffer; paths: string[]}> {
-    const order = (await readFile(join(lab.domuModules, "load-order"), "utf8")).split("\n").filter(Boolean);
-    const entries: CpioEntry[] = [];
-    for (const path of order) {
-      entries.push({type: "file", path: `lib/modules/${lab.manifest.kver}/${path}`, data: await readFile(join(lab.domuModules, "lib/modules", lab.manifest.kver, path))});
-    }
-    return {archive: cpioArchive(entries, {inodeBase: 700000}), paths: order};
+
+
+  #runDir(group: string): Promise<string> {
+    return newRunDir("lab-runs", group, {cacheDir: this.options.cacheDir, keep: this.options.keepRuns ?? 12, busyFile: "initrd"});
   }
 
-  async #runDir(group: string): Promise<string> {
-    const root = join(this.options.cacheDir ?? cacheRoot(), "lab-runs");
-    await mkdir(root, {recursive: true});
-    const keep = this.options.keepRuns ?? 12;
-    const entries = (await readdir(root)).filter((name) => !name.startsWith(".")).sort();
-    for (const name of entries.slice(0, Math.max(0, entries.length - (keep - 1)))) {
-      const dir = join(root, name);
-      const st = await stat(dir).catch(() => undefined);
-      if (st && (Date.now() - st.mtimeMs > 3600_000 || !existsSync(join(dir, "initrd")))) await rm(dir, {recursive: true, force: true});
-    }
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    const dir = await mkdtemp(join(root, `${stamp}-${group}-`));
-    return dir;
-  }
 }
 
 /** Same probe and arguments: a buffered output answers the step. */
@@ -606,31 +487,4 @@ export function sameStep(a: Step, b: Step): boolean {
 export function relabel(step: Step, from: string, to: string): Step | undefined {
   if (!step.id.startsWith(`${from}/`)) return undefined;
   return {...step, id: `${to}/${step.id.slice(from.length + 1)}`};
-}
-
-function batchCpio(script: string): Buffer {
-  return cpioArchive([{type: "file", path: "vmmbench/batch.sh", data: Buffer.from(script)}], {inodeBase: 900000});
-}
-
-function alignedLength(offset: number, length: number): number {
-  return (4 - (offset % 4)) % 4 + length;
-}
-
-/** An archive to be appended (by `cat`) after `offset` bytes: prefixed with the zero padding that aligns it. */
-export function paddedArchive(offset: number, archive: Buffer): Buffer {
-  return Buffer.concat([Buffer.alloc((4 - (offset % 4)) % 4), archive]);
-}
-
-async function makeScratch(path: string, sizeMb: number): Promise<void> {
-  await execa("truncate", ["-s", `${sizeMb}M`, path]);
-  const result = await execa("mkfs.ext4", ["-F", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", path], {reject: false, all: true});
-  if ((result as {code?: string}).code === "ENOENT") throw new MissingDependencyError("mkfs.ext4", "apt-get install e2fsprogs");
-  if (result.exitCode !== 0) throw new ProcessFailedError(`mkfs.ext4 ${path}`, result.exitCode, result.signal, false, String(result.all ?? ""));
-}
-
-function launchLine(qemu: string, args: string[], runDir: string): string {
-  return [qemu, ...args]
-    .map((word) => word.split(runDir).join("$RUN"))
-    .map((word) => (/^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`))
-    .join(" ");
 }

@@ -7,7 +7,8 @@
 import {hostname} from "node:os";
 import {ConfigError} from "../errors.ts";
 import type {Fingerprint, Step, StepOutput, Target} from "../targets/target.ts";
-import {LAB_OPENBLAS_CORETYPE, LabSession, type LabEnvSpec, type LabSessionOptions} from "./session.ts";
+import {LAB_OPENBLAS_CORETYPE} from "./boot-files.ts";
+import {LabSession, type LabEnvSpec, type LabSessionOptions} from "./session.ts";
 
 export interface LabTargetOptions extends LabEnvSpec {
   session: LabSession;

@@ -4,6 +4,8 @@
  * is the real one where the host has it, else the nested lab's (docs/lab.md). `full` is native depth.
  */
 import {readFileSync} from "node:fs";
+import {RUNNABLE_SUITES} from "../suites/registry.ts";
+import type {SuitePresets} from "../suites/suite.ts";
 
 /** What the host offers, as the preset needs it: KVM that really boots a guest, a Xen dom0. */
 export interface HostVirt {
@@ -25,11 +27,7 @@ export function isXenDom0(): boolean {
 const FULL = {
   name: "full",
   environments: [{target: "local", label: "native"}],
-  suites: {
-    lmbench: {budget_ms: 500, reps: 11, mem_size_mb: [8, 64, 256]},
-    linpack: {n: [500, 1000, 2000, 4000, 6000, 8000], threads: 1, reps: 3},
-    iozone: {file_kb: [65536, 262144, 1048576], record_kb: [4, 16, 64, 256, 1024, 4096, 16384], fsync: true, reps: 3}
-  },
+  suites: suitePresets("full"),
   repetitions: {min: 3, max: 15, rsd: 0.025, budget_s: 7200},
   step_timeout_s: 1800
 };
@@ -58,12 +56,13 @@ export function preset(name: PresetName, host: HostVirt): unknown {
   }
 }
 
-/** LINPACK, LMbench (Table 1, Table 2 cells, memory bandwidth) and IOzone sized for an emulated (TCG) lab machine. */
-const LAB_SUITES = {
-  lmbench: {budget_ms: 50, reps: 5, mem_size_mb: [16]},
-  linpack: {n: [200, 500], reps: 2},
-  iozone: {file_kb: [16384], record_kb: [4, 64, 1024], reps: 2}
-};
+/** Each suite's options in one of the presets it takes part in (suites/<name>/index.ts). */
+function suitePresets(preset: keyof SuitePresets): Record<string, unknown> {
+  return Object.fromEntries(RUNNABLE_SUITES.flatMap((suite) => (suite.presets[preset] === undefined ? [] : [[suite.name, suite.presets[preset]]])));
+}
+
+/** The suites sized for an emulated (TCG) lab machine. */
+const LAB_SUITES = suitePresets("lab");
 
 /**
  * `quick`: the paper's comparison in minutes — native, KVM and Xen, plus QEMU's full emulation (TCG)
@@ -90,16 +89,12 @@ export function quickPreset(host: HostVirt): unknown {
         : lab(`lab-xen-${type}`, `xen-${type}`, 1)
     );
   }
-  // Full emulation: the TCG guest runs LINPACK 100–200× slower, so its sweep stops early.
-  environments.push({target: "qemu", label: "qemu-tcg", accel: "tcg", vcpus: 1, memory_mb: 1024, disk_cache: "none", suites: {linpack: {n: [100, 200, 300]}}});
+  // Full emulation: a TCG guest runs LINPACK 100–200× slower, so its sweep stops early.
+  environments.push({target: "qemu", label: "qemu-tcg", accel: "tcg", vcpus: 1, memory_mb: 1024, disk_cache: "none", suites: suitePresets("emulated")});
   return {
     name: "quick",
     environments,
-    suites: {
-      lmbench: {budget_ms: 50, reps: 5, mem_size_mb: [32]},
-      linpack: {n: [200, 500, 1000, 2000], threads: 1, reps: 2},
-      iozone: {file_kb: [16384], record_kb: [4, 64, 1024], fsync: true, reps: 2}
-    },
+    suites: suitePresets("quick"),
     repetitions: {min: 1, max: 3, rsd: 0.05, budget_s: 100},
     step_timeout_s: 300
   };
@@ -138,11 +133,7 @@ export function paperPreset(host: HostVirt): unknown {
   return {
     name: "paper",
     environments,
-    suites: {
-      lmbench: {budget_ms: 200, reps: 7, mem_size_mb: [16, 64]},
-      linpack: {n: [500, 1000, 2000], threads: 1, reps: 3},
-      iozone: {file_kb: [65536], record_kb: [4, 64, 1024], fsync: true, reps: 3}
-    },
+    suites: suitePresets("paper"),
     repetitions: {min: 3, max: 5, rsd: 0.05, budget_s: 4 * 3600},
     step_timeout_s: 1800
   };

@@ -1,6 +1,6 @@
 /**
- * Builds the built-in C probes (probes/*.c) into static binaries with the machine's gcc (and one
- * dynamic companion, see below).
+ * Builds the built-in C probes — the sources each suite declares (suites/<name>/*.c, all including
+ * probes/common.h) — into static binaries with the machine's gcc (and dynamic companions, see below).
  *
  * Binaries land in a content-addressed cache, `<repo>/.cache/probes/<hash>/`, where the hash
  * covers every probe source, the compiler flags, `gcc --version` and the OpenBLAS library that
@@ -17,25 +17,28 @@
  * names: `vmmbench-lat-dyn`, vmmbench-lat linked dynamically. LMbench's lat_proc and the hello it
  * execs are dynamic, and a dynamic process costs more to fork, exec and exit, so vmmbench-lat
  * runs lat_fork/lat_exec/lat_sh from its companion where the companion can run (a loader and libc
- * are there) and from itself otherwise (probes/lat.c). A companion that fails to build leaves its
+ * are there) and from itself otherwise (suites/lmbench/lat.c). A companion that fails to build leaves its
  * probe on the static path, reported in `unavailable`, never a failed build.
  */
 import {execFile} from "node:child_process";
 import {createHash, randomBytes} from "node:crypto";
 import {existsSync} from "node:fs";
 import {mkdir, readdir, readFile, rename, rm, stat} from "node:fs/promises";
-import {join, resolve} from "node:path";
+import {join, relative, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {MissingDependencyError, ProcessFailedError} from "../errors.ts";
+import {RUNNABLE_SUITES} from "../suites/registry.ts";
+import type {ProbeSpec} from "../suites/suite.ts";
 
-/** Binary names of the built-in probes; Step.probe uses these. */
-export const PROBE_NAMES = ["vmmbench-lat", "vmmbench-ctx", "vmmbench-mem", "vmmbench-file", "vmmbench-linpack"] as const;
-export type ProbeName = (typeof PROBE_NAMES)[number];
+/** Every built-in probe binary (companions too), from the suites that declare them. */
+const SPECS: ReadonlyMap<string, ProbeSpec> = new Map(RUNNABLE_SUITES.flatMap((suite) => suite.probes.map((probe) => [probe.name, probe] as const)));
+
+/** Binary names of the built-in probes (not companions); Step.probe uses these. */
+export const PROBE_NAMES: readonly string[] = [...SPECS.values()].filter((spec) => !spec.companionOf).map((spec) => spec.name);
+export type ProbeName = string;
 
 /** Companion binary → the probe it travels with (built whenever that probe is; see above). */
-export const COMPANIONS = {"vmmbench-lat-dyn": "vmmbench-lat"} as const satisfies Record<string, ProbeName>;
-export type CompanionName = keyof typeof COMPANIONS;
-type BinaryName = ProbeName | CompanionName;
+export const COMPANIONS: Readonly<Record<string, string>> = Object.fromEntries([...SPECS.values()].flatMap((spec) => (spec.companionOf ? [[spec.name, spec.companionOf]] : [])));
 
 /** `names` plus the companions of those probes that `available` (a probe map) holds: what a target must copy. */
 export function withCompanions(names: readonly string[], available: Readonly<Record<string, string>>): string[] {
@@ -49,32 +52,13 @@ export function withCompanions(names: readonly string[], available: Readonly<Rec
 export const INSTALL_HINT = "apt-get install -y gcc libc6-dev libopenblas-dev";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** probes/common.h, the header every probe includes. */
+const COMMON_DIR = fileURLToPath(new URL("./", import.meta.url));
 
 /** Flags every binary is compiled with. */
 export const BASE_CFLAGS = ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-format-truncation"];
 /** Added for every probe: the binary must run in a guest without libraries. */
 export const STATIC_FLAG = "-static";
-
-interface ProbeSpec {
-  source: string;
-  /** Extra flags placed before the source. */
-  cflags: string[];
-  /** Libraries placed after the source. */
-  libs: string[];
-  /** Linked against the machine's shared libc instead of `-static` (a companion). */
-  dynamic?: true;
-}
-
-const SPECS: Record<BinaryName, ProbeSpec> = {
-  "vmmbench-lat": {source: "lat.c", cflags: [], libs: ["-lm"]},
-  // The same source with gcc's defaults, as LMbench's own makefile links lat_proc and hello.
-  "vmmbench-lat-dyn": {source: "lat.c", cflags: ["-DVMMB_DYNAMIC"], libs: ["-lm"], dynamic: true},
-  "vmmbench-ctx": {source: "ctx.c", cflags: [], libs: ["-lm"]},
-  // Keeps gcc from turning the hand-unrolled copy loop into a memcpy call.
-  "vmmbench-mem": {source: "mem.c", cflags: ["-fno-tree-loop-distribute-patterns"], libs: ["-lm"]},
-  "vmmbench-file": {source: "file.c", cflags: [], libs: ["-lm"]},
-  "vmmbench-linpack": {source: "linpack.c", cflags: [], libs: ["-lpthread", "-lm"]}
-};
 
 /** Where Debian and others put OpenBLAS's static archive; the first that exists is used. */
 export const OPENBLAS_CANDIDATES = [
@@ -89,7 +73,7 @@ export const OPENBLAS_CANDIDATES = [
 ];
 
 export interface BuildOptions {
-  /** Repository root holding probes/ (default: this checkout). */
+  /** Repository root holding data-loaders/ with the probe sources (default: this checkout). */
   root?: string;
   /** Cache root (default `<root>/.cache/probes`). */
   cacheDir?: string;
@@ -105,9 +89,9 @@ export interface BuildOptions {
 
 export interface ProbeBuild {
   /** Binary name → absolute path: the static probes and their companions. */
-  binaries: Partial<Record<BinaryName, string>>;
+  binaries: Partial<Record<string, string>>;
   /** Binary name → why it could not be built (only for probes not asked for explicitly, and companions). */
-  unavailable: Partial<Record<BinaryName, MissingDependencyError | ProcessFailedError>>;
+  unavailable: Partial<Record<string, MissingDependencyError | ProcessFailedError>>;
   /** The cache directory used. */
   dir: string;
   hash: string;
@@ -133,10 +117,13 @@ export async function buildProbesDetailed(opts: BuildOptions = {}): Promise<Prob
   const explicit = opts.probes !== undefined;
   const probes = opts.probes ?? PROBE_NAMES;
   for (const name of probes) {
-    if (!(PROBE_NAMES as readonly string[]).includes(name)) throw new TypeError(`unknown probe ${JSON.stringify(name)} (known: ${PROBE_NAMES.join(", ")})`);
+    if (!PROBE_NAMES.includes(name)) throw new TypeError(`unknown probe ${JSON.stringify(name)} (known: ${PROBE_NAMES.join(", ")})`);
   }
-  const companions = (Object.keys(COMPANIONS) as CompanionName[]).filter((c) => probes.includes(COMPANIONS[c]));
-  const wanted: BinaryName[] = [...probes, ...companions];
+  const companions = Object.keys(COMPANIONS).filter((c) => probes.includes(COMPANIONS[c]!));
+  const wanted = [...probes, ...companions];
+  // Sources are found under `root` as they sit under this checkout (a test builds a copy).
+  const inRoot = (path: string) => join(root, relative(REPO_ROOT, path));
+  const includeDir = inRoot(COMMON_DIR);
 
   const gccVersion = await gccIdentity(gcc);
   await checkStaticLibc(gcc);
@@ -145,13 +132,10 @@ export async function buildProbesDetailed(opts: BuildOptions = {}): Promise<Prob
   // The hash covers everything that can change a binary.
   const h = createHash("sha256");
   h.update(`vmmbench-probes-v2\0${gccVersion}\0${BASE_CFLAGS.join(" ")}\0`);
-  const probeDir = join(root, "probes");
-  const common = await readFile(join(probeDir, "common.h"));
-  h.update(common);
-  for (const name of Object.keys(SPECS) as BinaryName[]) {
-    const spec = SPECS[name];
-    const file = join(probeDir, spec.source);
-    h.update(`\0${name}\0${spec.dynamic ? "dynamic" : STATIC_FLAG}\0${spec.cflags.join(" ")}\0${spec.libs.join(" ")}\0`);
+  h.update(await readFile(join(includeDir, "common.h")));
+  for (const spec of SPECS.values()) {
+    const file = inRoot(spec.source);
+    h.update(`\0${spec.name}\0${spec.companionOf ? "dynamic" : STATIC_FLAG}\0${spec.cflags.join(" ")}\0${spec.libs.join(" ")}\0`);
     if (existsSync(file)) h.update(await readFile(file));
   }
   if (openblas) {
@@ -166,14 +150,15 @@ export async function buildProbesDetailed(opts: BuildOptions = {}): Promise<Prob
 
   const result: ProbeBuild = {binaries: {}, unavailable: {}, dir, hash};
   for (const name of wanted) {
-    const spec = SPECS[name];
+    const spec = SPECS.get(name)!;
+    const source = inRoot(spec.source);
     const out = join(dir, name);
     try {
-      if (!existsSync(join(probeDir, spec.source))) {
-        throw new ProcessFailedError(`${gcc} probes/${spec.source}`, undefined, undefined, false, `probes/${spec.source} does not exist`);
+      if (!existsSync(source)) {
+        throw new ProcessFailedError(`${gcc} ${relative(root, source)}`, undefined, undefined, false, `${relative(root, source)} does not exist`);
       }
-      let libs = spec.libs;
-      if (name === "vmmbench-linpack") {
+      let libs = [...spec.libs];
+      if (spec.openblas) {
         if (!openblas) {
           throw new MissingDependencyError(
             "OpenBLAS static library (libopenblas.a)",
@@ -187,8 +172,8 @@ export async function buildProbesDetailed(opts: BuildOptions = {}): Promise<Prob
         const key = out;
         let p = inFlight.get(key);
         if (!p) {
-          const link = spec.dynamic ? [] : [STATIC_FLAG];
-          p = compile(gcc, [...BASE_CFLAGS, ...link, ...spec.cflags], join(probeDir, spec.source), libs, out, name === "vmmbench-linpack", log);
+          const link = spec.companionOf ? [] : [STATIC_FLAG];
+          p = compile(gcc, [...BASE_CFLAGS, ...link, `-I${includeDir}`, ...spec.cflags], source, libs, out, Boolean(spec.openblas), log);
           inFlight.set(key, p);
           p.finally(() => inFlight.delete(key)).catch(() => {});
         }
@@ -198,10 +183,10 @@ export async function buildProbesDetailed(opts: BuildOptions = {}): Promise<Prob
     } catch (error) {
       const sourceMissing = error instanceof ProcessFailedError && error.stderr.endsWith("does not exist");
       const companion = name in COMPANIONS;
-      const optional = (companion || name === "vmmbench-linpack") && (error instanceof MissingDependencyError || error instanceof ProcessFailedError);
+      const optional = (companion || spec.openblas) && (error instanceof MissingDependencyError || error instanceof ProcessFailedError);
       if ((explicit && !companion) || !(optional || sourceMissing)) throw error;
-      result.unavailable[name] = error;
-      log(`${name} is unavailable: ${error.message}`);
+      result.unavailable[name] = error as MissingDependencyError | ProcessFailedError;
+      log(`${name} is unavailable: ${(error as Error).message}`);
     }
   }
   return result;

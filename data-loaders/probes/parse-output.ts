@@ -24,7 +24,8 @@
  * well-formed line throws ParseError with the 1-based line number.
  */
 import {ParseError} from "../errors.ts";
-import type {Params, Sample, Suite} from "../samples.ts";
+import {metricUnit} from "../suites/registry.ts";
+import type {Params, Sample, Suite} from "../model/sample.ts";
 
 const SUITES: ReadonlySet<string> = new Set<Suite>(["lmbench", "linpack", "iozone", "fio", "stream"]);
 
@@ -54,32 +55,6 @@ export interface ProbeOutput {
   failures: ProbeFailure[];
 }
 
-/** Units of the metrics the probes emit, for failed samples (docs/metrics.md). */
-export const PROBE_METRIC_UNITS: Readonly<Record<string, string>> = {
-  lat_syscall: "us",
-  lat_read: "us",
-  lat_write: "us",
-  lat_stat: "us",
-  lat_fstat: "us",
-  lat_open_close: "us",
-  lat_fork: "us",
-  lat_exec: "us",
-  lat_sh: "us",
-  lat_sig_install: "us",
-  lat_sig_handler: "us",
-  lat_pipe: "us",
-  lat_ctx: "us",
-  bw_mem_read: "MB/s",
-  bw_mem_write: "MB/s",
-  bw_mem_copy: "MB/s",
-  file_write: "MB/s",
-  file_rewrite: "MB/s",
-  file_read: "MB/s",
-  file_reread: "MB/s",
-  linpack_gflops: "GFLOPS",
-  linpack_time: "s",
-  linpack_residual: "1"
-};
 
 /**
  * @param text the probe's whole stdout
@@ -159,7 +134,7 @@ export function failureToSample(failure: ProbeFailure, repetition = 0): Sample {
     suite: failure.suite,
     metric: failure.metric,
     params: failure.params,
-    unit: PROBE_METRIC_UNITS[failure.metric] ?? "",
+    unit: metricUnit(failure.metric) ?? "",
     value: Number.NaN,
     repetition,
     status: "failed",

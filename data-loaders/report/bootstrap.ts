@@ -13,7 +13,8 @@
  * evenly spaced order statistics (sorted[round(i·(n−1)/GRID)]); the index is then mapped onto
  * that grid, which is exact to 1/GRID of a quantile step.
  */
-import {seededRandom} from "../stats.ts";
+import {randomBeta} from "d3-random";
+import {quantileOfSorted, seededRandom} from "../stats.ts";
 
 export const BOOTSTRAP_ITERATIONS = 2000;
 /** Groups larger than GRID + 1 values are summarised by GRID + 1 order statistics. */
@@ -31,36 +32,6 @@ export function seedOf(key: string): number {
   return h >>> 0;
 }
 
-function normal(random: Random): number {
-  const u = 1 - random();
-  const v = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
-
-/** Gamma(shape, 1) by Marsaglia–Tsang (shape ≥ 1; smaller shapes boosted). */
-export function gamma(shape: number, random: Random): number {
-  if (shape < 1) return gamma(shape + 1, random) * Math.pow(1 - random(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal(random);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = 1 - random();
-    if (u < 1 - 0.0331 * x ** 4) return d * v;
-    if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
-  }
-}
-
-export function beta(a: number, b: number, random: Random): number {
-  const x = gamma(a, random);
-  return x / (x + gamma(b, random));
-}
-
 /**
  * `iterations` bootstrap replicates of the median of a sample of size n, given its sorted values
  * (all n of them, or GRID + 1 order statistics when n > GRID + 1).
@@ -76,8 +47,9 @@ export function bootstrapMedians(sorted: ArrayLike<number>, n: number, random: R
   if (n === 1) return out.fill(sorted[0]);
   const odd = n % 2 === 1;
   const k = odd ? (n + 1) / 2 : n / 2;
+  const orderStatistic = randomBeta.source(random)(k, n + 1 - k);
   for (let i = 0; i < iterations; i++) {
-    const u1 = beta(k, n + 1 - k, random);
+    const u1 = orderStatistic();
     if (odd) out[i] = at(u1);
     else {
       const u2 = u1 + (1 - u1) * (1 - Math.pow(1 - random(), 1 / (n - k)));
@@ -94,15 +66,9 @@ export function groupReplicates(key: string, sorted: ArrayLike<number>, n: numbe
 
 /** 2.5% and 97.5% percentiles (linear interpolation, as stats.quantile) of finite replicates. */
 export function percentileInterval(replicates: Float64Array): {low: number; high: number} {
-  const finite = Array.from(replicates).filter(Number.isFinite).sort((a, b) => a - b);
+  const finite = replicates.filter(Number.isFinite).sort();
   if (finite.length === 0) return {low: NaN, high: NaN};
-  const q = (p: number) => {
-    const pos = (finite.length - 1) * p;
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return finite[lo] + (finite[hi] - finite[lo]) * (pos - lo);
-  };
-  return {low: q(0.025), high: q(0.975)};
+  return {low: quantileOfSorted(finite, 0.025), high: quantileOfSorted(finite, 0.975)};
 }
 
 /** Element-wise a[i] / b[i]. */

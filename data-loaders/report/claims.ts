@@ -33,7 +33,7 @@
  * The thresholds are ours (the paper states directions and a few percentages); each claim's
  * statement gives them in words, and test/report/claims.test.ts checks the words carry the numbers.
  */
-import {LOWER_IS_BETTER_UNITS} from "../samples.ts";
+import {LOWER_IS_BETTER_UNITS} from "../model/sample.ts";
 import {baselineEnvironments, environmentId} from "./baseline.ts";
 import {percentileInterval} from "./bootstrap.ts";
 import type {EnvironmentKey, Group} from "./summary.ts";

@@ -12,10 +12,10 @@
  */
 import {resolve} from "node:path";
 import {fileURLToPath} from "node:url";
-import {looksBimodal} from "../stats.ts";
+import {looksBimodal, quantileOfSorted, rsd} from "../stats.ts";
 import {openForReading} from "../store/reader.ts";
 import {DEFAULT_DB, Store} from "../store/store.ts";
-import {LOWER_IS_BETTER_UNITS} from "../samples.ts";
+import {LOWER_IS_BETTER_UNITS} from "../model/sample.ts";
 import {baselineEnvironments, environmentId} from "./baseline.ts";
 import {BOOTSTRAP_ITERATIONS, GRID, groupReplicates, percentileInterval} from "./bootstrap.ts";
 import {evaluateClaims, type ClaimRow} from "./claims.ts";
@@ -377,15 +377,7 @@ export function summarise(groups: {key: Group["key"]; values: number[]; failed: 
 export function groupFromValues(key: Group["key"], values: number[], failed = 0): Group {
   const sorted = [...values].sort((a, b) => a - b);
   const n = sorted.length;
-  const q = (p: number) => {
-    if (n === 0) return null;
-    const pos = (n - 1) * p;
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-  };
-  const mean = n ? sorted.reduce((s, v) => s + v, 0) / n : 0;
-  const sd = n > 1 ? Math.sqrt(sorted.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  const q = (p: number) => (n === 0 ? null : quantileOfSorted(sorted, p));
   return {
     key,
     n,
@@ -395,7 +387,7 @@ export function groupFromValues(key: Group["key"], values: number[], failed = 0)
     max: n ? sorted[n - 1] : null,
     q1: q(0.25),
     q3: q(0.75),
-    rsd: n < 2 || mean === 0 ? 0 : sd / Math.abs(mean),
+    rsd: n < 2 ? 0 : rsd(sorted),
     sorted
   };
 }

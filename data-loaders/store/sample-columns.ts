@@ -6,7 +6,7 @@
  */
 import duckdb from "@duckdb/node-bindings";
 import {BOOLEAN, DOUBLE, DuckDBDataChunk, INTEGER, VARCHAR} from "@duckdb/node-api";
-import type {SampleTable} from "../sample-table.ts";
+import type {SampleTable} from "../model/sample-table.ts";
 
 /** The column order of CREATE TABLE samples (schema.ts). */
 const SAMPLE_TYPES = [INTEGER, INTEGER, DOUBLE, INTEGER, BOOLEAN, VARCHAR];

@@ -5,8 +5,8 @@
  * params hash the table already computed (measurement-index.ts), then an exact comparison.
  * Params match when their canonical JSON does, as `series.params` is written (canonicalParams).
  */
-import {mix, nameHash, paramsHash, sameParams, smallKey} from "../measurement-index.ts";
-import type {Params} from "../samples.ts";
+import {mix, nameHash, paramsHash, sameParams, smallKey} from "../model/measurement-index.ts";
+import type {Params} from "../model/sample.ts";
 
 export interface SeriesKey {
   suite: string;

@@ -5,9 +5,10 @@
  * young. Keeping a batch of tables alive until a bulk write made V8 promote every series object of
  * them, which cost more than a third of the parsing time on a folder of small files.
  */
+import {canonicalParams} from "../model/params.ts";
 import {DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
-import {SampleTable} from "../sample-table.ts";
-import type {Params} from "../samples.ts";
+import {SampleTable} from "../model/sample-table.ts";
+import type {Params} from "../model/sample.ts";
 import {SampleColumns} from "./sample-columns.ts";
 import type {SeriesIndex} from "./series-index.ts";
 import type {StepRecord} from "./store.ts";
@@ -104,9 +105,4 @@ function appendRow(a: DuckDBAppender, cells: Cell[]): void {
     else a.appendVarchar(value as string);
   }
   a.endRow();
-}
-
-/** Params as JSON with sorted keys, so {"size_kb":16,"procs":2} and {"procs":2,"size_kb":16} are one series. */
-export function canonicalParams(params: Params): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }

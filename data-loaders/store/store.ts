@@ -2,8 +2,8 @@ import {LIST, StatementType, VARCHAR, listValue, type DuckDBConnection, type Duc
 import {rmSync} from "node:fs";
 import {dirname, resolve} from "node:path";
 import type {Fingerprint} from "../targets/target.ts";
-import type {SampleTable} from "../sample-table.ts";
-import type {Params, Sample} from "../samples.ts";
+import type {SampleTable} from "../model/sample-table.ts";
+import type {Params, Sample} from "../model/sample.ts";
 import {databaseLocation} from "./location.ts";
 import {LOCKED_DOWN, openInstance} from "./lock.ts";
 import {prepareForReading, prepareForWriting, schemaProblems} from "./schema-guard.ts";

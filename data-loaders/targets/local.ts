@@ -12,7 +12,8 @@ import {constants as osConstants} from "node:os";
 import {execa} from "execa";
 import {adopt} from "../campaign/process-group.ts";
 import {ConfigError, ProcessFailedError} from "../errors.ts";
-import type {Fingerprint, Hypervisor, Step, StepOutput, Target, VirtMode} from "./target.ts";
+import {mapping} from "../plan/schema.ts";
+import {defineTarget, type Fingerprint, type Hypervisor, type Step, type StepOutput, type Target, type VirtMode} from "./target.ts";
 
 export interface LocalTargetOptions {
   /** Target label (shown in plans and logs). Default "native". */
@@ -353,3 +354,14 @@ export function hypervisorFromFacts(facts: HostFacts): {hypervisor: Hypervisor; 
       return {hypervisor: "none", mode: "none", version: null};
   }
 }
+
+/** `target: local`: this machine, bare — a study's native baseline. */
+export const localKind = defineTarget({
+  name: "local",
+  schema: mapping({}).transform((): {} => ({})),
+  defaultLabel: "native",
+  runsTools: true,
+  planned: () => ({hypervisor: "none", mode: "none", vcpus: null, memoryMb: null, passthrough: null}),
+  open: (spec, {probes}) => new LocalTarget({label: spec.label, probes}),
+  describe: () => "this host, bare (the native baseline)"
+});

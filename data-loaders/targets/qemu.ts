@@ -16,22 +16,23 @@
  * Every boot keeps `console.log`, `channel.bin` and `qemu.args` in `<cache>/qemu-runs/<dir>/`.
  */
 
-import {OrderedDelivery, StepAssembler, type GuestFacts} from "../guest/frames.ts";
-import {existsSync} from "node:fs";
-import {mkdir, mkdtemp, readFile, readdir, rm, stat, truncate, writeFile} from "node:fs/promises";
+import type {GuestFacts} from "../guest/frames.ts";
+import {readFile, rm, writeFile} from "node:fs/promises";
 import {hostname} from "node:os";
 import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
 import {adopt} from "../campaign/process-group.ts";
+import {checkBootMemory} from "../guest/boot-memory.ts";
 import {ConfigError, GuestFailedError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
-import {ChannelParser, tailFile, type Frame} from "../guest/channel.ts";
 import {buildImage, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
 import {batchArchive} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
-import {cacheRoot} from "../guest/paths.ts";
+import {launchLine, makeScratchDisk, newRunDir} from "../guest/run-files.ts";
+import {runBatch} from "./guest-boot.ts";
 import {detectKvm, type BootCheck, type KvmStatus} from "./kvm-detect.ts";
-import type {Fingerprint, Step, StepOutput, Target} from "./target.ts";
+import {integer, mapping, oneOf, text} from "../plan/schema.ts";
+import {defineTarget, type Fingerprint, type Step, type StepOutput, type Target} from "./target.ts";
 
 export type QemuAccel = "tcg" | "kvm" | "auto";
 export type DiskCacheMode = "none" | "writeback" | "writethrough" | "directsync" | "unsafe";
@@ -63,7 +64,29 @@ export interface QemuTargetOptions extends GuestBatchOptions {
   accelChecked?: boolean;
   /** Check KVM by a new boot even where a verdict is cached (doctor --recheck). */
   kvmRecheck?: boolean;
+  /** The machine type and how it gets the guest its channel and disk; default the PC. */
+  machine?: QemuMachine;
 }
+
+/** A QEMU machine type as the guest image needs it: a second serial port for the frames, a virtio disk. */
+export interface QemuMachine {
+  name: string;
+  /** `-M …` and whatever the machine needs to boot the image. */
+  args: readonly string[];
+  /** Devices that give the guest its second serial port (/dev/ttyS1), writing to `file`. */
+  channel(file: string): string[];
+  /** Devices that give the guest its scratch disk (/dev/vda). */
+  disk(file: string, cache: DiskCacheMode): string[];
+  /** Kernel command-line words the machine needs under this accelerator. */
+  kernelArgs?(accel: "tcg" | "kvm"): string[];
+}
+
+export const PC_MACHINE: QemuMachine = {
+  name: "pc",
+  args: ["-M", "pc"],
+  channel: (file) => ["-serial", `file:${file}`],
+  disk: (file, cache) => ["-drive", `file=${file},if=virtio,format=raw,cache=${cache}`]
+};
 
 interface Boot {
   runDir: string;
@@ -81,6 +104,7 @@ export class QemuTarget implements Target {
   readonly #memoryMb: number;
   readonly #diskMb: number;
   readonly #diskCacheMode: DiskCacheMode;
+  readonly #machine: QemuMachine;
   #image: Promise<GuestImage> | undefined;
   #accel: Promise<"tcg" | "kvm"> | undefined;
   #kvm: KvmStatus | undefined;
@@ -102,6 +126,7 @@ export class QemuTarget implements Target {
     this.#vcpus = positiveInteger(options.vcpus ?? 1, "vcpus");
     this.#memoryMb = positiveInteger(options.memoryMb ?? 1024, "memoryMb");
     this.#diskCacheMode = options.diskCacheMode ?? "none";
+    this.#machine = options.machine ?? PC_MACHINE;
     if (!["none", "writeback", "writethrough", "directsync", "unsafe"].includes(this.#diskCacheMode)) {
       throw new ConfigError(`diskCacheMode must be none, writeback, writethrough, directsync or unsafe, got ${JSON.stringify(options.diskCacheMode)}`);
     }
@@ -110,10 +135,10 @@ export class QemuTarget implements Target {
     if (options.accel && !["tcg", "kvm", "auto"].includes(options.accel)) throw new ConfigError(`accel must be tcg, kvm or auto`);
   }
 
-  /** QEMU and the accelerator first (a missing QEMU is named before any download), then the image. */
+  /** QEMU and the accelerator first (a missing QEMU is named before any download), then the image and whether memory_mb boots it. */
   async prepare(): Promise<void> {
     await this.accel();
-    await this.image();
+    checkBootMemory(this.#memoryMb, await this.image());
   }
 
   /** The image this target boots (built on first use). */
@@ -209,6 +234,7 @@ export class QemuTarget implements Target {
       host: hostname(),
       launch: this.#lastLaunch ?? "",
       extra: {
+        machine: this.#machine.name,
         accel,
         cpu: accel === "kvm" ? "host" : "max",
         diskCacheMode: this.#diskMb > 0 ? this.#diskCacheMode : "none (no disk)",
@@ -241,81 +267,45 @@ export class QemuTarget implements Target {
     const stepSlackS = this.options.stepSlackS ?? 20;
     const batchTimeoutS = this.options.timeoutS ?? bootAllowanceS + steps.reduce((sum, step) => sum + step.timeoutS + stepSlackS, 0);
 
-    const started = performance.now();
     const child = execa(this.#qemu, boot.args, {reject: false, stdin: "ignore", all: true, cleanup: true, buffer: true});
     this.#child = child;
     adopt(child, this.label, {files: [join(boot.runDir, "initrd"), join(boot.runDir, "scratch.img")]});
     log(`${this.label}: booting (${accel}) in ${boot.runDir}`);
-
-    // Deadlines: boot (until the first frame), the step in flight, the whole batch.
-    let killedBecause: string | undefined;
-    const kill = (why: string) => {
-      if (killedBecause) return;
-      killedBecause = why;
-      log(`${this.label}: killing QEMU (pid ${child.pid}): ${why}`);
-      child.kill("SIGKILL");
-    };
-    const assembler = new StepAssembler(steps);
-    const batchDeadline = started + batchTimeoutS * 1000;
-    const watchdog = setInterval(() => {
-      const now = performance.now();
-      const stepDeadline = assembler.inFlightDeadline(stepSlackS);
-      if (!assembler.sawHello && now > started + bootAllowanceS * 1000) kill(`no frame from the guest within ${bootAllowanceS} s of launch`);
-      else if (now > batchDeadline) kill(`batch timeout (${batchTimeoutS} s)`);
-      else if (stepDeadline !== undefined && now > stepDeadline) {
-        const step = steps.find((s) => s.id === assembler.inFlightId)!;
-        kill(`step ${step.id} did not finish within its timeout (${step.timeoutS} s) + ${stepSlackS} s: the guest is hung`);
-      }
-    }, 100);
-
-    // Frames → StepOutputs (guest/frames.ts), delivered in order through one promise chain.
-    const parser = new ChannelParser();
-    const delivery = new OrderedDelivery(onOutput, () => kill("onOutput threw"));
-    const onFrame = (frame: Frame) => {
-      for (const output of assembler.frame(frame)) delivery.deliver(output);
-      if (frame.kind === "NOTE") log(`${this.label}: guest: ${assembler.notes.at(-1)}`);
-    };
-    const tail = tailFile(channelPath, (chunk) => parser.push(chunk).forEach(onFrame));
-
-    const result = await child;
-    clearInterval(watchdog);
-    await tail.stop();
-    await delivery.idle();
-    this.#child = undefined;
-    const elapsedS = (performance.now() - started) / 1000;
-    if (assembler.facts) this.#info = assembler.facts;
-    this.#lastFailure = assembler.sawHello
-      ? undefined
-      : (killedBecause ?? `QEMU exited (${result.signal ? `killed by ${result.signal}` : `status ${result.exitCode}`}) before the guest said anything`);
-    this.#lastLaunch = launchLine(this.#qemu, boot.args, boot.runDir);
-    await writeFile(join(boot.runDir, "qemu.out"), String(result.all ?? ""));
-    await rm(join(boot.runDir, "initrd"), {force: true});
-    await rm(join(boot.runDir, "scratch.img"), {force: true});
-    log(`${this.label}: QEMU exited (${result.exitCode ?? result.signal}) after ${elapsedS.toFixed(1)} s`);
-    delivery.rethrow();
-
-    const console = await readFile(consolePath, "utf8").catch(() => "");
-    if (!assembler.sawHello && !killedBecause && result.exitCode !== 0 && !console.trim()) {
+    await runBatch({
+      child,
+      frames: {file: channelPath},
+      what: "QEMU",
+      log: (line) => log(`${this.label}: ${line}`),
+      steps,
+      onOutput,
+      bootS: bootAllowanceS,
+      stepSlackS,
+      batchS: batchTimeoutS,
+      console: consolePath,
+      noun: "guest",
+      onOtherFrame: (frame, assembler) => {
+        if (frame.kind === "NOTE") log(`${this.label}: guest: ${assembler.notes.at(-1)}`);
+      },
+      afterExit: async (result, assembler) => {
+        this.#child = undefined;
+        if (assembler.facts) this.#info = assembler.facts;
+        this.#lastFailure = assembler.sawHello
+          ? undefined
+          : (result.killedBecause ?? `QEMU exited (${result.signal ? `killed by ${result.signal}` : `status ${result.exitCode}`}) before the guest said anything`);
+        this.#lastLaunch = launchLine(this.#qemu, boot.args, boot.runDir);
+        await writeFile(join(boot.runDir, "qemu.out"), result.all);
+        await rm(join(boot.runDir, "initrd"), {force: true});
+        await rm(join(boot.runDir, "scratch.img"), {force: true});
+        log(`${this.label}: QEMU exited (${result.exitCode ?? result.signal}) after ${result.seconds.toFixed(1)} s`);
+      },
       // QEMU itself refused to start (bad argument, missing firmware…): not a guest failure.
-      throw new ProcessFailedError(launchLine(this.#qemu, boot.args, boot.runDir), result.exitCode, result.signal, false, String(result.all ?? ""));
-    }
-    if (assembler.finished === steps.length) return;
-    const reason = killedBecause
-      ? `vmmbench: the guest was killed by the host: ${killedBecause}`
-      : assembler.sawBye
-        ? "vmmbench: the guest finished without reporting this step"
-        : `vmmbench: the guest stopped before this step finished (QEMU exit ${result.exitCode ?? result.signal}; a kernel panic or a crash)`;
-    for (const output of assembler.unfinished(reason, consolePath, console, Boolean(killedBecause))) delivery.deliver(output);
-    await delivery.idle();
-    delivery.rethrow();
+      notStarted: (result, console) =>
+        result.exitCode !== 0 && !console.trim() ? new ProcessFailedError(launchLine(this.#qemu, boot.args, boot.runDir), result.exitCode, result.signal, false, result.all) : undefined
+    });
   }
 
   async #prepare(steps: Step[], image: GuestImage, accel: "tcg" | "kvm"): Promise<Boot> {
-    const runsRoot = join(this.options.cacheDir ?? cacheRoot(), "qemu-runs");
-    await mkdir(runsRoot, {recursive: true});
-    await pruneRuns(runsRoot, this.options.keepRuns ?? 20);
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    const runDir = await mkdtemp(join(runsRoot, `${stamp}-${this.label.replace(/[^\w.-]+/g, "_")}-`));
+    const runDir = await newRunDir("qemu-runs", this.label, {cacheDir: this.options.cacheDir, keep: this.options.keepRuns ?? 20, busyFile: "initrd"});
     this.lastRunDir = runDir;
 
     const disk = this.#diskMb > 0;
@@ -327,15 +317,15 @@ export class QemuTarget implements Target {
     const padding = Buffer.alloc((4 - (base.length % 4)) % 4); // the next archive must start 4-byte aligned
     const batch = batchArchive({steps: steps.map(({probe, args, timeoutS}) => ({probe, args, timeoutS})), env, disk});
     await writeFile(join(runDir, "initrd"), Buffer.concat([base, padding, batch]));
-    if (disk) await makeExt4(join(runDir, "scratch.img"), this.#diskMb);
+    if (disk) await makeScratchDisk(join(runDir, "scratch.img"), this.#diskMb);
 
-    const cmdline = ["console=ttyS0", "panic=-1", "tsc=reliable", "quiet", ...(this.options.kernelArgs ?? [])].join(" ");
+    const cmdline = ["console=ttyS0", "panic=-1", "tsc=reliable", "quiet", ...(this.#machine.kernelArgs?.(accel) ?? []), ...(this.options.kernelArgs ?? [])].join(" ");
     const args = [
       "-nodefaults",
       "-no-user-config",
       "-display", "none",
       "-no-reboot",
-      "-M", "pc",
+      ...this.#machine.args,
       ...(accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg,thread=multi", "-cpu", "max"]),
       "-smp", String(this.#vcpus),
       "-m", String(this.#memoryMb),
@@ -343,8 +333,8 @@ export class QemuTarget implements Target {
       "-initrd", join(runDir, "initrd"),
       "-append", cmdline,
       "-serial", `file:${join(runDir, "console.log")}`,
-      "-serial", `file:${join(runDir, "channel.bin")}`,
-      ...(disk ? ["-drive", `file=${join(runDir, "scratch.img")},if=virtio,format=raw,cache=${this.#diskCacheMode}`] : []),
+      ...this.#machine.channel(join(runDir, "channel.bin")),
+      ...(disk ? this.#machine.disk(join(runDir, "scratch.img"), this.#diskCacheMode) : []),
       ...(this.options.qemuArgs ?? [])
     ];
     await writeFile(join(runDir, "qemu.args"), `${launchLine(this.#qemu, args)}\n`);
@@ -371,42 +361,28 @@ function validateBatch(steps: Step[], image: GuestImage): void {
   }
 }
 
-async function makeExt4(path: string, sizeMb: number): Promise<void> {
-  await writeFile(path, "");
-  await truncate(path, sizeMb * 1024 * 1024);
-  const mkfs = ["mkfs.ext4", "/usr/sbin/mkfs.ext4", "/sbin/mkfs.ext4"];
-  for (const command of mkfs) {
-    const result = await execa(command, ["-F", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", path], {reject: false, all: true});
-    if ((result as {code?: string}).code === "ENOENT") continue;
-    if (result.exitCode !== 0) {
-      throw new ProcessFailedError(`${command} ${path}`, result.exitCode, result.signal, Boolean(result.timedOut), String(result.all ?? ""));
-    }
-    return;
-  }
-  throw new MissingDependencyError("mkfs.ext4", "apt-get install e2fsprogs", "needed for the guest's scratch disk");
-}
-
-async function pruneRuns(root: string, keep: number): Promise<void> {
-  const entries = (await readdir(root)).filter((name) => !name.startsWith(".")).sort();
-  const excess = entries.length - Math.max(0, keep - 1);
-  for (const name of entries.slice(0, Math.max(0, excess))) {
-    const dir = join(root, name);
-    // Leave directories of boots still in progress (another process) alone.
-    const st = await stat(dir).catch(() => undefined);
-    if (st && Date.now() - st.mtimeMs > 60 * 60 * 1000) await rm(dir, {recursive: true, force: true});
-    else if (st && !existsSync(join(dir, "initrd"))) await rm(dir, {recursive: true, force: true});
-  }
-}
-
-/** The command line as a shell would take it, with this boot's directory shown as `$RUN`. */
-function launchLine(qemu: string, args: string[], runDir?: string): string {
-  return [qemu, ...args]
-    .map((word) => (runDir ? word.split(runDir).join("$RUN") : word))
-    .map((word) => (/^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`))
-    .join(" ");
-}
-
 function positiveInteger(value: number, name: string): number {
   if (!(Number.isInteger(value) && value > 0)) throw new ConfigError(`${name} must be a positive whole number, got ${value}`);
   return value;
 }
+
+/** `target: qemu`: the guest image under QEMU, with KVM (a boot proves it works) or TCG (full emulation). */
+export const qemuKind = defineTarget({
+  name: "qemu",
+  schema: mapping({
+    accel: oneOf(["auto", "tcg", "kvm"]).default("auto"),
+    vcpus: integer(1, 64).default(1),
+    memory_mb: integer(128, 1 << 20).default(1024),
+    // The scratch disk the file suite writes to.
+    disk_cache: oneOf(["none", "writeback", "writethrough", "unsafe", "directsync"]).default("none"),
+    guest_os: text().default("vmmbench busybox guest")
+  }).transform((o) => ({accel: o.accel, vcpus: o.vcpus, memoryMb: o.memory_mb, diskCache: o.disk_cache, guestOs: o.guest_os})),
+  runsTools: false,
+  planned: (spec) => ({...(spec.accel === "kvm" ? {hypervisor: "kvm", mode: "kvm"} : {hypervisor: "qemu-tcg", mode: "tcg"}), vcpus: spec.vcpus, memoryMb: spec.memoryMb, passthrough: null}),
+  // The scratch disk is always attached, so the file suite measures a virtual disk, not tmpfs.
+  open: (spec, {probes}) => new QemuTarget({label: spec.label, accel: spec.accel, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskCacheMode: spec.diskCache, probes}),
+  describe: (spec, host) => {
+    const accel = spec.accel === "tcg" ? "TCG (full emulation)" : host.kvm ? "KVM (a guest booted under it)" : spec.accel === "kvm" ? "KVM — will fail: KVM does not boot a guest here" : "TCG (KVM does not boot a guest here)";
+    return `QEMU ${accel}, ${spec.vcpus} vCPU, ${spec.memoryMb} MB`;
+  }
+});

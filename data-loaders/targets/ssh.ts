@@ -21,7 +21,8 @@ import {performance} from "node:perf_hooks";
 import {execa, type Options as ExecaOptions} from "execa";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {withCompanions} from "../probes/build.ts";
-import type {Fingerprint, Hypervisor, Step, StepOutput, Target, VirtMode} from "./target.ts";
+import {flag, integer, mapping, oneOf, text} from "../plan/schema.ts";
+import {defineTarget, type Fingerprint, type Hypervisor, type Step, type StepOutput, type Target, type VirtMode} from "./target.ts";
 import {
   HOST_FACTS_SCRIPT,
   hostExtra,
@@ -393,3 +394,38 @@ function parseSha256sum(text: string): Map<string, string> {
   }
   return sums;
 }
+
+/** `target: ssh`: any machine reachable over SSH — a host, or a guest someone else started. */
+export const sshKind = defineTarget({
+  name: "ssh",
+  schema: mapping({
+    destination: text(),
+    port: integer(1, 65535).default(22),
+    identity_file: text().optional(),
+    strict_host_key_checking: oneOf(["yes", "accept-new", "no"]).default("accept-new"),
+    // What the remote machine is, when detection from inside cannot tell (a KVM guest with VT-d pass-through).
+    hypervisor: oneOf(["none", "kvm", "xen", "qemu-tcg"]).optional(),
+    passthrough: flag().default(false)
+  }).transform((o) => ({
+    destination: o.destination,
+    port: o.port,
+    identityFile: o.identity_file ?? null,
+    strictHostKeyChecking: o.strict_host_key_checking,
+    hypervisor: o.hypervisor ?? null,
+    passthrough: o.passthrough
+  })),
+  runsTools: true,
+  planned: (spec) => ({hypervisor: spec.hypervisor ?? "none", mode: "none", vcpus: null, memoryMb: null, passthrough: spec.passthrough}),
+  open: (spec, {probes}) =>
+    new SshTarget({
+      label: spec.label,
+      destination: spec.destination,
+      port: spec.port,
+      identityFile: spec.identityFile ?? undefined,
+      strictHostKeyChecking: spec.strictHostKeyChecking,
+      probes,
+      ...(spec.hypervisor ? {hypervisor: spec.hypervisor} : {}),
+      passthrough: spec.passthrough
+    }),
+  describe: (spec) => `ssh ${spec.destination}${spec.port !== 22 ? `:${spec.port}` : ""} (${spec.hypervisor ?? "hypervisor detected there"})`
+});

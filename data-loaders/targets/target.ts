@@ -54,3 +54,39 @@ export interface Target {
   run(steps: Step[], onOutput: (output: StepOutput) => Promise<void> | void): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What opening a target gets from the campaign. */
+export interface OpenContext {
+  /** Probe name → absolute path of its binary (what a target copies into a guest or a host). */
+  probes: Record<string, string>;
+  /** Every environment of the plan (a nested lab boots once for all of its own). */
+  peers: readonly {target: string; label: string}[];
+  /** Progress lines of slow starts (lab and Xen boots), beside the progress bar. */
+  log: (line: string) => void;
+}
+
+/** What an environment stands for before it starts: its fingerprint's virtualization fields. */
+export type PlannedVirt = Pick<Fingerprint, "hypervisor" | "mode" | "vcpus" | "memoryMb" | "passthrough"> & {extra?: Record<string, string>};
+
+/**
+ * A kind of target, as plans name it (`target: qemu`): its plan keys, what it stands for before it
+ * starts, how it opens. targets/registry.ts lists them; plans, campaigns and `doctor` iterate it.
+ */
+export interface TargetKind<Spec extends object = object> {
+  name: string;
+  /** Its own environment keys (beyond label, target, suites and note) as written in YAML → strict spec with defaults. */
+  schema: import("zod").ZodType<Spec>;
+  /** A label the environment takes when the plan gives none. */
+  defaultLabel?: string;
+  /** Whether the reference engine may run real tools there (a real machine), or only the built-in probes fit (a guest). */
+  runsTools: boolean;
+  planned(spec: Spec): PlannedVirt;
+  open(spec: Spec & {label: string}, context: OpenContext): Target | Promise<Target>;
+  /** What it will really run on, in words (`vmmbench doctor`); `host` is what the host offers. */
+  describe(spec: Spec, host: {kvm: boolean; xen: boolean}): string;
+}
+
+/** A target kind with its name kept as a literal type, so that plans can type environments by target. */
+export function defineTarget<const Name extends string, Spec extends object>(kind: TargetKind<Spec> & {name: Name}): TargetKind<Spec> & {name: Name} {
+  return kind;
+}

@@ -14,22 +14,21 @@
  * `xlConfig` is a pure function: the nested lab (data-loaders/lab/) writes its domUs' configs with it.
  */
 
-import {createWriteStream} from "node:fs";
-import {mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile} from "node:fs/promises";
+import {readFile, rm, stat, writeFile} from "node:fs/promises";
 import {hostname} from "node:os";
 import {join} from "node:path";
-import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
 import {adopt} from "../campaign/process-group.ts";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
-import {ChannelParser, type Frame} from "../guest/channel.ts";
 import {cpioArchive} from "../guest/cpio.ts";
 import {buildImage, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
 import {batchScript} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
-import {cacheRoot} from "../guest/paths.ts";
-import {OrderedDelivery, StepAssembler, type GuestFacts} from "../guest/frames.ts";
-import type {Fingerprint, Step, StepOutput, Target} from "./target.ts";
+import type {GuestFacts} from "../guest/frames.ts";
+import {integer, mapping, oneOf} from "../plan/schema.ts";
+import {makeScratchDisk, newRunDir} from "../guest/run-files.ts";
+import {runBatch} from "./guest-boot.ts";
+import {defineTarget, type Fingerprint, type Step, type StepOutput, type Target} from "./target.ts";
 
 export type XenDomainType = "pv" | "pvh" | "hvm";
 
@@ -255,7 +254,7 @@ export class XenTarget implements Target {
     const base = await readFile(image.initramfs);
     const pad = Buffer.alloc((4 - (base.length % 4)) % 4);
     await writeFile(join(runDir, "ramdisk"), Buffer.concat([base, pad, cpioArchive([{type: "file", path: "vmmbench/batch.sh", data: Buffer.from(batch)}], {inodeBase: 900000})]));
-    if (disk) await makeDisk(join(runDir, "scratch.img"), this.#diskMb);
+    if (disk) await makeScratchDisk(join(runDir, "scratch.img"), this.#diskMb);
     const config = xlConfig({
       name,
       type: this.options.type,
@@ -271,79 +270,58 @@ export class XenTarget implements Target {
     const bootS = this.options.bootTimeoutS ?? 90;
     const slackS = this.options.stepSlackS ?? 20;
     const batchS = this.options.timeoutS ?? bootS + steps.reduce((sum, s) => sum + s.timeoutS + slackS, 0);
-    const started = performance.now();
-    const consoleLog = createWriteStream(join(runDir, "console.log"));
     const child = execa(this.#xl, ["create", "-c", join(runDir, "domain.cfg")], {reject: false, stdin: "pipe", stdout: "pipe", stderr: "pipe", buffer: false, cleanup: true});
     this.#child = child;
     adopt(child, this.label, {files: [join(runDir, "ramdisk"), join(runDir, "scratch.img")]});
     this.#domain = name;
     log(`${this.label}: xl create -c (${this.options.type}) in ${runDir}`);
-
-    const assembler = new StepAssembler(steps);
-    let killedBecause: string | undefined;
-    const kill = (why: string) => {
-      if (killedBecause) return;
-      killedBecause = why;
-      log(`${this.label}: destroying domain ${name}: ${why}`);
-      void execa(this.#xl, ["destroy", name], {reject: false, timeout: 60_000}).finally(() => child.kill("SIGKILL"));
-    };
-    const delivery = new OrderedDelivery(onOutput, () => kill("onOutput threw"));
-    const watchdog = setInterval(() => {
-      const now = performance.now();
-      if ((now - started) / 1000 > batchS) kill(`batch timeout (${batchS} s)`);
-      else if (!assembler.sawHello && (now - started) / 1000 > bootS) kill(`no frame from the domU within ${bootS} s of xl create`);
-      else if (assembler.inFlightDeadline(slackS) !== undefined && now > assembler.inFlightDeadline(slackS)!) kill(`step ${assembler.inFlightId} did not finish within its timeout + ${slackS} s: the domU is hung`);
-    }, 200);
-    const parser = new ChannelParser();
-    child.stdout!.on("data", (chunk: Buffer) => {
-      consoleLog.write(chunk);
-      for (const frame of parser.push(chunk)) for (const output of assembler.frame(frame as Frame)) delivery.deliver(output);
+    await runBatch({
+      child,
+      frames: {stdout: join(runDir, "console.log")},
+      what: `domain ${name}`,
+      stop: () => void execa(this.#xl, ["destroy", name], {reject: false, timeout: 60_000}).finally(() => child.kill("SIGKILL")),
+      log: (line) => log(`${this.label}: ${line}`),
+      steps,
+      onOutput,
+      bootS,
+      stepSlackS: slackS,
+      batchS,
+      console: join(runDir, "console.log"),
+      noun: "domU",
+      stopped: "destroyed",
+      afterExit: async (result, assembler) => {
+        this.#child = undefined;
+        this.#domain = undefined;
+        await execa(this.#xl, ["destroy", name], {reject: false, timeout: 60_000}); // gone already when it powered off
+        if (assembler.facts) this.#facts = assembler.facts;
+        await rm(join(runDir, "scratch.img"), {force: true});
+        await rm(join(runDir, "ramdisk"), {force: true});
+        log(`${this.label}: xl exited (${result.exitCode ?? result.signal}) after ${result.seconds.toFixed(1)} s`);
+      },
+      notStarted: (result, console) =>
+        result.exitCode !== 0 ? new ProcessFailedError(`xl create -c ${join(runDir, "domain.cfg")}`, result.exitCode, result.signal, false, console.slice(-2000)) : undefined
     });
-    child.stderr!.on("data", (chunk: Buffer) => consoleLog.write(chunk));
-    const result = await child;
-    clearInterval(watchdog);
-    await new Promise<void>((resolve) => consoleLog.end(resolve));
-    this.#child = undefined;
-    this.#domain = undefined;
-    await execa(this.#xl, ["destroy", name], {reject: false, timeout: 60_000}); // gone already when it powered off
-    await delivery.idle();
-    if (assembler.facts) this.#facts = assembler.facts;
-    await rm(join(runDir, "scratch.img"), {force: true});
-    await rm(join(runDir, "ramdisk"), {force: true});
-    log(`${this.label}: xl exited (${result.exitCode ?? result.signal}) after ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    delivery.rethrow();
-    const console = await readFile(join(runDir, "console.log"), "utf8").catch(() => "");
-    if (!assembler.sawHello && !killedBecause && result.exitCode !== 0) {
-      throw new ProcessFailedError(`xl create -c ${join(runDir, "domain.cfg")}`, result.exitCode, result.signal, false, console.slice(-2000));
-    }
-    const reason = killedBecause
-      ? `vmmbench: the domU was destroyed by the host: ${killedBecause}`
-      : assembler.sawBye
-        ? "vmmbench: the domU finished without reporting this step"
-        : `vmmbench: the domU stopped before this step finished (xl exit ${result.exitCode ?? result.signal}; a kernel panic or a crash)`;
-    for (const output of assembler.unfinished(reason, join(runDir, "console.log"), console, Boolean(killedBecause))) delivery.deliver(output);
-    await delivery.idle();
-    delivery.rethrow();
   }
 
   async #runDir(): Promise<string> {
-    const root = join(this.options.cacheDir ?? cacheRoot(), "xen-runs");
-    await mkdir(root, {recursive: true});
-    const entries = (await readdir(root)).sort();
-    for (const old of entries.slice(0, Math.max(0, entries.length - 19))) {
-      const st = await stat(join(root, old)).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > 3600_000) await rm(join(root, old), {recursive: true, force: true});
-    }
-    const dir = await mkdtemp(join(root, `${new Date().toISOString().replace(/[:.]/g, "-")}-${this.label.replace(/[^\w.-]+/g, "_")}-`));
-    this.lastRunDir = dir;
-    return dir;
+    this.lastRunDir = await newRunDir("xen-runs", this.label, {cacheDir: this.options.cacheDir, keep: 20, busyFile: "ramdisk"});
+    return this.lastRunDir;
   }
+
 }
 
-async function makeDisk(path: string, sizeMb: number): Promise<void> {
-  await execa("truncate", ["-s", `${sizeMb}M`, path]);
-  const result = await execa("mkfs.ext4", ["-F", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", path], {reject: false, all: true});
-  if ((result as {code?: string}).code === "ENOENT") throw new MissingDependencyError("mkfs.ext4", "apt-get install e2fsprogs");
-  if (result.exitCode !== 0) throw new ProcessFailedError(`mkfs.ext4 ${path}`, result.exitCode, result.signal, false, String(result.all ?? ""));
-}
-
+/** `target: xen`: the guest image as a domU of this machine, which must be a Xen dom0 (`xl info` works). */
+export const xenKind = defineTarget({
+  name: "xen",
+  schema: mapping({
+    type: oneOf(["pv", "pvh", "hvm"]).default("pv"),
+    vcpus: integer(1, 128).default(1),
+    memory_mb: integer(128, 1 << 20).default(1024),
+    // Scratch disk (xvda) for the file suite, MB; 0 = none.
+    disk_mb: integer(0, 1 << 20).default(1024)
+  }).transform((o) => ({type: o.type, vcpus: o.vcpus, memoryMb: o.memory_mb, diskMb: o.disk_mb})),
+  runsTools: false,
+  planned: (spec) => ({hypervisor: "xen", mode: spec.type, vcpus: spec.vcpus, memoryMb: spec.memoryMb, passthrough: null}),
+  open: (spec, {probes, log}) => new XenTarget({label: spec.label, type: spec.type, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb, probes, log}),
+  describe: (spec, host) => `Xen ${spec.type.toUpperCase()} domU from this dom0${host.xen ? "" : " — will fail: this host is not a Xen dom0"}, ${spec.vcpus} vCPU`
+});

@@ -53,8 +53,5 @@ function sourceLabel(source) {
   return source === "reference" ? "paper" : source === "run" ? "ours" : "ingested";
 }
 
-/** Params arrive as JSON text from DuckDB and as objects from page code; compare them as sorted JSON. */
-export function canonical(params) {
-  const o = typeof params === "string" ? JSON.parse(params) : params ?? {};
-  return JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))));
-}
+/** Params arrive as JSON text from DuckDB and as objects from page code: compare them in the store's canonical form. */
+export {canonicalParams as canonical} from "./params.js";

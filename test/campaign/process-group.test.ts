@@ -1,9 +1,9 @@
 import {spawn, type ChildProcess} from "node:child_process";
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
-import {adopt, ProcessGroup, scratchEnv, sweepStale} from "../../data-loaders/campaign/process-group.ts";
+import {adopt, ProcessGroup, sweepStale} from "../../data-loaders/campaign/process-group.ts";
 import {bootId, processStart} from "../../data-loaders/campaign/reaper.mjs";
 import {eventually, running} from "../helpers/processes.ts";
 
@@ -25,19 +25,22 @@ describe("a campaign's process group", () => {
     rmSync(root, {recursive: true, force: true});
   });
 
-  it("ends what it adopted and removes its scratch folder when it closes", async () => {
+  it("gives its children a private TMPDIR, ends what it adopted and removes the folder when it closes", async () => {
+    const before = process.env.TMPDIR;
     const group = ProcessGroup.start(root);
     const probe = sleeper();
     started.push(probe);
     adopt(probe, "native/r0/lmbench-table1", {group: true});
-    const scratch = scratchEnv().TMPDIR!;
+    const scratch = process.env.TMPDIR!;
+    expect(scratch).toBe(group.scratch);
+    expect(readFileSync(`/proc/${probe.pid}/environ`, "utf8").split("\0")).toContain(`TMPDIR=${scratch}`);
     writeFileSync(join(scratch, "vmmbench-file.123.tmp"), Buffer.alloc(1024));
     expect(running(probe.pid!)).toBe(true);
     group.close();
     expect(await eventually(() => !running(probe.pid!))).toBe(true);
     expect(existsSync(scratch)).toBe(false);
     expect(readdirSync(root)).toEqual([]);
-    expect(scratchEnv()).toEqual({});
+    expect(process.env.TMPDIR).toBe(before);
   });
 
   it("sweeps what a dead campaign left, killing only the processes it can prove it started", async () => {

@@ -9,10 +9,10 @@ import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {referenceFor, resolveReferenceTools} from "../../data-loaders/campaign/reference.ts";
+import {referenceFor, resolveReferenceTools} from "../../data-loaders/campaign/tool-engine.ts";
 import {stepTemplates} from "../../data-loaders/campaign/steps.ts";
 import {ParseError} from "../../data-loaders/errors.ts";
-import {parseLmbenchTool} from "../../data-loaders/parsers/lmbench-tool.ts";
+import {parseLmbenchTool} from "../../data-loaders/suites/lmbench/formats/tool.ts";
 import {parsePlanText} from "../../data-loaders/plan/load.ts";
 import {Store} from "../../data-loaders/store/store.ts";
 import {HAVE_SHARED, ROOT, SHARED_FIXTURES} from "../helpers/shared.ts";
@@ -177,7 +177,7 @@ suites: {iozone: {file_kb: [64, 1024], record_kb: [4, 1024]}}
     expect(native.map((t) => t.name)).toEqual(["iozone-64k-4k", "iozone-1024k-4k", "iozone-1024k-1024k"]);
     expect(native.every((t) => t.provenance?.engine === "reference" && t.args.includes(join(bin, "iozone")))).toBe(true);
     expect(stepTemplates(plan.suites, reference.forEnvironment(plan.environments[1])).map((t) => t.name)).toEqual(["iozone"]);
-    expect(resolveReferenceTools({...plan, tools: {...plan.tools, iozone: null}}, "/nonexistent").tools.iozone).toBeUndefined();
+    expect(resolveReferenceTools({...plan, tools: {...plan.tools, paths: {...plan.tools.paths, iozone: null}}}, "/nonexistent").tools.iozone).toBeUndefined();
   });
 });
 
@@ -189,11 +189,9 @@ describe("plan tools:", () => {
     expect(plan("{hpl: /opt/xhpl}")).toThrow(/t\.yaml:2: tools\.hpl: expected one of the keys lmbench_bin, iozone, xhpl, linpack, strict, found "hpl"/);
     expect(plan("{strict: yes please}")).toThrow(/t\.yaml:2: tools\.strict: expected true or false, found "yes please"/);
     expect(plan("[/usr/bin/iozone]")).toThrow(/t\.yaml:2: tools: expected a mapping/);
+    // The paths each suite's tools declare, by their plan keys (suites/<name>/tools.ts).
     expect(plan("{iozone: /usr/bin/iozone, lmbench_bin: /opt/lmbench/bin}")().tools).toEqual({
-      lmbenchBin: "/opt/lmbench/bin",
-      iozone: "/usr/bin/iozone",
-      xhpl: null,
-      linpack: null,
+      paths: {lmbench_bin: "/opt/lmbench/bin", iozone: "/usr/bin/iozone", xhpl: null, linpack: null},
       strict: false
     });
   });

@@ -5,7 +5,7 @@ import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {campaignsRoot} from "../../data-loaders/campaign/process-group.ts";
 import {Store} from "../../data-loaders/store/store.ts";
-import {eventually, running} from "../helpers/processes.ts";
+import {afterStep, eventually, running} from "../helpers/processes.ts";
 import {ROOT} from "../helpers/shared.ts";
 
 const BIN = join(ROOT, "bin", "vmmbench.js");
@@ -32,14 +32,7 @@ describe("a killed campaign", () => {
 
   it("resumes without redoing finished steps or duplicating rows, and leaves no probe or scratch file of the killed one", async () => {
     const child = execa("node", [BIN, "run", "--plan", join(dir, "plan.yaml"), "--db", db], {reject: false});
-    let log = "";
-    await new Promise<void>((resolve) => {
-      child.stderr!.on("data", (chunk: Buffer) => {
-        log += chunk.toString();
-        if (/^\[5\/\d+\]/m.test(log)) resolve();
-      });
-      child.on("exit", () => resolve());
-    });
+    const log = await afterStep(child, 5);
     // What the campaign started (process-group.ts): its probes and its scratch folder.
     const group = readdirSync(campaignsRoot()).map((name) => join(campaignsRoot(), name)).find((path) => path.includes(`/${child.pid}-`))!;
     const {scratch} = JSON.parse(readFileSync(join(group, "owner.json"), "utf8")) as {scratch: string};

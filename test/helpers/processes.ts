@@ -15,3 +15,15 @@ export async function eventually(check: () => boolean, ms = 3000): Promise<boole
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (check()) return true;
   return check();
 }
+
+/** Resolves once a running `vmmbench run` has printed its `[n/…]` progress line (or has ended); returns its stderr so far. */
+export function afterStep(child: {stderr: NodeJS.ReadableStream | null; then: PromiseLike<unknown>["then"]}, n: number): Promise<string> {
+  return new Promise((resolve) => {
+    let log = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      log += chunk.toString();
+      if (new RegExp(`^\\[${n}/\\d+\\]`, "m").test(log)) resolve(log);
+    });
+    void child.then(() => resolve(log));
+  });
+}

@@ -4,12 +4,12 @@
  */
 import fc from "fast-check";
 import {describe, expect, it} from "vitest";
-import {paramsHash} from "../../data-loaders/measurement-index.ts";
+import {paramsHash} from "../../data-loaders/model/measurement-index.ts";
 import {SeriesIndex} from "../../data-loaders/store/series-index.ts";
-import {integerRow} from "../../data-loaders/parsers/iozone-common.ts";
+import {integerRow} from "../../data-loaders/suites/iozone/formats/common.ts";
 import {fields, firstNonBlank, kibPerSecToMBps, pairFirst, pairSecond, readNumber, readNumberPair, roundSignificant, roundedPairSecond, splitLines} from "../../data-loaders/parsers/text.ts";
-import type {Params} from "../../data-loaders/samples.ts";
-import {canonicalParams} from "../../data-loaders/store/step-writer.ts";
+import type {Params} from "../../data-loaders/model/sample.ts";
+import {canonicalParams} from "../../data-loaders/model/params.ts";
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 function referenceReadNumber(token: string | undefined): number | undefined {

@@ -2,7 +2,7 @@
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from "node:fs";
 import {basename, extname, join} from "node:path";
 import {expect} from "vitest";
-import type {ParsedOutput, Sample} from "../../data-loaders/samples.ts";
+import type {ParsedOutput, Sample} from "../../data-loaders/model/sample.ts";
 import {ROOT, SHARED_FIXTURES} from "../helpers/shared.ts";
 
 export const OWN_FIXTURES = join(ROOT, "test", "fixtures");

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import {describe, expect, it} from "vitest";
 import {parseAny} from "../../data-loaders/parsers/detect.ts";
 import {ParseError} from "../../data-loaders/errors.ts";
-import type {ParsedOutput} from "../../data-loaders/samples.ts";
+import type {ParsedOutput} from "../../data-loaders/model/sample.ts";
 import {HAVE_SHARED, SHARED_FIXTURES} from "../helpers/shared.ts";
 import {OWN_FIXTURES} from "./helpers.ts";
 

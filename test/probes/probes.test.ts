@@ -9,7 +9,8 @@ import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {MissingDependencyError} from "../../data-loaders/errors.ts";
 import {buildProbesDetailed, COMPANIONS, elfHasInterpreter, PROBE_NAMES, pruneProbeCache, withCompanions, type ProbeBuild, type ProbeName} from "../../data-loaders/probes/build.ts";
-import {PROBE_CATALOG, TABLE1_METRICS} from "../../data-loaders/probes/catalog.ts";
+import {PROBE_CATALOG} from "../../data-loaders/probes/catalog.ts";
+import {TABLE1_METRICS} from "../../data-loaders/suites/lmbench/options.ts";
 import {parseProbeOutput, type ProbeOutput} from "../../data-loaders/probes/parse-output.ts";
 import {ROOT} from "../helpers/shared.ts";
 
@@ -91,7 +92,7 @@ describe("buildProbes", () => {
 
   it("rebuilds only when a source changes, and parallel callers share one result", async () => {
     const root = join(scratch, "repo");
-    cpSync(join(ROOT, "probes"), join(root, "probes"), {recursive: true});
+    cpSync(join(ROOT, "data-loaders"), join(root, "data-loaders"), {recursive: true});
     const cacheDir = join(scratch, "cache");
     const opts = {root, cacheDir, probes: ["vmmbench-lat"] as const};
     const [a, b] = await Promise.all([buildProbesDetailed(opts), buildProbesDetailed(opts)]);
@@ -103,7 +104,8 @@ describe("buildProbes", () => {
     expect(statSync(path).mtimeMs).toBe(mtime);
     expect(readdirSync(join(cacheDir, a.hash)).filter((f) => f.includes(".tmp-"))).toEqual([]);
 
-    writeFileSync(join(root, "probes", "lat.c"), `${execFileSync("cat", [join(root, "probes", "lat.c")], {encoding: "utf8"})}\n/* changed */\n`);
+    const lat = join(root, "data-loaders", "suites", "lmbench", "lat.c");
+    writeFileSync(lat, `${execFileSync("cat", [lat], {encoding: "utf8"})}\n/* changed */\n`);
     const changed = await buildProbesDetailed(opts);
     expect(changed.hash).not.toBe(a.hash);
     expect(existsSync(changed.binaries["vmmbench-lat"]!)).toBe(true);

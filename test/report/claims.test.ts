@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {ensureReference, REFERENCE_RUN_ID} from "../../data-loaders/reference.ts";
+import {ensurePaperData, PAPER_RUN_ID} from "../../data-loaders/paper/che2008.ts";
 import {CLAIMS, combine, judge, type ClaimRow} from "../../data-loaders/report/claims.ts";
 import {computeReport, groupFromValues, loadGroups, type EnvironmentKey, type Group} from "../../data-loaders/report/summary.ts";
 import {seededRandom} from "../../data-loaders/stats.ts";
@@ -210,12 +210,12 @@ describe("claims on the paper's own numbers", () => {
     const store = await Store.open(":memory:");
     let groups: Group[];
     try {
-      await ensureReference(store);
+      await ensurePaperData(store);
       groups = await loadGroups(store);
     } finally {
       store.close();
     }
-    const rows = computeReport(groups, ITERATIONS).claims.filter((r) => r.run_id === REFERENCE_RUN_ID);
+    const rows = computeReport(groups, ITERATIONS).claims.filter((r) => r.run_id === PAPER_RUN_ID);
     expect(new Set(rows.map((r) => r.claim))).toEqual(new Set(CLAIMS.map((c) => c.id)));
     const verdicts = (id: string) => rows.filter((r) => r.claim === id).map((r) => r.verdict);
     // Table 1, Table 2 and the LINPACK ratios the text states

@@ -4,7 +4,6 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {tableFromArrays} from "apache-arrow";
 import {afterAll, describe, expect, it} from "vitest";
-// @ts-expect-error plain JS module of the site
 import {columnKind, writeColumns, writeParquet} from "../../src/components/parquet.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vmmbench-parquet-"));

@@ -3,7 +3,7 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {REFERENCE_RUN_ID} from "../../data-loaders/reference.ts";
+import {PAPER_RUN_ID} from "../../data-loaders/paper/che2008.ts";
 import {CLAIMS} from "../../data-loaders/report/claims.ts";
 import {HAVE_CHROMIUM, openBrowser, serveDist, type BrowserSession, type StaticServer, type TrackedPage} from "../helpers/browser.ts";
 import {ROOT} from "../helpers/shared.ts";
@@ -70,12 +70,12 @@ describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => 
   it("checks every claim of the paper on its own numbers and on our run, with a verdict in words", async () => {
     const claims = await tracked.page.$$eval(".claims-table tbody[data-claim]", (tbodies) => tbodies.map((t) => t.getAttribute("data-claim")));
     expect(claims).toEqual(CLAIMS.map((c) => c.id));
-    const slow = await claimRows("process-creation-slow", REFERENCE_RUN_ID);
+    const slow = await claimRows("process-creation-slow", PAPER_RUN_ID);
     expect(slow).toEqual([
       {verdict: "holds", shown: "✓ holds", subjects: "paper F8 on Xen 3.1 vs paper native F8"},
       {verdict: "holds", shown: "✓ holds", subjects: "paper F8 on KVM-60 vs paper native F8"}
     ]);
-    expect((await claimRows("iozone-xen-vtd-faster", REFERENCE_RUN_ID))[0]).toMatchObject({verdict: "not measured", shown: "– not measured"});
+    expect((await claimRows("iozone-xen-vtd-faster", PAPER_RUN_ID))[0]).toMatchObject({verdict: "not measured", shown: "– not measured"});
     // our run measured native only: no guest for any claim to speak of
     const runId = await tracked.page.$eval(".claims-table tr.claim-row:not([data-run=\"paper-che2008\"])", (tr) => tr.getAttribute("data-run"));
     const ours = await tracked.page.$$eval(`.claims-table tr.claim-row[data-run="${runId}"]`, (trs) => trs.map((tr) => tr.getAttribute("data-verdict")));
@@ -106,9 +106,9 @@ describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => 
     expect(await headers()).toEqual(["paper native F8", "paper F8 on KVM-60", "native"]);
     // the claims follow the filters: the paper's Xen guest leaves the rows it is a subject of
     await tracked.page.waitForFunction(() => document.querySelectorAll('.claims-table tbody[data-claim="process-creation-slow"] tr.claim-row[data-run="paper-che2008"]').length === 1);
-    expect((await claimRows("process-creation-kvm-slower", REFERENCE_RUN_ID))).toEqual([]);
+    expect((await claimRows("process-creation-kvm-slower", PAPER_RUN_ID))).toEqual([]);
     await tracked.page.locator(`[data-facet="environment"] label`, {hasText: "paper F8 on Xen 3.1"}).locator("input").check();
     await tracked.page.waitForFunction(() => document.querySelectorAll(".paper-table:not(.reproduction-table) thead th[data-column]").length === 4);
-    expect(await claimRows("process-creation-kvm-slower", REFERENCE_RUN_ID)).toHaveLength(1);
+    expect(await claimRows("process-creation-kvm-slower", PAPER_RUN_ID)).toHaveLength(1);
   });
 });

@@ -8,7 +8,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from "node
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
-import {ensureReference} from "../../data-loaders/reference.ts";
+import {ensurePaperData} from "../../data-loaders/paper/che2008.ts";
 import {DatabaseBusyError} from "../../data-loaders/store/lock.ts";
 import {openForReading, readableDatabase} from "../../data-loaders/store/reader.ts";
 import {Store, StoreError} from "../../data-loaders/store/store.ts";
@@ -23,7 +23,7 @@ describe("opening a database", () => {
     dir = mkdtempSync(join(tmpdir(), "vmmbench-open-"));
     db = join(dir, "v.duckdb");
     const store = await Store.open(db);
-    await ensureReference(store);
+    await ensurePaperData(store);
     store.close();
   });
   afterEach(() => rmSync(dir, {recursive: true, force: true}));
@@ -42,7 +42,7 @@ describe("opening a database", () => {
   it("writes the paper's rows once, not on every writer's open", async () => {
     const before = digest(db);
     const store = await Store.open(db);
-    await ensureReference(store);
+    await ensurePaperData(store);
     store.close();
     expect(digest(db)).toBe(before);
   });

@@ -2,7 +2,7 @@ import {mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync} from "node:
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
-import {ensureReference, REFERENCE_DIR, REFERENCE_RUN_ID} from "../../data-loaders/reference.ts";
+import {ensurePaperData, PAPER_DATA_DIR, PAPER_RUN_ID} from "../../data-loaders/paper/che2008.ts";
 import {Store} from "../../data-loaders/store/store.ts";
 import type {Fingerprint} from "../../data-loaders/targets/target.ts";
 
@@ -94,8 +94,8 @@ describe("Store on a fresh DuckDB", () => {
   });
 
   it("loads the paper's tables once, in µs, and replaces them when the files change", async () => {
-    await ensureReference(store);
-    await ensureReference(store);
+    await ensurePaperData(store);
+    await ensurePaperData(store);
     const envs = await store.query(`SELECT DISTINCT environment FROM results WHERE source = 'reference' ORDER BY 1`);
     expect(envs.map((r) => r.environment)).toEqual(["paper F8 on KVM-60", "paper F8 on Xen 3.1", "paper native F8"]);
     const fork = await store.query(`SELECT value, unit FROM results WHERE source='reference' AND metric='lat_fork' AND environment='paper F8 on KVM-60'`);
@@ -108,18 +108,18 @@ describe("Store on a fresh DuckDB", () => {
 
     const edited = join(dir, "reference");
     mkdirSync(edited);
-    writeFileSync(join(edited, "environments.tsv"), readFileSync(join(REFERENCE_DIR, "environments.tsv")));
-    writeFileSync(join(edited, "che2008.tsv"), readFileSync(join(REFERENCE_DIR, "che2008.tsv"), "utf8").replace("0.356\t", "0.5\t"));
-    await ensureReference(store, edited);
-    expect(await store.query(`SELECT value FROM results WHERE run_id='${REFERENCE_RUN_ID}' AND metric='lat_syscall' AND environment='paper native F8'`)).toEqual([{value: 0.5}]);
+    writeFileSync(join(edited, "environments.tsv"), readFileSync(join(PAPER_DATA_DIR, "environments.tsv")));
+    writeFileSync(join(edited, "che2008.tsv"), readFileSync(join(PAPER_DATA_DIR, "che2008.tsv"), "utf8").replace("0.356\t", "0.5\t"));
+    await ensurePaperData(store, edited);
+    expect(await store.query(`SELECT value FROM results WHERE run_id='${PAPER_RUN_ID}' AND metric='lat_syscall' AND environment='paper native F8'`)).toEqual([{value: 0.5}]);
     expect(await store.query(`SELECT count(*) AS n FROM results WHERE source='reference'`)).toEqual([{n: 50}]);
   });
 
   it("names the file and line of a malformed reference table", async () => {
     const bad = join(dir, "bad");
     mkdirSync(bad);
-    writeFileSync(join(bad, "environments.tsv"), readFileSync(join(REFERENCE_DIR, "environments.tsv")));
-    writeFileSync(join(bad, "che2008.tsv"), readFileSync(join(REFERENCE_DIR, "che2008.tsv"), "utf8").replace("2.810", "2,81O"));
-    await expect(ensureReference(store, bad)).rejects.toThrow(/che2008\.tsv:3: expected a number in column "paper native F8"/);
+    writeFileSync(join(bad, "environments.tsv"), readFileSync(join(PAPER_DATA_DIR, "environments.tsv")));
+    writeFileSync(join(bad, "che2008.tsv"), readFileSync(join(PAPER_DATA_DIR, "che2008.tsv"), "utf8").replace("2.810", "2,81O"));
+    await expect(ensurePaperData(store, bad)).rejects.toThrow(/che2008\.tsv:3: expected a number in column "paper native F8"/);
   });
 });

@@ -1,0 +1,36 @@
+/**
+ * Every suite vmmbench knows, one line each, in the order the report and the steps of a round list
+ * them. Adding a suite is its folder plus a line here.
+ */
+import {fio} from "./fio/index.ts";
+import {iozone} from "./iozone/index.ts";
+import {linpack} from "./linpack/index.ts";
+import {lmbench} from "./lmbench/index.ts";
+import {stream} from "./stream/index.ts";
+import type {Suite} from "./suite.ts";
+
+export const SUITES = [
+  lmbench,
+  iozone,
+  linpack,
+  fio,
+  stream
+] as const;
+
+export type SuiteName = (typeof SUITES)[number]["name"];
+
+/** Each runnable suite's options by name, as a validated plan holds them. */
+export type SuiteOptions = {[S in (typeof SUITES)[number] as S["name"]]?: S extends Suite<infer O, any> ? O : never};
+
+export function suiteNamed(name: string): Suite<any, any> | undefined {
+  return (SUITES as readonly Suite<any, any>[]).find((suite) => suite.name === name);
+}
+
+/** Suites a plan can run: they have plan options. */
+export const RUNNABLE_SUITES: readonly Suite<any, any>[] = SUITES.filter((suite) => (suite as Suite<any, any>).options !== undefined);
+
+/** Unit of a metric any suite declares, for failed samples that carry no unit of their own. */
+export function metricUnit(metric: string): string | undefined {
+  for (const suite of SUITES) if (metric in suite.metrics) return suite.metrics[metric]!.unit;
+  return undefined;
+}
