@@ -138,7 +138,7 @@ async function leftoverFiles(db: string | undefined): Promise<Record<string, str
     store.close();
   }
   const orphans = data.filter((path) => statSync(path).isFile() && !path.endsWith(".tar") && !stored.has(relative(disk, path)));
-  const workspaces = readdirSync(work).filter((name) => name.includes(".build-"));
+  const workspaces = readdirSync(work).filter((name) => name.startsWith(".dist.build-"));
   return {scratch, groups, guestFiles, orphans, workspaces};
 }
 

@@ -238,6 +238,6 @@ describe("vmmbench under faults and hostile use", () => {
     writeFileSync(join(out, "index.html"), "the last good report");
     failsWith(await vmmbench(["site", "build", "--db", join(dir, "missing.duckdb"), "--out", out]), 1, /no database at/);
     expect(readFileSync(join(out, "index.html"), "utf8")).toBe("the last good report");
-    expect(readdirSync(dir).filter((name) => name.includes(".build-"))).toEqual([]);
+    expect(readdirSync(dir).filter((name) => name.startsWith(".site.build-"))).toEqual([]);
   });
 });

@@ -13,15 +13,15 @@
  *     data loaders inherit it), with HTTP(S)_PROXY pointing at a closed local port for non-Node
  *     tools. Any attempted leak fails the build;
  *  4. swaps the finished site in for the old output. A failed build leaves the old output as it
- *     was and says why in one line; Framework's whole output is kept in `<cache>/site/build.log`.
+ *     was and says why in one line; Framework's whole output is kept beside it in
+ *     `<output>.build-failed.log` until a build succeeds.
  */
 import {spawn, type ChildProcess} from "node:child_process";
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from "node:fs";
+import {existsSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {mkdtemp, readdir, rm} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {delimiter, join, resolve} from "node:path";
 import {pathToFileURL} from "node:url";
-import {cacheRoot} from "../guest/paths.ts";
 import {SiteBuildError} from "./errors.ts";
 import {failureLine} from "./failure-line.ts";
 import {PROJECT_DIR, findPackageDir, frameworkCacheDir, prepareOfflineCache, type OfflineCacheResult} from "./offline-cache.ts";
@@ -183,7 +183,7 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
       });
       const frameworkMs = performance.now() - frameworkStart;
       const refused = readRefused(refusedLog);
-      const kept = keepLog(log);
+      const kept = code === 0 && refused.length === 0 ? clearLog(output) : keepLog(output, log);
       if (refused.length > 0) throw new SiteBuildError(`observable build tried to use the network: ${refused.join("; ")}`, log, refused);
       if (code !== 0) throw new SiteBuildError(`site build failed, ${output} left as it was: ${failureLine(log, code)}${kept ? ` (Framework's output: ${kept})` : ""}`, log, refused);
       if (!existsSync(workspace.out)) throw new SiteBuildError(`observable build produced no site, ${output} left as it was`, log, refused);
@@ -195,16 +195,20 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
   }
 }
 
-/** Keeps Framework's output of the last build for a failure's reader; its path, or undefined when it cannot be written. */
-function keepLog(log: string): string | undefined {
+/** Keeps Framework's output of a failed build beside the output, for its reader; its path, or undefined when it cannot be written. */
+function keepLog(output: string, log: string): string | undefined {
   try {
-    const dir = join(cacheRoot(), "site");
-    mkdirSync(dir, {recursive: true});
-    writeFileSync(join(dir, "build.log"), log);
-    return join(dir, "build.log");
+    writeFileSync(`${output}.build-failed.log`, log);
+    return `${output}.build-failed.log`;
   } catch {
     return undefined;
   }
+}
+
+/** A build that succeeded removes the log of an earlier failure. */
+function clearLog(output: string): undefined {
+  rmSync(`${output}.build-failed.log`, {force: true});
+  return undefined;
 }
 
 export interface PreviewSiteOptions extends SiteOptions {

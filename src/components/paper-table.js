@@ -1,4 +1,5 @@
 import {el} from "./dom.js";
+import {canonicalParams as canonical} from "./params.js";
 import {columnId} from "./columns.js";
 import {formatRatio, formatValue, UNIT_LABEL} from "./format.js";
 
@@ -54,4 +55,4 @@ function sourceLabel(source) {
 }
 
 /** Params arrive as JSON text from DuckDB and as objects from page code: compare them in the store's canonical form. */
-export {canonicalParams as canonical} from "./params.js";
+export {canonical};

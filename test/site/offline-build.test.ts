@@ -78,7 +78,7 @@ describe("offline site build", () => {
     const second = await buildSite({cwd: dir, config, echo: false});
     expect(readStamp(second.output)).not.toBe(before);
     expect(readdirSync(frameworkCacheDir(join(dir, "src"))).sort()).toEqual(["_npm", "_vmmbench"]);
-    expect(readdirSync(dir).filter((name) => name.includes(".build-"))).toEqual([]);
+    expect(readdirSync(dir).filter((name) => name.startsWith(".dist.build-"))).toEqual([]);
     // clearLoaderCache (site preview) keeps the npm cache.
     await clearLoaderCache(join(dir, "src"));
     expect(existsSync(join(frameworkCacheDir(join(dir, "src")), "_npm"))).toBe(true);
@@ -92,11 +92,12 @@ describe("offline site build", () => {
     try {
       const error = await buildSite({cwd: dir, config, echo: false}).catch((e) => e);
       expect(error).toBeInstanceOf(SiteBuildError);
-      expect((error as Error).message).toMatch(/^site build failed, \S+dist left as it was: the data loader of \/data\/stamp\.json failed: the stamp server is down/);
+      expect((error as Error).message).toMatch(/^site build failed, \S+dist left as it was: the data loader of \/data\/stamp\.json failed: the stamp server is down \(Framework's output: \S+dist\.build-failed\.log\)$/);
+      expect(readFileSync(join(dir, "dist.build-failed.log"), "utf8")).toContain("the stamp server is down");
       expect((error as Error).message).not.toContain("\n");
       expect(readStamp(first.output)).toBe(before);
       expect(existsSync(join(first.output, "index.html"))).toBe(true);
-      expect(readdirSync(dir).filter((name) => name.includes(".build-"))).toEqual([]);
+      expect(readdirSync(dir).filter((name) => name.startsWith(".dist.build-"))).toEqual([]);
     } finally {
       await writeFile(loader, good);
     }
