@@ -76,7 +76,7 @@ export class ProcessGroup {
     private readonly tmpdir: string | undefined
   ) {}
 
-  /** Starts this process's group (one at a time) with its watcher; `sweepStale` first. */
+  /** Starts this process's group (one at a time) with its watcher; a campaign calls `sweepStale` before. */
   static start(root = campaignsRoot()): ProcessGroup {
     if (active) throw new Error("a campaign's process group is already open in this process");
     const start = processStart(process.pid);

@@ -18,4 +18,4 @@ export function processStart(pid: number): string | undefined;
 export function bootId(): string;
 export function alive(record: ProcessRecord): boolean;
 export function children(dir: string): ChildRecord[];
-export function reap(dir: string, options?: {removeDir?: boolean}): {processes: number; files: number};
+export function reap(dir: string): {processes: number; files: number};

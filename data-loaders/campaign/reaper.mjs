@@ -53,11 +53,8 @@ export function children(dir) {
   });
 }
 
-/**
- * Kills the recorded children that still run and removes their files and the scratch folder.
- * `owner` is the campaign's record; `removeDir` also deletes the folder itself (the owner is gone).
- */
-export function reap(dir, {removeDir = true} = {}) {
+/** Kills the recorded children that still run, removes their files, the scratch folder and the campaign's folder. */
+export function reap(dir) {
   let owner;
   try {
     owner = JSON.parse(readFileSync(`${dir}/owner.json`, "utf8"));
@@ -71,7 +68,7 @@ export function reap(dir, {removeDir = true} = {}) {
     for (const file of child.files ?? []) counts.files += remove(file);
   }
   if (owner?.scratch) counts.files += remove(owner.scratch);
-  if (removeDir) rmSync(dir, {recursive: true, force: true});
+  rmSync(dir, {recursive: true, force: true});
   return counts;
 }
 
