@@ -176,3 +176,8 @@ export interface GuestBatchOptions {
   cacheDir?: string;
   log?: (line: string) => void;
 }
+
+/** The image a guest target boots: the one it was given, or one built (or found in the cache) from its probes. */
+export function imageOf(options: GuestBatchOptions): Promise<GuestImage> {
+  return options.image ? Promise.resolve(options.image) : buildImage({probes: options.probes!, cacheDir: options.cacheDir, log: options.log});
+}

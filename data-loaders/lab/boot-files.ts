@@ -20,13 +20,6 @@ import type {LabRoot} from "./root.ts";
 import {GUEST_DIR, domainName, labScript, type ScriptEnv} from "./script.ts";
 import type {LabEnvSpec} from "./session.ts";
 
-/**
- * OpenBLAS misdetects emulated CPUs; the lab pins one kernel set for every inner environment. Not
- * Haswell: a KVM guest inside the lab sees no AVX/FMA (-cpu host of an emulated host), and LINPACK
- * died there with SIGILL. Nehalem (SSE4.2) runs everywhere in the lab, so all environments compare alike.
- */
-export const LAB_OPENBLAS_CORETYPE = "Nehalem";
-
 export interface LabBootInput {
   group: string;
   xen: boolean;
@@ -68,7 +61,7 @@ export async function writeLabBoot(input: LabBootInput): Promise<LabBootFiles> {
   specs.forEach((spec, index) => {
     const steps = plan.get(spec.label)!;
     const batchSteps = steps.map(({probe, args, timeoutS}) => ({probe, args, timeoutS}));
-    const env = {OPENBLAS_CORETYPE: LAB_OPENBLAS_CORETYPE};
+    const env: Record<string, string> = {};
     const timeoutS = (spec.inner === "native" ? 60 : innerBootS) + steps.reduce((sum, s) => sum + s.timeoutS + slackS, 0);
     const disk = spec.inner !== "native" && spec.diskMb > 0;
     // Inner disks: fresh ext4 images made here (fast) and attached to the lab after root, guest and scratch (vdd, vde…).

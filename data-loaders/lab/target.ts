@@ -7,7 +7,6 @@
 import {hostname} from "node:os";
 import {ConfigError} from "../errors.ts";
 import type {Fingerprint, Step, StepOutput, Target} from "../targets/target.ts";
-import {LAB_OPENBLAS_CORETYPE} from "./boot-files.ts";
 import {LabSession, type LabEnvSpec, type LabSessionOptions} from "./session.ts";
 
 export interface LabTargetOptions extends LabEnvSpec {
@@ -46,7 +45,6 @@ export class LabTarget implements Target {
       lab_cpu: lab.cpu ?? "",
       kernel_package: facts.kernelPackage,
       image: facts.image,
-      openblas_coretype: LAB_OPENBLAS_CORETYPE,
       inner,
       kernel_cmdline: guest.cmdline
     };

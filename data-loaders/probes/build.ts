@@ -24,7 +24,7 @@ import {execFile} from "node:child_process";
 import {createHash, randomBytes} from "node:crypto";
 import {existsSync} from "node:fs";
 import {mkdir, readdir, readFile, rename, rm, stat} from "node:fs/promises";
-import {join, relative, resolve} from "node:path";
+import {dirname, join, relative, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {RUNNABLE_SUITES} from "../suites/registry.ts";
@@ -137,6 +137,11 @@ export async function buildProbesDetailed(opts: BuildOptions = {}): Promise<Prob
     const file = inRoot(spec.source);
     h.update(`\0${spec.name}\0${spec.companionOf ? "dynamic" : STATIC_FLAG}\0${spec.cflags.join(" ")}\0${spec.libs.join(" ")}\0`);
     if (existsSync(file)) h.update(await readFile(file));
+    // Headers beside a source (a suite's own) change its binary as much as the source does.
+    for (const header of existsSync(dirname(file)) ? (await readdir(dirname(file))).filter((name) => name.endsWith(".h")).sort() : []) {
+      h.update(`\0${header}\0`);
+      h.update(await readFile(join(dirname(file), header)));
+    }
   }
   if (openblas) {
     const st = await stat(openblas);

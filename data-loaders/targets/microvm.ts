@@ -11,8 +11,8 @@
  * calibrates against the PIT as it can.
  */
 import {readFileSync} from "node:fs";
-import {integer, mapping, oneOf} from "../plan/schema.ts";
-import {QemuTarget, type QemuMachine} from "./qemu.ts";
+import {mapping} from "../plan/schema.ts";
+import {QEMU_GUEST_KEYS, QemuTarget, plannedQemuGuest, type QemuMachine} from "./qemu.ts";
 import {defineTarget} from "./target.ts";
 
 export const MICROVM: QemuMachine = {
@@ -43,14 +43,9 @@ export function hostTscKhz(cpuinfo: string): number | undefined {
 
 export const microvmKind = defineTarget({
   name: "microvm",
-  schema: mapping({
-    accel: oneOf(["auto", "tcg", "kvm"]).default("auto"),
-    vcpus: integer(1, 64).default(1),
-    memory_mb: integer(128, 1 << 20).default(1024),
-    disk_cache: oneOf(["none", "writeback", "writethrough", "unsafe", "directsync"]).default("none")
-  }).transform((o) => ({accel: o.accel, vcpus: o.vcpus, memoryMb: o.memory_mb, diskCache: o.disk_cache})),
+  schema: mapping(QEMU_GUEST_KEYS).transform((o) => ({accel: o.accel, vcpus: o.vcpus, memoryMb: o.memory_mb, diskCache: o.disk_cache})),
   runsTools: false,
-  planned: (spec) => ({...(spec.accel === "kvm" ? {hypervisor: "kvm", mode: "kvm"} : {hypervisor: "qemu-tcg", mode: "tcg"}), vcpus: spec.vcpus, memoryMb: spec.memoryMb, passthrough: null, extra: {machine: "microvm"}}),
+  planned: (spec) => ({...plannedQemuGuest(spec), extra: {machine: "microvm"}}),
   open: (spec, {probes}) =>
     new QemuTarget({label: spec.label, accel: spec.accel, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskCacheMode: spec.diskCache, probes, machine: MICROVM}),
   describe: (spec, host) =>

@@ -25,14 +25,14 @@ import {execa, type ResultPromise} from "execa";
 import {adopt} from "../campaign/process-group.ts";
 import {checkBootMemory} from "../guest/boot-memory.ts";
 import {ConfigError, GuestFailedError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
-import {buildImage, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
+import {imageOf, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
 import {batchArchive} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
 import {launchLine, makeScratchDisk, newRunDir} from "../guest/run-files.ts";
 import {runBatch} from "./guest-boot.ts";
 import {detectKvm, type BootCheck, type KvmStatus} from "./kvm-detect.ts";
 import {integer, mapping, oneOf, text} from "../plan/schema.ts";
-import {defineTarget, type Fingerprint, type Step, type StepOutput, type Target} from "./target.ts";
+import {defineTarget, type Fingerprint, type PlannedVirt, type Step, type StepOutput, type Target} from "./target.ts";
 
 export type QemuAccel = "tcg" | "kvm" | "auto";
 export type DiskCacheMode = "none" | "writeback" | "writethrough" | "directsync" | "unsafe";
@@ -48,7 +48,7 @@ export interface QemuTargetOptions extends GuestBatchOptions {
   diskMb?: number;
   /** Default 60 (TCG) / 30 (KVM). */
   bootTimeoutS?: number;
-  /** TCG adds OPENBLAS_CORETYPE=Haswell. */
+  /** Extra environment for the probes in the guest. */
   env?: Record<string, string>;
   /** Extra kernel command line words. */
   kernelArgs?: string[];
@@ -143,9 +143,7 @@ export class QemuTarget implements Target {
 
   /** The image this target boots (built on first use). */
   image(): Promise<GuestImage> {
-    this.#image ??= this.options.image
-      ? Promise.resolve(this.options.image)
-      : buildImage({probes: this.options.probes!, cacheDir: this.options.cacheDir, log: this.options.log});
+    this.#image ??= imageOf(this.options);
     return this.#image;
   }
 
@@ -310,7 +308,6 @@ export class QemuTarget implements Target {
 
     const disk = this.#diskMb > 0;
     const env: Record<string, string> = {};
-    if (accel === "tcg") env.OPENBLAS_CORETYPE = "Haswell"; // OpenBLAS misdetects TCG's CPU
     if (disk) env.TMPDIR = SCRATCH_DIR;
     Object.assign(env, this.options.env);
     const base = await readFile(image.initramfs);
@@ -366,19 +363,32 @@ function positiveInteger(value: number, name: string): number {
   return value;
 }
 
+/** The plan keys of a guest QEMU boots from the image (`target: qemu`, and machine types such as microvm). */
+export const QEMU_GUEST_KEYS = {
+  accel: oneOf(["auto", "tcg", "kvm"]).default("auto"),
+  vcpus: integer(1, 64).default(1),
+  memory_mb: integer(128, 1 << 20).default(1024),
+  // The scratch disk the file suite writes to.
+  disk_cache: oneOf(["none", "writeback", "writethrough", "unsafe", "directsync"]).default("none")
+};
+
+/** What such a guest stands for before it starts. */
+export function plannedQemuGuest(spec: {accel: "auto" | "tcg" | "kvm"; vcpus: number; memoryMb: number}): PlannedVirt {
+  return {...(spec.accel === "kvm" ? {hypervisor: "kvm", mode: "kvm"} : {hypervisor: "qemu-tcg", mode: "tcg"}), vcpus: spec.vcpus, memoryMb: spec.memoryMb, passthrough: null};
+}
+
 /** `target: qemu`: the guest image under QEMU, with KVM (a boot proves it works) or TCG (full emulation). */
 export const qemuKind = defineTarget({
   name: "qemu",
-  schema: mapping({
-    accel: oneOf(["auto", "tcg", "kvm"]).default("auto"),
-    vcpus: integer(1, 64).default(1),
-    memory_mb: integer(128, 1 << 20).default(1024),
-    // The scratch disk the file suite writes to.
-    disk_cache: oneOf(["none", "writeback", "writethrough", "unsafe", "directsync"]).default("none"),
-    guest_os: text().default("vmmbench busybox guest")
-  }).transform((o) => ({accel: o.accel, vcpus: o.vcpus, memoryMb: o.memory_mb, diskCache: o.disk_cache, guestOs: o.guest_os})),
+  schema: mapping({...QEMU_GUEST_KEYS, guest_os: text().default("vmmbench busybox guest")}).transform((o) => ({
+    accel: o.accel,
+    vcpus: o.vcpus,
+    memoryMb: o.memory_mb,
+    diskCache: o.disk_cache,
+    guestOs: o.guest_os
+  })),
   runsTools: false,
-  planned: (spec) => ({...(spec.accel === "kvm" ? {hypervisor: "kvm", mode: "kvm"} : {hypervisor: "qemu-tcg", mode: "tcg"}), vcpus: spec.vcpus, memoryMb: spec.memoryMb, passthrough: null}),
+  planned: (spec) => plannedQemuGuest(spec),
   // The scratch disk is always attached, so the file suite measures a virtual disk, not tmpfs.
   open: (spec, {probes}) => new QemuTarget({label: spec.label, accel: spec.accel, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskCacheMode: spec.diskCache, probes}),
   describe: (spec, host) => {

@@ -21,7 +21,7 @@ import {execa, type ResultPromise} from "execa";
 import {adopt} from "../campaign/process-group.ts";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {cpioArchive} from "../guest/cpio.ts";
-import {buildImage, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
+import {imageOf, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
 import {batchScript} from "../guest/initramfs.ts";
 import {SCRATCH_DIR} from "../guest/init-script.ts";
 import type {GuestFacts} from "../guest/frames.ts";
@@ -188,9 +188,7 @@ export class XenTarget implements Target {
   }
 
   image(): Promise<GuestImage> {
-    this.#image ??= this.options.image
-      ? Promise.resolve(this.options.image)
-      : buildImage({probes: this.options.probes!, cacheDir: this.options.cacheDir, log: this.options.log});
+    this.#image ??= imageOf(this.options);
     return this.#image;
   }
 

@@ -47,7 +47,7 @@ repetitions: {min: 3, max: 5, rsd: 0.02}
   });
 
   it.each([
-    ["environments:\n  - target: local\n  - target: vmware\nsuites: {lmbench: {}}\n", /plan\.yaml:3: environments\.1\.target: expected one of local, qemu, ssh, xen, lab, found "vmware"/],
+    ["environments:\n  - target: local\n  - target: vmware\nsuites: {lmbench: {}}\n", /plan\.yaml:3: environments\.1\.target: expected one of local, qemu, ssh, xen, lab, microvm, found "vmware"/],
     ["environments:\n  - target: local\nsuites:\n  lmbench:\n    reps: -1\n", /plan\.yaml:5: suites\.lmbench\.reps: expected an integer from 1 to 1000, found -1/],
     ["environments: []\nsuites: {lmbench: {}}\n", /plan\.yaml:1: environments: expected at least one environment/],
     ["environments:\n  - target: local\nsuites: {lmbench: {}}\nrepetitions: {min: 5, max: 2}\n", /plan\.yaml:4: repetitions\.max: expected at least min \(5\), found 2/],

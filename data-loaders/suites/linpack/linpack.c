@@ -10,11 +10,14 @@
  *   linpack_residual HPL's scaled residual ‖Ax−b‖∞ / (ε·(‖A‖∞·‖x‖∞ + ‖b‖∞)·N),
  *                    ε = 2^-53 (LAPACK dlamch('E')); it must be < 16, else the
  *                    three metrics of that solve are error lines.
- * Params: {"n":N,"threads":T}.
+ * Params: {"n":N,"threads":T,"core":C}, C the OpenBLAS kernel set that ran (see openblas-core.h:
+ * with --core auto the best one the CPU supports where OpenBLAS would pick a weaker one).
  */
 #include "common.h"
 
 #include <float.h>
+
+#include "openblas-core.h"
 
 extern void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b, const int *ldb,
                    int *info);
@@ -24,11 +27,15 @@ extern char *openblas_get_config(void);
 extern char *openblas_get_corename(void);
 
 static const char USAGE[] =
-    "usage: vmmbench-linpack [--n LIST | --sweep] [--threads T] [--reps R] [--max-n N] [--max-seconds S] [--seed X]\n"
+    "usage: vmmbench-linpack [--n LIST | --sweep] [--threads T|all] [--reps R] [--core auto|NAME] [--max-n N] [--max-seconds S] [--seed X]\n"
     "  --n            matrix orders (default 500,1000,2000; 2..100000)\n"
     "  --sweep        grow N (500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, ...) until GFLOPS stop rising,\n"
     "                 --max-n or --max-seconds is reached (HPL's search for N_max)\n"
-    "  --threads      OpenBLAS threads (default 1, the paper's setting; 1..1024)\n"
+    "  --threads      OpenBLAS threads (default 1, the paper's setting; 1..1024, or all: one per online CPU)\n"
+    "  --core         OpenBLAS kernel set: auto (default: OpenBLAS's choice, or the best the CPU's flags\n"
+    "                 support where OpenBLAS picked a weaker one) or a name (SkylakeX, Haswell, Nehalem...)\n"
+    "  --cpuinfo      read the CPU's flags and frequency from this file instead of /proc/cpuinfo (tests)\n"
+    "  --explain-core write what --core would choose and the CPU's peak, measure nothing\n"
     "  --reps         solves per N (default 1; 1..100)\n"
     "  --max-n        largest N for --sweep (default: what fits in a quarter of available memory)\n"
     "  --max-seconds  --sweep stops before a solve predicted to take longer (default 60)\n"
@@ -87,9 +94,11 @@ static void warm_up(int n) {
 }
 
 /* Solves one system of order n; returns GFLOPS (or -1 when it failed; an error line was written). */
+static const char *core_used = "";
+
 static double solve(int n, int threads, int rep, int *ok_out) {
-  char params[96];
-  snprintf(params, sizeof params, "{\"n\":%d,\"threads\":%d}", n, threads);
+  char params[160];
+  snprintf(params, sizeof params, "{\"core\":\"%s\",\"n\":%d,\"threads\":%d}", core_used, n, threads);
   *ok_out = 0;
   size_t nn = (size_t)n * (size_t)n;
   double *a = malloc(nn * sizeof(double));
@@ -161,14 +170,53 @@ static double solve(int n, int threads, int rep, int *ok_out) {
   return gflops;
 }
 
+/*
+ * --core: the kernel set OpenBLAS picked when it loaded (before main) against the one asked for, or
+ * for auto the best the CPU's flags support where OpenBLAS's is of another width. OpenBLAS reads
+ * OPENBLAS_CORETYPE only when it loads, so a different set means running this program again with
+ * it set; VMMB_LINPACK_DETECTED carries OpenBLAS's own choice across. Returns the set to report.
+ */
+static const char *choose_core(char **argv, const char *want, const struct cpu_facts *cpu, const char **detected, const char **why) {
+  const char *loaded = openblas_get_corename();
+  const char *carried = getenv("VMMB_LINPACK_DETECTED");
+  *detected = carried ? carried : loaded;
+  const struct core_info *best = best_core_for(cpu->flags);
+  const struct core_info *have = core_named(*detected);
+  const char *target;
+  if (strcmp(want, "auto") != 0) {
+    target = want;
+    *why = "asked for";
+  } else if (best && (!have || have->rank < best->rank)) {
+    target = best->name;
+    *why = "OpenBLAS picked a weaker set than the CPU supports";
+  } else if (best && have->rank > best->rank) {
+    /* CPUID names a model whose vectors the OS did not enable (a KVM guest of an emulated host): it would die on SIGILL. */
+    target = best->name;
+    *why = "OpenBLAS picked a wider set than the CPU's flags allow";
+  } else {
+    target = *detected;
+    *why = "OpenBLAS's own choice";
+  }
+  if (strcasecmp(loaded, target) != 0 && !getenv("VMMB_LINPACK_REEXEC")) {
+    setenv("OPENBLAS_CORETYPE", target, 1);
+    setenv("VMMB_LINPACK_DETECTED", *detected, 1);
+    setenv("VMMB_LINPACK_REEXEC", "1", 1);
+    execv("/proc/self/exe", argv);
+    /* Not reached unless exec failed: run with what OpenBLAS loaded, and say so. */
+    *why = "could not run again with OPENBLAS_CORETYPE set";
+  }
+  return openblas_get_corename();
+}
+
 int main(int argc, char **argv) {
   vmmb_probe = "vmmbench-linpack";
   vmmb_usage = USAGE;
   int ns[64] = {500, 1000, 2000};
-  int nn = 3, sweep = 0, threads = 1, reps = 1, have_n = 0;
+  int nn = 3, sweep = 0, threads = 1, reps = 1, have_n = 0, explain = 0;
   long long max_n = 0;
   double max_seconds = 60;
   uint64_t seed = 42;
+  const char *want_core = "auto", *cpuinfo = "/proc/cpuinfo";
 
   for (int i = 1; i < argc; i++) {
     const char *v;
@@ -182,7 +230,15 @@ int main(int argc, char **argv) {
       for (int j = 0; j < nn; j++) ns[j] = (int)vmmb_parse_int("--n", items[j], 2, 100000);
       have_n = 1;
     } else if (vmmb_opt(argc, argv, &i, "--threads", &v)) {
-      threads = (int)vmmb_parse_int("--threads", v, 1, 1024);
+      long online = sysconf(_SC_NPROCESSORS_ONLN);
+      threads = strcmp(v, "all") == 0 ? (int)(online > 0 ? online : 1) : (int)vmmb_parse_int("--threads", v, 1, 1024);
+    } else if (vmmb_opt(argc, argv, &i, "--core", &v)) {
+      if (strcmp(v, "auto") != 0 && !core_named(v)) vmmb_usage_fail("--core: unknown OpenBLAS kernel set '%s' (accepted: auto, SkylakeX, Haswell, SandyBridge, Nehalem, Core2, Prescott, ...)", v);
+      want_core = v;
+    } else if (vmmb_opt(argc, argv, &i, "--cpuinfo", &v)) {
+      cpuinfo = v;
+    } else if (vmmb_flag(argv[i], "--explain-core")) {
+      explain = 1;
     } else if (vmmb_opt(argc, argv, &i, "--reps", &v)) {
       reps = (int)vmmb_parse_int("--reps", v, 1, 100);
     } else if (vmmb_opt(argc, argv, &i, "--max-n", &v)) {
@@ -192,13 +248,28 @@ int main(int argc, char **argv) {
     } else if (vmmb_opt(argc, argv, &i, "--seed", &v)) {
       seed = (uint64_t)vmmb_parse_int("--seed", v, 0, 0x7fffffffffffffffLL);
     } else {
-      vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --n, --sweep, --threads, --reps, --max-n, --max-seconds, "
-                      "--seed, --help)",
+      vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --n, --sweep, --threads, --reps, --core, --max-n, --max-seconds, "
+                      "--seed, --cpuinfo, --explain-core, --help)",
                       argv[i]);
     }
   }
   if (sweep && have_n) vmmb_usage_fail("--sweep and --n exclude each other (accepted: one of them)");
   rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
+
+  struct cpu_facts cpu;
+  cpu_facts_read(cpuinfo, &cpu);
+  const struct core_info *widest = best_core_for(cpu.flags);
+  if (explain) {
+    const char *chosen = strcmp(want_core, "auto") == 0 ? (widest ? widest->name : "") : want_core;
+    const struct core_info *c = core_named(chosen);
+    printf("{\"type\":\"info\",\"probe\":\"vmmbench-linpack\",\"best_core\":\"%s\",\"chosen_core\":\"%s\",\"flops_per_cycle\":%d,\"mhz\":%g,\"mhz_source\":\"%s\",\"peak_gflops_per_core\":%g}\n",
+           widest ? widest->name : "", chosen, c ? c->flops_per_cycle : 0, cpu.mhz, cpu.mhz_source, c ? c->flops_per_cycle * cpu.mhz / 1000 : 0);
+    return 0;
+  }
+  const char *detected = "", *why = "";
+  core_used = choose_core(argv, want_core, &cpu, &detected, &why);
+  const struct core_info *used = core_named(core_used);
+  const double peak = used && cpu.mhz > 0 ? used->flops_per_cycle * cpu.mhz / 1000 * threads : 0;
 
   openblas_set_num_threads(threads);
   long long avail = mem_available_kb();
@@ -218,9 +289,24 @@ int main(int argc, char **argv) {
   const char *ct = getenv("OPENBLAS_CORETYPE");
   printf(",\"openblas_coretype\":");
   vmmb_json_str(stdout, ct ? ct : "");
-  printf("}\n");
+  printf(",\"core\":");
+  vmmb_json_str(stdout, core_used);
+  printf(",\"core_detected\":");
+  vmmb_json_str(stdout, detected);
+  printf(",\"core_best\":");
+  vmmb_json_str(stdout, widest ? widest->name : "");
+  printf(",\"core_why\":");
+  vmmb_json_str(stdout, why);
+  printf(",\"mhz\":%g,\"mhz_source\":\"%s\",\"peak_gflops\":%g}\n", cpu.mhz, cpu.mhz_source, peak);
   fflush(stdout);
   if (vmmb_dry_run) return 0;
+  /* The machine's limit for this kernel set and these threads, a sample of its own for the report's efficiency. */
+  if (peak > 0) {
+    char params[96], note[160];
+    snprintf(params, sizeof params, "{\"core\":\"%s\",\"threads\":%d}", core_used, threads);
+    snprintf(note, sizeof note, "%d FLOPs/cycle x %.0f MHz (%s) x %d thread(s)", used->flops_per_cycle, cpu.mhz, cpu.mhz_source, threads);
+    vmmb_sample(SUITE, "linpack_peak_theoretical", "GFLOPS", peak, params, 0, 1, note);
+  }
 
   /* One untimed solve first: OpenBLAS allocates and first-touches its packing buffers on the first
      call, which cost the first timed solve ~5% at N=2000 (HPL hides the same cost in its set-up).

@@ -2,6 +2,7 @@
  * HPL (xhpl, one MPI process, a generated HPL.dat) or Intel's Optimized LINPACK under the reference
  * engine: one run per N, parsed with the ingest parser, with the built-in probe's params.
  */
+import {availableParallelism} from "node:os";
 import {REFERENCE_RUNNER, binaryId, project, runnerArgs} from "../../campaign/tool-runner.ts";
 import type {SuiteTools} from "../suite.ts";
 import {parseHpl} from "./formats/hpl.ts";
@@ -12,6 +13,8 @@ import type {LinpackOptions} from "./options.ts";
 export const HPL_NB = 192;
 /** HPL reads at most 20 problem sizes from HPL.dat (HPL_MAX_PARAM). */
 const HPL_MAX_PARAM = 20;
+/** The orders a reference tool runs for `n: sweep` (the built-in probe's own sweep stops when GFLOPS do). */
+const SWEEP_FOR_TOOLS = [1000, 2000, 4000, 8000];
 
 export interface LinpackTool {
   kind: "hpl" | "intel-linpack";
@@ -83,11 +86,14 @@ export const linpackTools: SuiteTools<LinpackOptions, LinpackTool> = {
     return {found: undefined, names: [], missing: ["LINPACK (neither xhpl nor xlinpack_xeon64 on PATH; set tools.xhpl or tools.linpack)"]};
   },
 
+  // The tool's own BLAS kernels run (pinned kernel sets are the built-in probe's business), over the
+  // plan's orders; a sweep, which needs each result before the next order, becomes SWEEP_FOR_TOOLS.
   steps(linpack, tool) {
-    const threads = String(linpack.threads);
+    const threads = linpack.threads === "vcpus" ? String(availableParallelism()) : String(linpack.threads);
     const env = {OPENBLAS_NUM_THREADS: threads, OMP_NUM_THREADS: threads, MKL_NUM_THREADS: threads};
     const fallbackVersion = `${tool.kind} ${binaryId(tool.path)}`;
-    const templates = linpack.n.map((n) => ({
+    const orders = linpack.n === "sweep" ? SWEEP_FOR_TOOLS : linpack.n;
+    const templates = orders.map((n) => ({
       name: `linpack-n${n}`,
       suite: "linpack",
       probe: REFERENCE_RUNNER,
@@ -98,7 +104,7 @@ export const linpackTools: SuiteTools<LinpackOptions, LinpackTool> = {
       reps: Math.min(linpack.reps, tool.kind === "hpl" ? HPL_MAX_PARAM : linpack.reps),
       parse: (stdout: string, file: string) =>
         project(tool.kind === "hpl" ? parseHpl(stdout, file) : parseIntelLinpack(stdout, file), file, `LINPACK results for N=${n}`, (s) =>
-          s.params.n === n ? {n, threads: linpack.threads} : undefined
+          s.params.n === n ? {n, threads: Number(threads)} : undefined
         ),
       provenance: {tool: tool.kind, toolVersion: fallbackVersion, engine: "reference" as const},
       rawFormat: tool.kind
