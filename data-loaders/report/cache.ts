@@ -55,7 +55,7 @@ export async function cachedReport(dbPath = databasePath()): Promise<Report> {
   }
 }
 
-/** `dir`, created 0700 if absent; undefined when it exists but another user could write to it. */
+/** `dir`, created 0700 if absent and made 0700 if others could reach it; undefined when it is not a folder this user owns. */
 function privateDir(dir: string): string | undefined {
   try {
     mkdirSync(dir, {recursive: true, mode: 0o700});
