@@ -114,8 +114,8 @@ function walk(dir: string): string[] {
   return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? [join(dir, e.name), ...walk(join(dir, e.name))] : [join(dir, e.name)]));
 }
 
-/** Leftovers only a fault could leave, by kind; the database and stored raw outputs are not counted. */
-async function leftoverFiles(db: string | undefined): Promise<Record<string, string[]>> {
+/** Leftovers only a fault could leave, by kind; the databases and the raw outputs they name are not counted. */
+async function leftoverFiles(dbs: string[]): Promise<Record<string, string[]>> {
   const scratch = readdirSync(tmp).filter((name) => !name.startsWith("tsx-") && !name.startsWith("node-compile-cache")).map((name) => join(tmp, name));
   const groups = existsSync(campaignsRoot())
     ? readdirSync(campaignsRoot()).filter((name) => {
@@ -132,7 +132,7 @@ async function leftoverFiles(db: string | undefined): Promise<Record<string, str
   );
   const data = walk(join(disk, "runs"));
   const stored = new Set<string>();
-  if (db && existsSync(db)) {
+  for (const db of dbs.filter(existsSync)) {
     const store = await Store.open(db, {readOnly: true});
     for (const row of await store.query("SELECT path FROM raw_outputs")) stored.add(String(row.path));
     store.close();
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
   else console.log("not root: no tmpfs to fill, the disk faults are skipped");
   writeFileSync(join(work, "plan.yaml"), PLAN);
   const beforeProcesses = tokenProcesses().length;
-  const beforeFiles = await leftoverFiles(undefined);
+  const beforeFiles = await leftoverFiles([]);
   const started = Date.now();
   let maxAfterKill = 0;
   let complete = 0;
@@ -348,7 +348,7 @@ async function main(): Promise<void> {
   }
 
   const final = await stored(db);
-  const afterFiles = await leftoverFiles(db);
+  const afterFiles = await leftoverFiles(Array.from({length: CAMPAIGNS}, (_, c) => join(disk, `faults-${c}.duckdb`)));
   const afterProcesses = tokenProcesses().length;
   const secs = (Date.now() - started) / 1000;
   console.log(`\nfault campaign: ${CAMPAIGNS} campaigns × ${ROUNDS} rounds × ${STEPS_PER_ROUND} steps, seed ${SEED}, ${secs.toFixed(0)} s (2-core machine shared with other work)`);

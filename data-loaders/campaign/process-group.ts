@@ -4,7 +4,9 @@
  * A killed campaign used to leave its probes running into the next campaign's measurements (12 s
  * seen) and the IOzone probe's scratch file in /tmp for good (up to 1 GiB with the full plan).
  * Now every probe, guest and VMM a target starts is adopted here (one `adopt` call after the
- * spawn): its pid, start time and process group go to `<cache>/campaigns/<pid>-<start>/children`.
+ * spawn): its pid, start time and process group go to `<cache>/campaigns/<pid>-<start>/children`;
+ * a guest's boot files (its initrd and scratch disk) are claimed as soon as their folder exists
+ * (`claim`, from guest/run-files.ts), before the guest starts.
  * While the group is open, TMPDIR is a private folder inside the system's temporary folder (the
  * same file system, so IOzone's scratch file is measured where it was), which every child inherits
  * and which goes with the group: probe scratch files, QEMU's snapshot overlays, SSH control sockets.
@@ -21,15 +23,13 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {fileURLToPath} from "node:url";
 import {cacheRoot} from "../guest/paths.ts";
-import {alive, bootId, children, processStart, reap} from "./reaper.mjs";
+import {alive, bootId, children, processStart, reap, type ChildRecord, type ProcessRecord} from "./reaper.mjs";
 
 const REAPER = fileURLToPath(new URL("./reaper.mjs", import.meta.url));
 
 export interface AdoptOptions {
   /** The child leads its own process group (a detached probe): the whole group is ended. */
   group?: boolean;
-  /** Files the child writes that must not outlive it (a guest's initrd and scratch disk). */
-  files?: string[];
 }
 
 export interface SweepCounts {
@@ -42,7 +42,12 @@ let active: ProcessGroup | undefined;
 
 /** Records a process a target started with the running campaign (a no-op outside one). */
 export function adopt(child: {pid?: number}, label: string, options: AdoptOptions = {}): void {
-  if (child.pid !== undefined) active?.adopt(child.pid, label, options);
+  if (child.pid !== undefined) active?.record({pid: child.pid, start: processStart(child.pid), boot: bootId(), group: options.group ?? false, label});
+}
+
+/** Records files that must not outlive the running campaign (a no-op outside one), before they are written. */
+export function claim(label: string, files: string[]): void {
+  active?.record({label, files});
 }
 
 export function campaignsRoot(): string {
@@ -94,16 +99,16 @@ export class ProcessGroup {
     return active;
   }
 
-  adopt(pid: number, label: string, options: AdoptOptions): void {
+  record(entry: Partial<ChildRecord>): void {
     if (this.closed) return;
-    appendFileSync(join(this.dir, "children"), `${JSON.stringify({pid, start: processStart(pid), boot: bootId(), group: options.group ?? false, label, files: options.files ?? []})}\n`);
+    appendFileSync(join(this.dir, "children"), `${JSON.stringify(entry)}\n`);
   }
 
   /** Kills every adopted process still running (Ctrl-C: the steps in flight end now). */
   killAll(): number {
     let killed = 0;
     for (const child of children(this.dir)) {
-      if (!alive(child)) continue;
+      if (child.pid === undefined || !alive(child as ProcessRecord)) continue;
       try {
         process.kill(child.group ? -child.pid : child.pid, "SIGKILL");
         killed++;

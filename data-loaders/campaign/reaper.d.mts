@@ -8,8 +8,9 @@ export interface ProcessRecord {
   boot: string;
 }
 
-export interface ChildRecord extends ProcessRecord {
-  group: boolean;
+/** A line of a campaign's `children`: a process it started, or files it claimed (no pid). */
+export interface ChildRecord extends Partial<ProcessRecord> {
+  group?: boolean;
   label: string;
   files?: string[];
 }

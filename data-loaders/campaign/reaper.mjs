@@ -6,7 +6,8 @@
  * sweep folders whose watcher died too.
  *
  * A campaign's folder holds owner.json ({pid, start, boot, scratch}) and `children`, one JSON line
- * per process it started ({pid, start, group, label, files}). A process is killed only when it is
+ * per process it started ({pid, start, boot, group, label}) or files it claimed ({label, files}).
+ * A process is killed only when it is
  * provably the one recorded: same boot, same pid and the same start time (field 22 of
  * /proc/PID/stat, in clock ticks since boot); a pid reused since is left alone.
  */
@@ -64,7 +65,7 @@ export function reap(dir) {
   const sameBoot = owner?.boot === bootId();
   const counts = {processes: 0, files: 0};
   for (const child of children(dir)) {
-    if (sameBoot && child.start !== undefined && killIfOurs(child)) counts.processes++;
+    if (sameBoot && child.pid !== undefined && child.start !== undefined && killIfOurs(child)) counts.processes++;
     for (const file of child.files ?? []) counts.files += remove(file);
   }
   if (owner?.scratch) counts.files += remove(owner.scratch);

@@ -305,7 +305,7 @@ export class LabSession {
     const batchS = bootS + scriptEnvs.reduce((sum, env) => sum + env.timeoutS + 90, 0);
     const child = execa(this.options.qemu ?? "qemu-system-x86_64", args, {reject: false, stdin: "ignore", all: true, cleanup: true, buffer: true});
     this.#child = child;
-    adopt(child, `lab ${group}`, {files: [join(runDir, "initrd"), join(runDir, "scratch.img")]});
+    adopt(child, `lab ${group}`);
     log(`lab: booting ${group} (${xen ? "Xen dom0" : "Linux"}, ${labVcpus} vCPU, ${labMemoryMb} MB) for ${specs.map((s) => `${s.label}:${plan.get(s.label)!.length}`).join(" ")} in ${runDir}`);
 
     const report: BootReport = {

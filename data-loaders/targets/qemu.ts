@@ -267,7 +267,7 @@ export class QemuTarget implements Target {
 
     const child = execa(this.#qemu, boot.args, {reject: false, stdin: "ignore", all: true, cleanup: true, buffer: true});
     this.#child = child;
-    adopt(child, this.label, {files: [join(boot.runDir, "initrd"), join(boot.runDir, "scratch.img")]});
+    adopt(child, this.label);
     log(`${this.label}: booting (${accel}) in ${boot.runDir}`);
     await runBatch({
       child,

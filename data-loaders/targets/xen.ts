@@ -270,7 +270,7 @@ export class XenTarget implements Target {
     const batchS = this.options.timeoutS ?? bootS + steps.reduce((sum, s) => sum + s.timeoutS + slackS, 0);
     const child = execa(this.#xl, ["create", "-c", join(runDir, "domain.cfg")], {reject: false, stdin: "pipe", stdout: "pipe", stderr: "pipe", buffer: false, cleanup: true});
     this.#child = child;
-    adopt(child, this.label, {files: [join(runDir, "ramdisk"), join(runDir, "scratch.img")]});
+    adopt(child, this.label);
     this.#domain = name;
     log(`${this.label}: xl create -c (${this.options.type}) in ${runDir}`);
     await runBatch({

@@ -3,7 +3,7 @@ import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
-import {adopt, ProcessGroup, sweepStale} from "../../data-loaders/campaign/process-group.ts";
+import {adopt, claim, ProcessGroup, sweepStale} from "../../data-loaders/campaign/process-group.ts";
 import {bootId, processStart} from "../../data-loaders/campaign/reaper.mjs";
 import {eventually, running} from "../helpers/processes.ts";
 
@@ -33,12 +33,17 @@ describe("a campaign's process group", () => {
     adopt(probe, "native/r0/lmbench-table1", {group: true});
     const scratch = process.env.TMPDIR!;
     expect(scratch).toBe(group.scratch);
+    // A guest's boot files, claimed before they are written (guest/run-files.ts).
+    const bootFile = join(root, "initrd");
+    claim("qemu", [bootFile]);
+    writeFileSync(bootFile, "x");
     expect(readFileSync(`/proc/${probe.pid}/environ`, "utf8").split("\0")).toContain(`TMPDIR=${scratch}`);
     writeFileSync(join(scratch, "vmmbench-file.123.tmp"), Buffer.alloc(1024));
     expect(running(probe.pid!)).toBe(true);
     group.close();
     expect(await eventually(() => !running(probe.pid!))).toBe(true);
     expect(existsSync(scratch)).toBe(false);
+    expect(existsSync(bootFile)).toBe(false);
     expect(readdirSync(root)).toEqual([]);
     expect(process.env.TMPDIR).toBe(before);
   });
