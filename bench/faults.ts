@@ -20,7 +20,7 @@
  *     npx tsx bench/faults.ts [--campaigns 3] [--faults 8] [--rounds 6] [--seed 15]
  */
 import {execa, type ResultPromise} from "execa";
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join, relative} from "node:path";
 import {setTimeout as sleep} from "node:timers/promises";
@@ -87,6 +87,21 @@ function tokenProcesses(): {pid: number; comm: string; cmdline: string}[] {
     }
   }
   return found;
+}
+
+/** Whether process `pid` has `file` open. */
+function holds(pid: number, file: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
 }
 
 /** `pids` and every process below them. */
@@ -286,7 +301,8 @@ async function main(): Promise<void> {
       while (!ended && faults < FAULTS) {
         await sleep(between(1000, 4000));
         if (ended || !existsSync(db)) continue;
-        if (!checkedConcurrency) {
+        // Other commands once the campaign holds the database (a resume takes a moment to open it).
+        if (!checkedConcurrency && (await waitFor(() => holds(campaign.pid!, db) || undefined, 10_000))) {
           checkedConcurrency = true;
           const {waiting} = await concurrently(db, !waitedIngest && faults >= 2 ? fixtures[c % fixtures.length] : undefined);
           if (waiting) waited.push(waiting);
