@@ -99,6 +99,9 @@ export function families(): Family[] {
   ] as const) {
     out.push({suite: "lmbench", metric, unit: "MB/s", params: [8, 64, 256].map((size_mb) => ({size_mb})), base: (p) => base * (p.size_mb === 8 ? 1.6 : 1), slow: {kvm, xen, "qemu-tcg": tcg}});
   }
+  for (const [metric, base] of [["stream_copy", 9800], ["stream_scale", 9500], ["stream_add", 10600], ["stream_triad", 10500]] as const) {
+    out.push({suite: "stream", metric, unit: "MB/s", params: [{array_mb: 64, threads: 1}], base: () => base, slow: {kvm: 1.03, xen: 1.02, "qemu-tcg": 6}});
+  }
   const ns = [500, 1000, 2000, 4000, 6000, 8000];
   out.push({
     suite: "linpack",

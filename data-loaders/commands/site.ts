@@ -20,8 +20,9 @@ export async function siteCommand(opts: SiteCommandOptions): Promise<number> {
     // Loaders run in Framework's child processes and find the database through the environment.
     process.env.VMMBENCH_DB = database.path;
     if (opts.sub === "build") {
-      const result = await buildSite({...(opts.out ? {output: resolve(opts.out)} : {})});
-      opts.log(`site built into ${result.output} in ${(result.elapsedMs / 1000).toFixed(1)} s`);
+      const result = await buildSite({rawFrom: {database: database.path, dataDir: database.dataDir}, ...(opts.out ? {output: resolve(opts.out)} : {})});
+      opts.log(`site built into ${result.output} in ${(result.elapsedMs / 1000).toFixed(1)} s; ${result.raw?.files ?? 0} raw outputs published under raw/`);
+      if (result.raw?.missing.length) opts.log(`warning: ${result.raw.missing.length} raw output(s) named by the database are missing, so their links lead nowhere: ${result.raw.missing.slice(0, 3).join("; ")}${result.raw.missing.length > 3 ? "; …" : ""}`);
       return 0;
     }
     const preview = await previewSite({});

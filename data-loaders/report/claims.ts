@@ -14,8 +14,9 @@
  *      slowdown  the guest against its baseline: the time ratio for lower-is-better metrics, its
  *                inverse for bandwidths, so > 1 is slower than native;
  *      relative  the same between a pair's first and second guest (> 1: the first is slower);
- *      peak      LINPACK's peak (the best median GFLOPS over the N sweep) as a fraction of the
- *                baseline's peak, replicate by replicate as the report's peak rows; where a study
+ *      peak      LINPACK's peak (the best median GFLOPS over the N both sides swept with the same
+ *                BLAS kernel set, peaks.ts) as a fraction of the baseline's, replicate by replicate
+ *                as the report's peak rows (unlike kernel sets are no evidence); where a study
  *                has no sweep but states the fraction itself (the paper's text, stored as
  *                linpack_peak_ratio against a named baseline), that stated fraction.
  *    A part over several parameter groups (IOzone's file and record sizes, memory buffer sizes)
@@ -33,9 +34,11 @@
  * The thresholds are ours (the paper states directions and a few percentages); each claim's
  * statement gives them in words, and test/report/claims.test.ts checks the words carry the numbers.
  */
+import {hypervisorRank} from "../../src/components/hypervisors.js";
 import {LOWER_IS_BETTER_UNITS} from "../model/sample.ts";
 import {baselineEnvironments, environmentId} from "./baseline.ts";
 import {percentileInterval} from "./bootstrap.ts";
+import {best, bestReplicates, comparableSweeps, mainSweep, sweepsOf} from "./peaks.ts";
 import type {EnvironmentKey, Group} from "./summary.ts";
 
 export type Verdict = "holds" | "does not hold" | "can't tell" | "not measured";
@@ -347,28 +350,25 @@ function slowdown(mine: Group[], theirs: Group[], part: Part, replicates: Replic
   return interval(Math.exp(point / pairs.length), reps!, n);
 }
 
-/** LINPACK peak of `mine` as a fraction of `theirs`'s, or the fraction the study states against `baseline`. */
-function peak(mine: Group[], theirs: Group[], baseline: string, replicates: Replicates): Estimate | null {
-  const sweep = (list: Group[]) => list.filter((g) => g.key.metric === "linpack_gflops" && g.n > 0);
-  const a = sweep(mine);
-  const b = sweep(theirs);
-  if (a.length && b.length) {
-    const best = (list: Group[]) => Math.max(...list.map((g) => g.median!));
-    const bestReps = (list: Group[]) => {
-      const out = replicates(list[0]).slice();
-      for (const g of list.slice(1)) {
-        const r = replicates(g);
-        for (let i = 0; i < out.length; i++) if (r[i] > out[i]) out[i] = r[i];
-      }
-      return out;
-    };
-    const ra = bestReps(a);
-    const rb = bestReps(b);
+/**
+ * LINPACK peak of `mine` as a fraction of `theirs`'s with the same BLAS kernel set, over the N both
+ * swept (peaks.ts), or the fraction the study states against `baseline`. A ratio of unlike kernel
+ * sets speaks of the kernels, not the hypervisor: it is no evidence (`unlike` says why).
+ */
+function peak(mine: Group[], theirs: Group[], baseline: string, replicates: Replicates): {found: Estimate | null; unlike?: string} {
+  const own = mainSweep(sweepsOf(mine));
+  const pair = own && comparableSweeps(own, sweepsOf(theirs));
+  if (own && pair && !pair.like && pair.baselineN.length) {
+    return {found: null, unlike: `${baseline} ran no LINPACK sweep with this guest's BLAS kernel set (${own.core ?? "unknown"}; ${baseline}: ${pair.baselineCore ?? "unknown"}), so their peaks compare kernels, not the hypervisor`};
+  }
+  if (pair?.commonN.length) {
+    const ra = bestReplicates(pair.mine, replicates);
+    const rb = bestReplicates(pair.theirs, replicates);
     for (let i = 0; i < ra.length; i++) ra[i] /= rb[i];
-    return interval(best(a) / best(b), ra, Math.min(...a.map((g) => g.n), ...b.map((g) => g.n)));
+    return {found: interval(best(pair.mine).median! / best(pair.theirs).median!, ra, Math.min(...pair.mine.map((g) => g.n), ...pair.theirs.map((g) => g.n)))};
   }
   const stated = mine.find((g) => g.key.metric === "linpack_peak_ratio" && g.n > 0 && paramsOf(g.key.params).baseline === baseline);
-  return stated ? interval(stated.median!, replicates(stated), stated.n) : null;
+  return {found: stated ? interval(stated.median!, replicates(stated), stated.n) : null};
 }
 
 function evidence(claim: Claim, part: Part, found: Estimate | null): Evidence {
@@ -386,9 +386,6 @@ const describeEnvironment = (k: EnvironmentKey): ClaimEnvironment => ({
   passthrough: k.passthrough,
   nested_under: k.nested_under
 });
-
-// The paper's order: Xen's column before KVM's.
-const HYPERVISOR_ORDER: Record<string, number> = {none: 0, xen: 1, kvm: 2, "qemu-tcg": 3};
 
 /**
  * Pure: every claim on every study of `groups`. `replicates` must be the report's own (the same
@@ -413,7 +410,7 @@ export function evaluateClaims(groups: readonly Group[], replicates: Replicates,
   const rows: ClaimRow[] = [];
   for (const claim of claims) {
     for (const [runId, study] of order) {
-      const envs = [...study.environments.values()].sort((a, b) => (HYPERVISOR_ORDER[a.hypervisor] ?? 9) - (HYPERVISOR_ORDER[b.hypervisor] ?? 9) || a.environment.localeCompare(b.environment));
+      const envs = [...study.environments.values()].sort((a, b) => hypervisorRank(a.hypervisor) - hypervisorRank(b.hypervisor) || a.environment.localeCompare(b.environment));
       const row = (environments: EnvironmentKey[], baseline: string | null, found: (part: Part) => Estimate | null, note: string | null = null): ClaimRow => {
         const evidenceRows = claim.parts.map((part) => evidence(claim, part, found(part)));
         return {
@@ -439,7 +436,10 @@ export function evaluateClaims(groups: readonly Group[], replicates: Replicates,
           }
           const mine = groupsOf(runId, k.environment);
           const theirs = groupsOf(runId, baseline);
-          rows.push(row([k], baseline, (part) => (claim.measure === "peak" ? peak(mine, theirs, baseline, replicates) : slowdown(mine, theirs, part, replicates))));
+          if (claim.measure === "peak") {
+            const {found, unlike} = peak(mine, theirs, baseline, replicates);
+            rows.push(row([k], baseline, () => found, unlike ?? null));
+          } else rows.push(row([k], baseline, (part) => slowdown(mine, theirs, part, replicates)));
         }
       } else {
         for (const a of envs) {

@@ -1,57 +1,73 @@
 /**
- * What each page of the report loads: only its own suite's rows, packed as columns + arrays of
- * values (no repeated keys), so the first page stays small at 10^6 samples. src/components/data.js
- * unpacks them into row objects.
+ * What each page of the report loads beside its summary rows (page-rows.ts, Arrow): the method,
+ * the paper's printed cells, and its suite means, peaks and claims as arquero's column-oriented
+ * JSON ({column: [values]}, no repeated keys), which the page reads with aq.fromJSON.
  */
-import {CLAIMS, type Claim, type ClaimRow} from "./claims.ts";
+import {from} from "arquero";
+import {CLAIMS, type Claim, type ClaimRow, type Evidence} from "./claims.ts";
+import {pageShowsPeaks, panelsOn, type Panel} from "./page-places.ts";
+import {paperPrinted} from "./paper-printed.ts";
 import type {OverheadRow, PeakRow, Report, SummaryRow} from "./summary.ts";
 
-export interface Packed<T> {
-  columns: (keyof T)[];
-  rows: unknown[][];
-}
+export type Columns<T> = {[K in keyof T]: T[K][]};
 
-export function pack<T extends object>(rows: T[]): Packed<T> {
-  const columns = (rows.length ? Object.keys(rows[0]) : []) as (keyof T)[];
-  return {columns, rows: rows.map((r) => columns.map((c) => r[c]))};
+/** Rows → one array per column, through arquero (the format aq.fromJSON reads back). */
+export function columns<T extends object>(rows: T[]): Columns<T> {
+  const table = from(rows);
+  return Object.fromEntries(table.columnNames().map((name) => [name, Array.from(table.array(name) as ArrayLike<unknown>)])) as Columns<T>;
 }
 
 /** Metrics of the paper's Table 1 and Table 2 (the overview's reproduction view). */
 export const TABLE_METRICS = new Set(["lat_syscall", "lat_stat", "lat_fstat", "lat_open_close", "lat_fork", "lat_exec", "lat_sh", "lat_sig_handler", "lat_pipe", "lat_ctx"]);
 
-export type PageName = "overview" | "lmbench" | "linpack" | "iozone" | "summary";
+/** The overview, the summary file, or a suite's page (page-places.ts). */
+export type PageName = "overview" | "summary" | (string & {});
+
+/**
+ * A claim row as the page receives it: its environments by name (their fingerprints are in
+ * environments.json) and each part's evidence without the part's words and band (in `claims`),
+ * which halves what the home page loads; src/components/claims.js inflates it back.
+ */
+export interface PageClaimRow extends Omit<ClaimRow, "environments" | "evidence"> {
+  environments: string[];
+  evidence: Pick<Evidence, "estimate" | "low" | "high" | "n" | "verdict">[];
+}
 
 /** The paper's claims as the page shows them: what each says (the table in claims.ts) and its verdicts per study. */
 export interface ClaimsData {
   claims: Omit<Claim, "subjects">[];
-  rows: ClaimRow[];
+  rows: PageClaimRow[];
 }
 
 export interface PageData {
   method: Report["method"];
-  rows: Packed<SummaryRow>;
-  overhead?: Packed<OverheadRow>;
-  peaks?: Packed<PeakRow>;
+  /** Only the summary file carries its rows here; the pages read theirs as Arrow (page-rows.ts). */
+  rows?: Columns<SummaryRow>;
+  overhead?: Columns<OverheadRow>;
+  peaks?: Columns<PeakRow>;
   claims?: ClaimsData;
+  /** The paper's cells as printed ("environment\0metric\0params" → text), paper-printed.ts. */
+  printed: Record<string, string>;
+  /** Other suites' panels on this suite's page. */
+  panels?: Panel[];
 }
 
 function claimsData(report: Report): ClaimsData {
   // Subjects are selectors for the evaluator; the page needs only the words and the verdicts.
-  return {claims: CLAIMS.map(({subjects: _subjects, ...words}) => words), rows: report.claims};
+  return {
+    claims: CLAIMS.map(({subjects: _subjects, ...words}) => words),
+    rows: report.claims.map((r) => ({...r, environments: r.environments.map((e) => e.environment), evidence: r.evidence.map(({estimate, low, high, n, verdict}) => ({estimate, low, high, n, verdict}))}))
+  };
 }
 
 export function pageData(report: Report, page: PageName): PageData {
-  const pick = (f: (r: SummaryRow) => boolean) => pack(report.rows.filter(f));
+  const base = {method: report.method, printed: paperPrinted()};
   switch (page) {
     case "overview":
-      return {method: report.method, rows: pick((r) => TABLE_METRICS.has(r.metric)), overhead: pack(report.overhead), peaks: pack(report.peaks), claims: claimsData(report)};
-    case "lmbench":
-      return {method: report.method, rows: pick((r) => r.suite === "lmbench")};
-    case "linpack":
-      return {method: report.method, rows: pick((r) => r.suite === "linpack" && r.metric !== "linpack_residual"), peaks: pack(report.peaks)};
-    case "iozone":
-      return {method: report.method, rows: pick((r) => r.suite === "iozone")};
+      return {...base, overhead: columns(report.overhead), peaks: columns(report.peaks), claims: claimsData(report)};
     case "summary":
-      return {method: report.method, rows: pack(report.rows), overhead: pack(report.overhead), peaks: pack(report.peaks), claims: claimsData(report)};
+      return {...base, rows: columns(report.rows), overhead: columns(report.overhead), peaks: columns(report.peaks), claims: claimsData(report)};
+    default:
+      return {...base, panels: panelsOn(page), ...(pageShowsPeaks(page) ? {peaks: columns(report.peaks)} : {})};
   }
 }

@@ -1,20 +1,19 @@
 /**
- * Every sample of the database as one Arrow IPC stream, for the Explore page's DuckDB-wasm
- * (Framework's DuckDBClient reads `.arrow` attachments with insertArrowFromIPCStream, which needs
- * no DuckDB extension). Text columns are dictionary-encoded with the smallest index type that fits,
+ * Every sample of the database as one Arrow IPC stream, for the Explore page's DuckDB-wasm, which
+ * inserts it as the table `results` with insertArrowFromIPCStream (no DuckDB extension needed). Text columns are dictionary-encoded with the smallest index type that fits,
  * so 10^6 samples weigh ~20 MB rather than ~150 MB of JSON.
  */
 import {Bool, Dictionary, Float64, Int8, Int16, Int32, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
 import {openForReading} from "../store/reader.ts";
 import {databasePath} from "./summary.ts";
 
-/** Columns of the `results` table the Explore page queries, in order. */
+/** Columns of the `results` view (the CLI's) that the Explore page's `results` table holds, in order. */
 export const SAMPLE_COLUMNS = [
-  "source", "run_id", "environment", "hypervisor", "mode", "guest_os", "vcpus", "passthrough",
-  "suite", "metric", "params", "unit", "value", "repetition", "status", "note", "host", "tool", "engine"
+  "source", "run_id", "environment", "hypervisor", "mode", "guest_os", "vcpus", "passthrough", "nested_under",
+  "suite", "metric", "params", "unit", "value", "repetition", "status", "note", "host", "tool", "tool_version", "engine", "raw_sha256"
 ] as const;
 
-const TEXT = new Set(["source", "run_id", "environment", "hypervisor", "mode", "guest_os", "suite", "metric", "params", "unit", "status", "note", "host", "tool", "engine"]);
+const TEXT = new Set(["source", "run_id", "environment", "hypervisor", "mode", "guest_os", "nested_under", "suite", "metric", "params", "unit", "status", "note", "host", "tool", "tool_version", "engine", "raw_sha256"]);
 
 function dictionaryVector(values: (string | null)[]): Vector {
   const codes = new Map<string, number>();

@@ -19,6 +19,9 @@ import {LOWER_IS_BETTER_UNITS} from "../model/sample.ts";
 import {baselineEnvironments, environmentId} from "./baseline.ts";
 import {BOOTSTRAP_ITERATIONS, GRID, groupReplicates, percentileInterval} from "./bootstrap.ts";
 import {evaluateClaims, type ClaimRow} from "./claims.ts";
+import {best, bestReplicates, comparableSweeps, sweepN, sweepsOf} from "./peaks.ts";
+import {linpackPeak} from "../suites/linpack/peak.ts";
+import {countsTowardSlowdown} from "../suites/registry.ts";
 
 /** Above this relative standard deviation a value is flagged noisy in the report. */
 export const NOISY_RSD = 0.05;
@@ -78,6 +81,10 @@ export interface SummaryRow extends SeriesKey, Spread {
   ratio_low: number | null;
   ratio_high: number | null;
   failed: number;
+  /** What the probe or the ingest said about these samples (e.g. "file smaller than RAM: reads come from the page cache"). */
+  notes: string[];
+  /** sha256 of every raw output these samples were read from (published with the site under raw/). */
+  raw: string[];
 }
 
 /** Geometric mean over a suite's metrics of the slowdown against native (>1: slower than native). */
@@ -85,6 +92,12 @@ export interface OverheadRow extends EnvironmentKey {
   suite: string;
   /** how many metric × params groups the mean is over */
   groups: number;
+  /**
+   * Where the paper published the suite (LMbench's Tables 1 and 2), the mean is over the paper's
+   * metrics only, so every environment's figure averages the same things: how many the paper has.
+   * null: the paper has no such suite and the mean is over everything the environment measured.
+   */
+  paper_groups: number | null;
   slowdown: number;
   low: number;
   high: number;
@@ -99,9 +112,28 @@ export interface PeakRow {
   guest_os: string | null;
   vcpus: number | null;
   passthrough: boolean | null;
+  nested_under: string | null;
+  /** The BLAS kernel set (OpenBLAS core) and threads of this sweep; an environment has one row per set it ran. */
+  core: string | null;
+  threads: number | null;
   peak_gflops: number;
   peak_n: number | null;
+  /** HPL's N_½: the order reaching half the peak; plateau: the rate stopped rising before the sweep ended. */
+  n_half: number | null;
+  plateau: boolean;
+  /** Why the sweep ended where it did, as the probe said it (time budget, memory, peaked, the plan's list). */
+  stop: string | null;
+  /** The machine's limit for this kernel set and threads (clock × FLOPs per cycle × threads), and peak ÷ limit. */
+  limit_gflops: number | null;
+  efficiency: number | null;
+  /** N values this environment swept, its baseline swept, and both did (the peaks' ratio is over these). */
+  sweep_n: number[];
+  baseline_sweep_n: number[];
+  compared_n: number[];
   baseline: string | null;
+  /** The baseline sweep's kernel set, and whether it is this one's (else the ratio compares kernels too). */
+  baseline_core: string | null;
+  like_for_like: boolean | null;
   ratio: number | null;
   ratio_low: number | null;
   ratio_high: number | null;
@@ -125,12 +157,14 @@ export function databasePath(): string {
 
 /** Metrics that take part in the per-suite geometric mean: performance measures only, each counted once. */
 export function countsForOverhead(row: Pick<SummaryRow, "metric" | "unit">): boolean {
-  return row.unit !== "1" && row.unit !== "ratio" && row.metric !== "linpack_time";
+  return row.unit !== "1" && row.unit !== "ratio" && countsTowardSlowdown(row.metric);
 }
 
 export interface Group extends Spread {
   key: SeriesKey;
   failed: number;
+  notes?: string[];
+  raw?: string[];
   /** sorted values, or GRID + 1 order statistics when n > GRID + 1 */
   sorted: number[];
 }
@@ -148,7 +182,9 @@ WITH g AS (
          quantile_cont(value, 0.75) FILTER (WHERE ok) AS q3,
          CASE WHEN count(value) FILTER (WHERE ok) < 2 OR avg(value) FILTER (WHERE ok) = 0 THEN 0
               ELSE stddev_samp(value) FILTER (WHERE ok) / abs(avg(value) FILTER (WHERE ok)) END AS rsd,
-         list(value ORDER BY value) FILTER (WHERE ok) AS vals
+         list(value ORDER BY value) FILTER (WHERE ok) AS vals,
+         list(DISTINCT note) FILTER (WHERE note IS NOT NULL AND note <> '') AS notes,
+         list(DISTINCT raw_sha256) FILTER (WHERE raw_sha256 IS NOT NULL) AS raw
   FROM (SELECT *, status = 'ok' AND value IS NOT NULL AND isfinite(value) AS ok FROM results)
   GROUP BY ALL
 )
@@ -185,6 +221,8 @@ export async function loadGroups(store: Store): Promise<Group[]> {
     q1: num(r.q1),
     q3: num(r.q3),
     rsd: num(r.rsd),
+    notes: ((r.notes as string[] | null) ?? []).map(String).sort(),
+    raw: ((r.raw as string[] | null) ?? []).map(String).sort(),
     sorted: ((r.sorted as number[] | null) ?? []).map(Number)
   }));
 }
@@ -257,17 +295,27 @@ export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS
       ratio,
       ratio_low: low,
       ratio_high: high,
-      failed: g.failed
+      failed: g.failed,
+      notes: g.notes ?? [],
+      raw: g.raw ?? []
     };
     rows.push(row);
     if (rr) ratioReps.set(row, rr);
   }
 
   // Per run × environment × suite: geometric mean of slowdowns (time ratio for lower-is-better
-  // metrics, its inverse for higher-is-better), replicate by replicate for the interval.
+  // metrics, its inverse for higher-is-better), replicate by replicate for the interval. Where the
+  // paper published the suite, over the paper's metrics only, so its figure and ours average alike.
+  const paperSets = new Map<string, Set<string>>();
+  for (const row of rows) {
+    if (row.source !== "reference" || !countsForOverhead(row)) continue;
+    if (!paperSets.has(row.suite)) paperSets.set(row.suite, new Set());
+    paperSets.get(row.suite)!.add(`${row.metric}\0${row.params}`);
+  }
   const bySuite = new Map<string, SummaryRow[]>();
   for (const row of rows) {
     if (!ratioReps.has(row) || !countsForOverhead(row)) continue;
+    if (paperSets.has(row.suite) && !paperSets.get(row.suite)!.has(`${row.metric}\0${row.params}`)) continue;
     const k = `${row.run_id}\0${row.environment}\0${row.suite}`;
     if (!bySuite.has(k)) bySuite.set(k, []);
     bySuite.get(k)!.push(row);
@@ -297,70 +345,98 @@ export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS
       nested_under: first.nested_under,
       suite: first.suite,
       groups: list.length,
+      paper_groups: paperSets.get(first.suite)?.size ?? null,
       slowdown: Math.exp(point / list.length),
       low,
       high
     });
   }
 
-  // LINPACK peaks: the best median over the N sweep, per replicate for the interval.
-  const sweeps = new Map<string, Group[]>();
-  for (const g of groups) {
-    if (g.key.metric !== "linpack_gflops" || g.n === 0) continue;
-    const k = `${g.key.run_id}\0${g.key.environment}`;
-    if (!sweeps.has(k)) sweeps.set(k, []);
-    sweeps.get(k)!.push(g);
-  }
-  const peakReps = (list: Group[]) => {
-    const out = new Float64Array(iterations).fill(-Infinity);
-    for (const g of list) {
-      const r = reps(g);
-      for (let i = 0; i < iterations; i++) if (r[i] > out[i]) out[i] = r[i];
+  // A study that states its LINPACK peak against native instead of a sweep (the paper's text:
+  // 97.28% and 83.46%) has that one number as its LINPACK slowdown, so it stands beside ours.
+  for (const row of rows) {
+    if (row.metric !== "linpack_peak_ratio" || row.n === 0 || !row.median || bySuite.has(`${row.run_id}\0${row.environment}\0linpack`)) continue;
+    let against: unknown;
+    try {
+      against = (JSON.parse(row.params) as {baseline?: unknown}).baseline;
+    } catch {
+      against = undefined;
     }
-    return out;
+    if (against !== baselineOf(row)) continue;
+    const slowdown = 1 / row.median;
+    const {source, run_id, environment, hypervisor, mode, guest_os, vcpus, passthrough, nested_under} = row;
+    overhead.push({source, run_id, environment, hypervisor, mode, guest_os, vcpus, passthrough, nested_under, suite: "linpack", groups: 1, paper_groups: null, slowdown, low: slowdown, high: slowdown});
+  }
+
+  // LINPACK peaks: per kernel set, the best median over the N sweep; the ratio against the
+  // baseline's sweep of the same set over the N both sides swept (peaks.ts), per replicate for
+  // the interval; the efficiency against the limit the probe computed for that set.
+  const linpack = new Map<string, Group[]>();
+  for (const g of groups) {
+    if (g.key.suite !== "linpack" || g.n === 0) continue;
+    const k = `${g.key.run_id}\0${g.key.environment}`;
+    if (!linpack.has(k)) linpack.set(k, []);
+    linpack.get(k)!.push(g);
+  }
+  const kernelOf = (g: Group) => {
+    const p = JSON.parse(g.key.params) as {core?: unknown; threads?: unknown};
+    return `${typeof p.core === "string" ? p.core : ""}\0${typeof p.threads === "number" ? p.threads : ""}`;
   };
   const peaks: PeakRow[] = [];
-  for (const list of sweeps.values()) {
-    const best = list.reduce((a, b) => (b.median! > a.median! ? b : a));
-    const k = best.key;
+  for (const list of linpack.values()) {
+    const k = list[0]!.key;
     const baseline = baselineOf(k);
-    const baseList = baseline === null ? undefined : sweeps.get(`${k.run_id}\0${baseline}`);
-    let ratio: number | null = null;
-    let low: number | null = null;
-    let high: number | null = null;
-    if (baseList) {
-      const baseBest = baseList.reduce((a, b) => (b.median! > a.median! ? b : a));
-      ratio = best.median! / baseBest.median!;
-      if (baseList === list) low = high = 1;
-      else {
-        const a = peakReps(list);
-        const b = peakReps(baseList);
-        const rr = new Float64Array(iterations);
-        for (let i = 0; i < iterations; i++) rr[i] = a[i] / b[i];
-        ({low, high} = percentileInterval(rr));
+    const baseSweeps = baseline === null ? undefined : sweepsOf(linpack.get(`${k.run_id}\0${baseline}`) ?? []);
+    for (const sweep of sweepsOf(list)) {
+      const points = [...sweep.byN.values()];
+      const top = best(points);
+      const figures = linpackPeak(points.map((g) => ({n: sweepN(g), gflops: [g.median!]})))!;
+      const limit = list.find((g) => g.key.metric === "linpack_peak_theoretical" && kernelOf(g) === sweep.kernel)?.median ?? null;
+      const stop = list.find((g) => g.key.metric === "linpack_sweep_end" && kernelOf(g) === sweep.kernel)?.notes?.[0] ?? null;
+      const pair = baseSweeps?.length ? comparableSweeps(sweep, baseSweeps) : undefined;
+      let ratio: number | null = null;
+      let low: number | null = null;
+      let high: number | null = null;
+      if (pair?.commonN.length) {
+        ratio = best(pair.mine).median! / best(pair.theirs).median!;
+        if (baseline === k.environment && pair.like) low = high = 1;
+        else {
+          const rr = bestReplicates(pair.mine, reps);
+          const b = bestReplicates(pair.theirs, reps);
+          for (let i = 0; i < iterations; i++) rr[i] /= b[i];
+          ({low, high} = percentileInterval(rr));
+        }
       }
+      const peakN = sweepN(top);
+      peaks.push({
+        source: k.source,
+        run_id: k.run_id,
+        environment: k.environment,
+        hypervisor: k.hypervisor,
+        guest_os: k.guest_os,
+        vcpus: k.vcpus,
+        passthrough: k.passthrough,
+        nested_under: k.nested_under,
+        core: sweep.core,
+        threads: sweep.threads,
+        peak_gflops: top.median!,
+        peak_n: Number.isFinite(peakN) ? peakN : null,
+        n_half: figures.nHalf,
+        plateau: figures.plateau,
+        stop,
+        limit_gflops: limit,
+        efficiency: limit ? top.median! / limit : null,
+        sweep_n: pair?.ownN ?? figures.orders,
+        baseline_sweep_n: pair?.baselineN ?? [],
+        compared_n: pair?.commonN ?? [],
+        baseline: pair ? baseline : null,
+        baseline_core: pair?.baselineCore ?? null,
+        like_for_like: pair ? pair.like : null,
+        ratio,
+        ratio_low: low,
+        ratio_high: high
+      });
     }
-    let peakN: number | null = null;
-    try {
-      peakN = Number(JSON.parse(k.params).n ?? NaN);
-    } catch {
-      peakN = null;
-    }
-    peaks.push({
-      source: k.source,
-      run_id: k.run_id,
-      environment: k.environment,
-      hypervisor: k.hypervisor,
-      guest_os: k.guest_os,
-      vcpus: k.vcpus,
-      passthrough: k.passthrough,
-      peak_gflops: best.median!,
-      peak_n: Number.isFinite(peakN) ? peakN : null,
-      baseline: baseList ? baseline : null,
-      ratio,
-      ratio_low: low,
-      ratio_high: high
-    });
   }
   const claims = evaluateClaims(groups, reps);
   return {method: METHOD, rows: rows.map(finite), overhead: overhead.map(finite), peaks: peaks.map(finite), claims};

@@ -24,8 +24,9 @@ import {delimiter, join, resolve} from "node:path";
 import {pathToFileURL} from "node:url";
 import {SiteBuildError} from "./errors.ts";
 import {failureLine} from "./failure-line.ts";
+import {publishRawOutputs, type PublishedRaw} from "./raw-outputs.ts";
 import {PROJECT_DIR, findPackageDir, frameworkCacheDir, prepareOfflineCache, type OfflineCacheResult} from "./offline-cache.ts";
-import {BuildWorkspace} from "./workspace.ts";
+import {BuildWorkspace, refuseForeignOutput} from "./workspace.ts";
 
 export {SiteBuildError};
 
@@ -47,7 +48,10 @@ export interface SiteOptions {
   echo?: boolean;
 }
 
-export type BuildSiteOptions = SiteOptions;
+export interface BuildSiteOptions extends SiteOptions {
+  /** Publish this database's raw outputs under `<output>/raw/` (raw-outputs.ts). */
+  rawFrom?: {database: string; dataDir: string};
+}
 
 export interface BuildSiteResult {
   output: string;
@@ -57,6 +61,8 @@ export interface BuildSiteResult {
   cache: OfflineCacheResult;
   /** Framework's stdout+stderr */
   log: string;
+  /** the raw outputs published under raw/, when rawFrom was given */
+  raw?: PublishedRaw;
 }
 
 /** Deletes Framework's data loader outputs under `<root>/.observablehq/cache`; returns what was removed. */
@@ -163,6 +169,7 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
   const echo = options.echo ?? true;
   if (!existsSync(root)) throw new SiteBuildError(`site root ${root} does not exist`, "", []);
 
+  refuseForeignOutput(output);
   const cache = await prepareOfflineCache(root, {log: echo ? (m) => console.log(m) : undefined});
   const workspace = BuildWorkspace.create(output);
   try {
@@ -187,8 +194,9 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
       if (refused.length > 0) throw new SiteBuildError(`observable build tried to use the network: ${refused.join("; ")}`, log, refused);
       if (code !== 0) throw new SiteBuildError(`site build failed, ${output} left as it was: ${failureLine(log, code)}${kept ? ` (Framework's output: ${kept})` : ""}`, log, refused);
       if (!existsSync(workspace.out)) throw new SiteBuildError(`observable build produced no site, ${output} left as it was`, log, refused);
+      const raw = options.rawFrom ? await publishRawOutputs(options.rawFrom.database, workspace.out, options.rawFrom.dataDir) : undefined;
       workspace.swapInto(output);
-      return {output, elapsedMs: performance.now() - start, frameworkMs, cache, log};
+      return {output, elapsedMs: performance.now() - start, frameworkMs, cache, log, raw};
     });
   } finally {
     workspace.remove();

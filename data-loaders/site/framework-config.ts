@@ -11,9 +11,14 @@
  *  - search: false (no minisearch index; nothing remote either way, but less to build).
  *  - a page listed in `pages` that does not exist makes `observable build` fail with ENOENT, so
  *    the list is filtered to pages whose source exists when the config is read.
+ *  - preserveExtension: true (cleanUrls: false, deprecated): links between pages end in `.html`,
+ *    so they work under any static server (`python3 -m http.server` serves no `linpack` for
+ *    `linpack.html`), not only under servers that add the extension.
+ *  - header: the report's one ratio convention, stated once for every page.
  */
 import {existsSync, readdirSync} from "node:fs";
 import {basename, dirname, join, resolve} from "node:path";
+import {suitePages} from "../report/page-places.ts";
 
 export interface PageSpec {
   name: string;
@@ -23,9 +28,7 @@ export interface PageSpec {
 /** The report's pages, in sidebar order; "/" is src/index.md. */
 export const REPORT_PAGES: PageSpec[] = [
   {name: "Overview", path: "/"},
-  {name: "LINPACK", path: "/linpack"},
-  {name: "LMbench", path: "/lmbench"},
-  {name: "IOzone", path: "/iozone"},
+  ...suitePages().map(({page, title}) => ({name: title, path: `/${page}`})),
   {name: "Explore", path: "/explore"}
 ];
 
@@ -78,6 +81,8 @@ export function offlineFrameworkConfig(options: OfflineConfigOptions = {}): Reco
     theme: options.theme ?? ["air", "near-midnight"],
     globalStylesheets: [],
     head: "",
+    preserveExtension: true,
+    header: `<span class="ratio-convention">Every ratio in this report is a <b>slowdown against native</b>: lower is better, 1× = native speed.</span>`,
     footer: `vmmbench report, built ${date}. Everything on this page is served from this site; nothing is fetched from the network.`,
     search: false,
     duckdb: {extensions: {json: null, parquet: null}},

@@ -73,6 +73,16 @@ export class BuildWorkspace {
   }
 }
 
+/**
+ * The swap replaces whatever is at `output`: a folder that holds something other than a report built
+ * before (no `_observablehq/`) is refused rather than thrown away.
+ */
+export function refuseForeignOutput(output: string): void {
+  if (!existsSync(output) || !statSync(output).isDirectory()) return;
+  const entries = readdirSync(output);
+  if (entries.length > 0 && !entries.includes("_observablehq")) throw new SiteBuildError(`${output} is not empty and holds no report built before (no _observablehq/): refusing to replace it; give an empty or new folder`, "", []);
+}
+
 /** Removes the workspaces beside `output` whose builder no longer runs (a build killed mid-way). */
 export function sweepWorkspaces(output: string): number {
   const parent = dirname(output);

@@ -12,7 +12,8 @@
  */
 import {copyFileSync, existsSync, mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
-import {join} from "node:path";
+import {dirname, join} from "node:path";
+import {databaseLocation} from "./location.ts";
 import {DatabaseBusyError} from "./lock.ts";
 import {Store} from "./store.ts";
 import {StoreError} from "./store-error.ts";
@@ -27,6 +28,8 @@ export interface ReaderOptions {
 /** A database to read by path (for the report's loaders, which open it themselves). */
 export interface ReadableDatabase {
   path: string;
+  /** The folder of the runs' raw outputs: the live database's, also when `path` is a snapshot. */
+  dataDir: string;
   /** Removes the snapshot, if one was taken. */
   dispose(): void;
 }
@@ -49,7 +52,8 @@ export async function readableDatabase(path: string, options: ReaderOptions = {}
   const snapshot = store.snapshotDir;
   // The loaders open the snapshot themselves; it must outlive this store.
   store.close({keepSnapshot: true});
-  return {path: store.path, dispose: () => snapshot && rmSync(snapshot, {recursive: true, force: true})};
+  const dataDir = snapshot ? dirname(databaseLocation(path, true)) : store.dataDir;
+  return {path: store.path, dataDir, dispose: () => snapshot && rmSync(snapshot, {recursive: true, force: true})};
 }
 
 async function snapshotStore(busy: DatabaseBusyError, log: ReaderOptions["log"]): Promise<Store> {

@@ -7,7 +7,7 @@ import {iozone} from "./iozone/index.ts";
 import {linpack} from "./linpack/index.ts";
 import {lmbench} from "./lmbench/index.ts";
 import {stream} from "./stream/index.ts";
-import type {Suite} from "./suite.ts";
+import type {MetricInfo, Suite} from "./suite.ts";
 
 export const SUITES = [
   lmbench,
@@ -28,6 +28,12 @@ export function suiteNamed(name: string): Suite<any, any> | undefined {
 
 /** Suites a plan can run: they have plan options. */
 export const RUNNABLE_SUITES: readonly Suite<any, any>[] = SUITES.filter((suite) => (suite as Suite<any, any>).options !== undefined);
+
+/** Whether a metric takes part in its suite's slowdown (suite.ts MetricInfo.overhead); unknown metrics do. */
+export function countsTowardSlowdown(metric: string): boolean {
+  for (const suite of SUITES) if (metric in suite.metrics) return (suite.metrics[metric] as MetricInfo).overhead !== false;
+  return true;
+}
 
 /** Unit of a metric any suite declares, for failed samples that carry no unit of their own. */
 export function metricUnit(metric: string): string | undefined {

@@ -14,6 +14,11 @@ export interface MetricInfo {
   unit: string;
   /** How the report names it. */
   label: string;
+  /**
+   * false: not part of the suite's slowdown, because it repeats another metric (a time beside a
+   * rate) or describes the machine or the run rather than its speed (a limit, the orders run).
+   */
+  overhead?: false;
 }
 
 /** A built-in C probe: compiled static (a companion: dynamic) by probes/build.ts into the guest image too. */
@@ -103,8 +108,14 @@ export interface SuiteTools<Options, Found> {
   steps(options: Options, found: Found): {templates: StepTemplate[]; left: Options | undefined};
 }
 
-/** Where the report shows a suite: its own page, or a panel in a section of another suite's page. */
-export type ReportPlace = {page: string; title: string} | {panelOn: string; section: string; title: string};
+/**
+ * Where the report shows a suite: its own page (src/<page>.md, at `order` among the suites' pages,
+ * the paper's order; `omit` metrics it does not show; `peaks`: the page gets LINPACK's peak rows),
+ * or a panel in a section of another suite's page, which draws the suite's metrics side by side.
+ */
+export type ReportPlace =
+  | {page: string; title: string; order: number; omit?: readonly string[]; peaks?: true}
+  | {panelOn: string; section: string; title: string};
 
 /** The presets a suite takes part in (plan/presets.ts), as a user would write its options in YAML. */
 export interface SuitePresets {

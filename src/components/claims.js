@@ -5,9 +5,28 @@
 // data is parsed as HTML.
 import {el} from "./dom.js";
 import {sourceLabel} from "./data.js";
+import {formatInterval, formatPercent, formatSlowdown} from "./format.js";
 
 export const VERDICT_MARK = {"holds": "✓", "does not hold": "✗", "can't tell": "?", "not measured": "–"};
 const VERDICT_CLASS = {"holds": "holds", "does not hold": "fails", "can't tell": "unsure", "not measured": "unmeasured"};
+
+/**
+ * The claim rows as evaluated (data-loaders/report/claims.ts) from the compact form the page loads
+ * (pages.ts): each environment's fingerprint from `environments` (environments.json), each part's
+ * words and band from its claim.
+ */
+export function inflateClaims({claims, rows}, environments) {
+  const byKey = new Map(environments.map((e) => [`${e.run_id}\u0000${e.environment}`, e]));
+  const byId = new Map(claims.map((c) => [c.id, c]));
+  return rows.map((r) => {
+    const claim = byId.get(r.claim);
+    return {
+      ...r,
+      environments: r.environments.map((name) => byKey.get(`${r.run_id}\u0000${name}`) ?? {environment: name}),
+      evidence: r.evidence.map((e, i) => ({...e, label: claim.parts[i].label, measure: claim.measure, min: claim.parts[i].min, max: claim.parts[i].max}))
+    };
+  });
+}
 
 /**
  * The rows the page's filters let through: a row about environments is shown when every one of
@@ -19,19 +38,18 @@ export function visibleClaims(rows, match, shownEnvironments) {
   return rows.filter((r) => (r.environments.length ? r.environments.every((e) => match({...e, source: r.source, run_id: r.run_id})) : studies.has(r.run_id)));
 }
 
-// Three significant digits, as "17.0× [16.2–18.1]" and "83.5% [80.1–86.0]": the unit once, on the estimate.
-function digits(measure, x) {
-  if (x == null || !Number.isFinite(x)) return "–";
-  const v = measure === "peak" ? x * 100 : x;
-  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
-}
-const number = (measure, x) => `${digits(measure, x)}${measure === "peak" ? "%" : "×"}`;
-
-function evidence(e) {
-  const interval = e.low != null && e.high != null && e.low !== e.high ? [" ", el("small", null, `[${digits(e.measure, e.low)}–${digits(e.measure, e.high)}]`)] : null;
+// The report's one convention: a peak (a fraction of native's) is shown as the slowdown it means,
+// with the paper's kind of number, the percentage, beside it.
+function evidence(e, paper) {
+  const peak = e.measure === "peak";
+  const slow = (x) => (x == null ? null : peak ? 1 / x : x);
+  const [low, high] = peak ? [slow(e.high), slow(e.low)] : [e.low, e.high];
+  const interval = formatInterval(low, high);
   return el("li", {class: `part ${VERDICT_CLASS[e.verdict]}`, "data-verdict": e.verdict, title: `${e.label}: ${e.verdict}${e.n ? ` (n ≥ ${e.n})` : ""}`},
     el("span", {class: "mark", "aria-hidden": "true"}, VERDICT_MARK[e.verdict]), " ", e.label, " ",
-    e.estimate == null ? el("small", null, "not measured") : [el("b", null, number(e.measure, e.estimate)), interval]);
+    e.estimate == null
+      ? el("small", null, paper ? "not published" : "not measured")
+      : [el("b", null, formatSlowdown(slow(e.estimate), low, high)), interval ? [" ", el("small", null, interval)] : null, peak ? [" ", el("small", null, `(${formatPercent(e.estimate)} of native)`)] : null]);
 }
 
 function subjects(r) {
@@ -44,8 +62,9 @@ function subjects(r) {
   ];
 }
 
-function verdict(v) {
-  return el("span", {class: `verdict ${VERDICT_CLASS[v]}`}, el("span", {class: "mark", "aria-hidden": "true"}, VERDICT_MARK[v]), " ", v);
+/** The paper measured what it drew in its figures but printed no numbers: its "not measured" reads "not published". */
+function verdict(v, {paper = false} = {}) {
+  return el("span", {class: `verdict ${VERDICT_CLASS[v]}`}, el("span", {class: "mark", "aria-hidden": "true"}, VERDICT_MARK[v]), " ", paper && v === "not measured" ? "not published" : v);
 }
 
 /**
@@ -64,8 +83,8 @@ export function claimsTable(rows, {claims, width = 1000, narrow = 640, caption =
       ? list.map((r) => el("tr", {class: "claim-row", "data-verdict": r.verdict, "data-run": r.run_id},
           el("td", {class: "study", "data-label": "study"}, r.source === "reference" ? "paper" : [sourceLabel(r.source), el("br"), el("small", null, r.run_id)]),
           el("td", {class: "subjects", "data-label": "environments"}, subjects(r)),
-          el("td", {class: "verdict-cell", "data-label": "verdict"}, verdict(r.verdict)),
-          el("td", {class: "evidence", "data-label": "evidence"}, r.note ? el("small", null, r.note) : el("ul", null, r.evidence.map(evidence)))))
+          el("td", {class: "verdict-cell", "data-label": "verdict"}, verdict(r.verdict, {paper: r.source === "reference" && r.environments.length > 0})),
+          el("td", {class: "evidence", "data-label": "evidence"}, r.note ? el("small", null, r.note) : el("ul", null, r.evidence.map((e) => evidence(e, r.source === "reference"))))))
       : [el("tr", {class: "claim-row empty"}, el("td", {colspan: 4}, el("small", null, "no selected study")))];
     return el("tbody", {"data-claim": c.id}, head, body);
   });

@@ -1,14 +1,43 @@
-// Helpers shared by the pages: unpacking the loaders' column-packed rows, labels, parameters.
+// The pages' data: each page's summary rows (Arrow, data-loaders/report/page-rows.ts) and its
+// column-oriented JSON (pages.ts) read into arquero tables, the one ratio convention derived on it, and the labels and orders the components share.
+import * as aq from "npm:arquero";
+import {compareHypervisors} from "./hypervisors.js";
 
-/** {columns, rows: [[…]]} (data-loaders/report/pages.ts) → array of row objects. */
-export function unpack(packed) {
-  if (!packed) return [];
-  const {columns, rows} = packed;
-  return rows.map((r) => {
-    const o = {};
-    for (let i = 0; i < columns.length; i++) o[columns[i]] = r[i];
-    return o;
+/** Columns the Arrow rows carry as float32 (page-rows.ts), back to the 6 digits they were rounded to. */
+const FLOAT32 = ["min", "max", "q1", "q3", "rsd", "ratio_low", "ratio_high"];
+const six = (x) => (x == null ? null : Number(x.toPrecision(6)));
+
+/**
+ * Summary rows as an arquero table with the slowdown against native derived from the ratio: the
+ * ratio itself for lower-is-better units, its inverse (and the interval flipped) for bandwidths and
+ * GFLOPS, so > 1 is always slower and 1× is native.
+ */
+export function summaryTable(input) {
+  const table = input instanceof ArrayBuffer ? aq.fromArrow(new Uint8Array(input)) : ArrayBuffer.isView(input) ? aq.fromArrow(input) : aq.fromJSON(input ?? {});
+  return table.derive(Object.fromEntries(FLOAT32.map((c) => [c, aq.escape((d) => six(d[c]))]))).derive({
+    slowdown: (d) => (d.ratio == null || d.ratio <= 0 ? null : d.lower_is_better ? d.ratio : 1 / d.ratio),
+    slowdown_low: (d) => (d.ratio_low == null || d.ratio_high == null || d.ratio_high <= 0 ? null : d.lower_is_better ? d.ratio_low : 1 / d.ratio_high),
+    slowdown_high: (d) => (d.ratio_low == null || d.ratio_high == null || d.ratio_low <= 0 ? null : d.lower_is_better ? d.ratio_high : 1 / d.ratio_low)
   });
+}
+
+/** LINPACK peak rows with the peak slowdown (native's peak ÷ this one, over the N both swept). */
+export function peakTable(columns) {
+  return aq.fromJSON(columns ?? {}).derive({
+    slowdown: (d) => (d.ratio == null || d.ratio <= 0 ? null : 1 / d.ratio),
+    slowdown_low: (d) => (d.ratio_high == null || d.ratio_high <= 0 ? null : 1 / d.ratio_high),
+    slowdown_high: (d) => (d.ratio_low == null || d.ratio_low <= 0 ? null : 1 / d.ratio_low)
+  });
+}
+
+/** The rows of an arquero table that a filter predicate (filters.js matcher) lets through, as objects. */
+export function selected(table, match) {
+  return table.filter(aq.escape(match)).objects();
+}
+
+/** Distinct values of a column, sorted. */
+export function distinct(rows, of, compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0)) {
+  return [...new Set(rows.map(of))].filter((v) => v != null).sort(compare);
 }
 
 /** Parsed params, memoised on the row (params arrive as JSON text). */
@@ -18,13 +47,6 @@ export function paramsOf(row) {
 
 export function sourceLabel(source) {
   return source === "reference" ? "paper" : source === "run" ? "ours" : source === "ingest" ? "ingested" : String(source);
-}
-
-/** Direction label for a unit or a row. */
-export function direction(rowOrUnit) {
-  const unit = typeof rowOrUnit === "string" ? rowOrUnit : rowOrUnit?.unit;
-  const lower = typeof rowOrUnit === "object" && rowOrUnit && "lower_is_better" in rowOrUnit ? rowOrUnit.lower_is_better : ["us", "ms", "s", "ns"].includes(unit);
-  return lower ? "lower is better" : "higher is better";
 }
 
 /** A label for an environment of one run that stays unique when several runs are shown. */
@@ -44,40 +66,47 @@ export function severalRuns(rows) {
   return runs.size > 1;
 }
 
-export const HYPERVISOR_ORDER = {none: 0, xen: 1, kvm: 2, "qemu-tcg": 3};
+const SOURCE_RANK = {reference: 0, run: 1, ingest: 2};
+export const compareSources = (a, b) => (SOURCE_RANK[a] ?? 9) - (SOURCE_RANK[b] ?? 9);
 
 /** Sort rows the paper's way: paper first, then our runs; native, Xen, KVM, emulation; then vCPUs, pass-through. */
 export function envOrder(a, b) {
-  const order = {reference: 0, run: 1, ingest: 2};
   return (
-    (order[a.source] ?? 9) - (order[b.source] ?? 9) ||
+    compareSources(a.source, b.source) ||
     String(a.run_id).localeCompare(String(b.run_id)) ||
-    (HYPERVISOR_ORDER[a.hypervisor] ?? 9) - (HYPERVISOR_ORDER[b.hypervisor] ?? 9) ||
+    compareHypervisors(a.hypervisor, b.hypervisor) ||
     (a.vcpus ?? 0) - (b.vcpus ?? 0) ||
     Number(Boolean(a.passthrough)) - Number(Boolean(b.passthrough)) ||
     String(a.environment).localeCompare(String(b.environment))
   );
 }
 
-/** Distinct environments (run × label) of `rows`, in envOrder, each with a display label. */
-export function environmentsOf(rows) {
-  const byKey = new Map();
-  for (const r of rows) {
-    const key = `${r.run_id}\u0000${r.environment}`;
-    if (!byKey.has(key)) byKey.set(key, r);
-  }
-  const multi = severalRuns(rows);
-  return [...byKey.values()].sort(envOrder).map((r) => ({
-    key: `${r.run_id}\u0000${r.environment}`,
-    label: envLabel(r, {multiRun: multi}),
-    source: r.source,
-    run_id: r.run_id,
-    environment: r.environment,
-    hypervisor: r.hypervisor,
-    vcpus: r.vcpus,
-    passthrough: r.passthrough,
-    guest_os: r.guest_os
-  }));
+export const envKey = (r) => `${r.run_id}\u0000${r.environment}`;
+
+/** The BLAS kernel set a LINPACK row ran: a peak row's column, else its `core` param. */
+export const coreOf = (row) => row.core ?? paramsOf(row).core ?? null;
+
+/**
+ * LINPACK series labels, set on each row: the environment, and its kernel set where it ran several
+ * (native runs each guest's set beside its own, so their peaks compare like with like). Returns
+ * the labels in the environments' order.
+ */
+export function labelKernelSeries(rows, {multiRun}) {
+  const cores = new Map();
+  for (const r of rows) cores.set(envKey(r), (cores.get(envKey(r)) ?? new Set()).add(coreOf(r)));
+  for (const r of rows) r.label = `${envLabel(r, {multiRun})}${cores.get(envKey(r)).size > 1 ? ` · ${coreOf(r) ?? "?"}` : ""}`;
+  return environmentsOf(rows).flatMap((e) => distinct(rows.filter((r) => envKey(r) === e.key), (r) => r.label));
 }
 
-export const envKey = (r) => `${r.run_id}\u0000${r.environment}`;
+/** Distinct environments (run × label) of `rows`, in envOrder, each with a display label. */
+export function environmentsOf(rows) {
+  if (!rows.length) return [];
+  const multi = severalRuns(rows);
+  return aq
+    .from(rows)
+    .select("source", "run_id", "environment", "hypervisor", "vcpus", "passthrough", "guest_os", "nested_under")
+    .dedupe("run_id", "environment")
+    .objects()
+    .sort(envOrder)
+    .map((r) => ({...r, key: envKey(r), label: envLabel(r, {multiRun: multi})}));
+}

@@ -14,3 +14,11 @@ function append(node, children) {
     else node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
 }
+
+/**
+ * Resolves after the browser has painted once. A page's below-the-fold cells await it (once, at
+ * load), so its first chart is painted before the big tables are built, not after.
+ */
+export function afterPaint() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}

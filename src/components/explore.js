@@ -1,10 +1,13 @@
-// The Explore page's plumbing: the filter state as a SQL WHERE clause over `samples`, running the
-// reader's query, and downloading its full result as CSV or Parquet.
+// The Explore page's plumbing: the filter state as a SQL WHERE clause over `results`, the query
+// box (its text kept in the URL), showing a result or an error, and downloading the full result
+// as CSV (arquero) or Parquet (parquet.js).
+import * as aq from "npm:arquero";
 import {html} from "npm:htl";
+import {saveFile} from "./download.js";
 import {FACETS} from "./filters.js";
-import {writeParquet} from "./parquet.js";
+import {setUrlParam, textFromUrl} from "./url-state.js";
 
-/** SQL expression giving, for a row of `samples`, the value the filter facet compares. */
+/** SQL expression giving, for a row of `results`, the value the filter facet compares. */
 const FACET_SQL = {
   source: "source",
   run: "run_id",
@@ -28,40 +31,50 @@ export function selectionSql(state) {
   return parts.length ? parts.join("\n  AND ") : "TRUE";
 }
 
-/** The reader's SQL without a trailing semicolon, for use inside COPY (…). */
-export function stripSql(sql) {
-  return String(sql).trim().replace(/;+\s*$/, "");
-}
-
-export async function runQuery(db, sql) {
-  try {
-    return {table: await db.query(stripSql(sql)), error: null};
-  } catch (error) {
-    return {table: null, error};
-  }
-}
-
-let counter = 0;
-
-/** CSV of the full result, written by DuckDB-wasm's own CSV writer (no extension needed). */
-export async function queryToCsv(db, sql) {
-  const name = `vmmbench-export-${++counter}.csv`;
-  await db.query(`COPY (${stripSql(sql)}) TO '${name}' (FORMAT csv, HEADER)`);
-  try {
-    return await db._db.copyFileToBuffer(name);
-  } finally {
-    await db._db.dropFile(name).catch(() => {});
-  }
-}
-
 /**
- * Parquet of the full result. DuckDB-wasm 1.29 has no built-in Parquet writer (COPY … (FORMAT
- * parquet) needs the parquet extension, which would be fetched from extensions.duckdb.org), so the
- * result is written by parquet.js, a small Parquet writer: one row group, PLAIN encoding,
- * uncompressed, every column optional.
+ * The query box: its value is {sql, run}. `run` is false until the reader presses Run (or
+ * Ctrl+Enter), unless the URL carries a query (`?sql=`), which a shared link means to run.
  */
-export async function queryToParquet(db, sql) {
-  const table = await db.query(stripSql(sql));
+export function queryBox(defaultSql, {rows = 9} = {}) {
+  const fromUrl = textFromUrl("sql", null);
+  const area = html`<textarea name="sql" rows=${rows} spellcheck="false" class="query-text" aria-label="SQL">${fromUrl ?? defaultSql}</textarea>`;
+  const button = html`<button type="submit" class="query-run">Run</button>`;
+  const form = html`<form class="query-box">${area}<div>${button} <small>Ctrl+Enter runs it; the query is kept in this page's URL.</small></div></form>`;
+  form.value = {sql: area.value, run: fromUrl != null};
+  const submit = () => {
+    form.value = {sql: area.value, run: true};
+    setUrlParam("sql", area.value);
+    form.dispatchEvent(new Event("input", {bubbles: true}));
+  };
+  form.addEventListener("submit", (event) => (event.preventDefault(), submit()));
+  area.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) event.preventDefault(), submit();
+  });
+  area.addEventListener("input", (event) => event.stopPropagation()); // typing is not running
+  return form;
+}
+
+/** A failed query as the page shows it: the message with its line breaks, no stack. */
+export function queryError(error) {
+  const message = String(error?.message ?? error).replace(/^Error:\s*/, "");
+  return html`<pre class="query-error" role="alert">Query failed: ${message}</pre>`;
+}
+
+// Arrow and the Parquet writer load with the first download, not with the page.
+
+/** The result (an Arrow table from DuckDB-wasm) as an arquero table, 64-bit integers as numbers. */
+export async function resultTable(table) {
+  const {tableToIPC} = await import("npm:apache-arrow");
+  return aq.fromArrow(tableToIPC(table, "stream"));
+}
+
+/** CSV of the full result, written by arquero. */
+export async function resultCsv(table) {
+  return (await resultTable(table)).toCSV();
+}
+
+export async function resultParquet(table) {
+  const {writeParquet} = await import("./parquet.js");
   return writeParquet(table);
 }
 
@@ -73,26 +86,13 @@ export function downloadButton(label, filename, build) {
     button.disabled = true;
     button.textContent = "Preparing…";
     try {
-      const bytes = await build();
-      const url = URL.createObjectURL(new Blob([bytes], {type: filename.endsWith(".csv") ? "text/csv" : "application/vnd.apache.parquet"}));
-      const a = html`<a href=${url} download=${filename} hidden>`;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      saveFile(filename, await build(), filename.endsWith(".csv") ? "text/csv" : "application/vnd.apache.parquet");
     } catch (error) {
-      console.warn(error);
-      alertInline(button, String(error?.message ?? error));
+      button.after(queryError(error));
     } finally {
       button.disabled = false;
       button.textContent = text;
     }
   });
   return button;
-}
-
-function alertInline(button, message) {
-  const note = html`<small class="download-error"> ${message}</small>`;
-  button.after(note);
-  setTimeout(() => note.remove(), 10_000);
 }

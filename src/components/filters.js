@@ -4,28 +4,26 @@
 // the same query string, so the selection follows the reader from page to page.
 import * as Inputs from "npm:@observablehq/inputs";
 import {html} from "npm:htl";
-import {sourceLabel} from "./data.js";
+import {compareSources, sourceLabel} from "./data.js";
+import {compareHypervisors, hypervisorLabel} from "./hypervisors.js";
 
 export const FACETS = [
   {key: "source", param: "source", label: "Source", of: (d) => d.source, format: sourceLabel},
   {key: "run", param: "run", label: "Run", of: (d) => d.run_id},
   {key: "environment", param: "env", label: "Environment", of: (d) => d.environment},
-  {key: "hypervisor", param: "hv", label: "Hypervisor", of: (d) => d.hypervisor},
+  {key: "hypervisor", param: "hv", label: "Hypervisor", of: (d) => d.hypervisor, format: hypervisorLabel},
   {key: "guest_os", param: "guest", label: "Guest OS", of: (d) => d.guest_os ?? "unknown"},
   {key: "vcpus", param: "vcpus", label: "vCPUs", of: (d) => (d.vcpus == null ? "unknown" : String(d.vcpus))},
   {key: "passthrough", param: "pt", label: "Pass-through", of: (d) => (d.passthrough ? "on" : "off")}
 ];
-
-const SOURCE_ORDER = {reference: 0, run: 1, ingest: 2};
-const HV_ORDER = {none: 0, xen: 1, kvm: 2, "qemu-tcg": 3};
 
 /** The options of each facet, from the environments list (src/data/environments.json). */
 export function facetOptions(environments) {
   const out = {};
   for (const f of FACETS) {
     const values = [...new Set(environments.map(f.of))];
-    if (f.key === "source") values.sort((a, b) => (SOURCE_ORDER[a] ?? 9) - (SOURCE_ORDER[b] ?? 9));
-    else if (f.key === "hypervisor") values.sort((a, b) => (HV_ORDER[a] ?? 9) - (HV_ORDER[b] ?? 9) || a.localeCompare(b));
+    if (f.key === "source") values.sort(compareSources);
+    else if (f.key === "hypervisor") values.sort(compareHypervisors);
     else if (f.key === "vcpus") values.sort((a, b) => Number(a) - Number(b));
     else values.sort((a, b) => a.localeCompare(b));
     out[f.key] = values;
@@ -33,17 +31,27 @@ export function facetOptions(environments) {
   return out;
 }
 
-/** Filter state from a query string: absent facet = everything; `env=` alone = nothing. */
+/**
+ * Filter state from a query string: absent facet = everything; `env=` alone = nothing. Values the
+ * report does not have are left out and listed in `state.unknown` ([{facet, value}]); a facet none
+ * of whose values exist falls back to everything, so a stale link shows the page, not an empty one.
+ */
 export function readState(search, options) {
   const params = new URLSearchParams(search);
   const state = {};
+  const unknown = [];
   for (const f of FACETS) {
     if (!params.has(f.param)) state[f.key] = options[f.key].slice();
     else {
-      const wanted = new Set(params.getAll(f.param).filter((v) => v !== ""));
+      const asked = params.getAll(f.param).filter((v) => v !== "");
+      const known = new Set(options[f.key]);
+      for (const v of asked) if (!known.has(v)) unknown.push({facet: f, value: v});
+      const wanted = new Set(asked);
       state[f.key] = options[f.key].filter((v) => wanted.has(v));
+      if (asked.length && !state[f.key].length) state[f.key] = options[f.key].slice();
     }
   }
+  Object.defineProperty(state, "unknown", {value: unknown, enumerable: false});
   return state;
 }
 
@@ -65,11 +73,6 @@ export function writeState(state, options, base = "") {
 export function matcher(state) {
   const sets = FACETS.map((f) => [f, new Set(state[f.key])]);
   return (d) => sets.every(([f, set]) => set.has(f.of(d)));
-}
-
-export function applyFilters(rows, state) {
-  const match = matcher(state);
-  return rows.filter(match);
 }
 
 function syncLinks(search) {
@@ -98,7 +101,10 @@ export function filterBar(environments, {facets = FACETS.map((f) => f.key), open
     template: (parts) => html`<div class="filter-facets">${Object.values(parts)}</div>`
   });
   const reset = html`<button type="button" class="filter-reset">Show all</button>`;
-  const root = html`<details class="filter-bar" open=${open}><summary>Filters <small class="filter-summary"></small></summary>${form}${reset}</details>`;
+  const warning = initial.unknown.length
+    ? html`<p class="filter-warning" role="alert">This link asks for ${initial.unknown.map(({facet, value}, i) => html`${i ? ", " : ""}${facet.label.toLowerCase()} <code>${value}</code>`)}, which this report does not have: ignored.</p>`
+    : "";
+  const root = html`<details class="filter-bar" open=${open}><summary>Filters <small class="filter-summary"></small></summary>${warning}${form}${reset}</details>`;
   const summaryText = root.querySelector(".filter-summary");
   const full = () => {
     const v = form.value;
@@ -114,7 +120,7 @@ export function filterBar(environments, {facets = FACETS.map((f) => f.key), open
     const state = full();
     const search = writeState(state, options, location.search);
     if (search !== location.search) history.replaceState(history.state, "", location.pathname + search + location.hash);
-    syncLinks(search);
+    syncLinks(writeState(state, options)); // the filters follow the reader; a page's own controls stay on it
     describe(state);
   };
   form.addEventListener("input", update);
@@ -126,7 +132,7 @@ export function filterBar(environments, {facets = FACETS.map((f) => f.key), open
   });
   Object.defineProperty(root, "value", {get: full, set() {}});
   describe(full());
-  syncLinks(writeState(full(), options, location.search));
+  syncLinks(writeState(full(), options));
   root.options = options;
   return root;
 }

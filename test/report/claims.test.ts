@@ -138,6 +138,18 @@ describe("claims on synthetic studies whose truth is known", () => {
     expect([kvmRow.evidence[0].low, kvmRow.evidence[0].high]).toEqual([peak.ratio_low, peak.ratio_high]);
   });
 
+  it("takes LINPACK's peak only between like BLAS kernel sets", () => {
+    const sweep = (e: EnvironmentKey, core: string, gflops: number[]) => gflops.map((g, i) => group(e, "linpack_gflops", g, {unit: "GFLOPS", params: JSON.stringify({core, n: 100 * (i + 1), threads: 1}), spread: 0.004}));
+    // Native ran AVX-512 kernels and pinned Haswell's; KVM ran Haswell's, Xen Nehalem's (native never did).
+    const report = computeReport([...sweep(native, "SkylakeX", [20, 30, 38]), ...sweep(native, "Haswell", [10, 15, 20]), ...sweep(kvm, "Haswell", [8.4, 12.5, 16.6]), ...sweep(xen, "Nehalem", [5, 7, 9])], ITERATIONS);
+    const [kvmRow] = only(report.claims, "linpack-kvm");
+    expect(kvmRow.evidence[0].estimate).toBeCloseTo(0.83, 2); // 16.6 / 20, not 16.6 / 38
+    expect(kvmRow.verdict).toBe("holds");
+    const [xenRow] = only(report.claims, "linpack-xen");
+    expect(xenRow.verdict).toBe("not measured");
+    expect(xenRow.note).toMatch(/BLAS kernel set \(Nehalem; native: SkylakeX\)/);
+  });
+
   it("compares one vCPU with two of the same hypervisor, and pass-through guests only where there are any", () => {
     const params = '{"direct":false,"file_kb":16384,"fsync":true,"record_kb":64}';
     const one = env("kvm-1", "kvm", {vcpus: 1});

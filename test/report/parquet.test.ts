@@ -24,7 +24,7 @@ async function readBack(bytes: Uint8Array, sql = "SELECT * FROM t"): Promise<{co
   }
 }
 
-describe("the report's Parquet writer (Explore downloads)", () => {
+describe("Parquet downloads written by hyparquet-writer (Explore)", () => {
   it("writes strings, doubles, ints, booleans and nulls that DuckDB reads back exactly", async () => {
     const bytes = writeColumns([
       {name: "environment", values: ["native", "kvm", null, `<img src=x onerror=alert(1)>`, "ü ✓ 'quoted'"]},
@@ -58,6 +58,17 @@ describe("the report's Parquet writer (Explore downloads)", () => {
     const {rows, types} = await readBack(writeParquet(table));
     expect(types).toEqual(["VARCHAR", "DOUBLE", "INTEGER"]);
     expect(rows).toEqual([{metric: "lat_fork", value: 177.2, repetition: 0}, {metric: "lat_exec", value: 1400, repetition: 1}]);
-    expect(columnKind([new Date(0)])).toBe("timestamp");
+    expect(columnKind([null, new Date(0)])).toBe("TIMESTAMP");
+  });
+
+  it("keeps DuckDB's 64-bit counts and timestamps (BigInt, Date) as INT64 and TIMESTAMP", async () => {
+    const when = new Date("2026-12-05T13:14:32Z");
+    const {rows, types} = await readBack(writeColumns([
+      {name: "n", values: [15n, null, 9007199254740993n]},
+      {name: "at", values: [when, null, when]}
+    ]));
+    expect(types).toEqual(["BIGINT", "TIMESTAMP"]);
+    expect(rows.map((r) => r.n)).toEqual([15n, null, 9007199254740993n]);
+    expect(rows.map((r) => (r.at == null ? null : new Date(String(r.at)).getTime()))).toEqual([when.getTime(), null, when.getTime()]);
   });
 });

@@ -103,3 +103,83 @@ describe("the report's statistics", () => {
     }
   });
 });
+
+describe("suite slowdowns and LINPACK peaks", () => {
+  const lin = (environment: string, hypervisor: string, n: number, gflops: number, reps = 9) =>
+    groupFromValues({...key(environment, hypervisor, "linpack_gflops", "GFLOPS", JSON.stringify({n, threads: 1})), suite: "linpack"}, sample(reps, gflops, n + gflops));
+
+  it("compares LINPACK peaks over the N both environments swept, and says which", () => {
+    // native peaks at N=2000 (12 GFLOPS); the emulated guest only ran N ≤ 500.
+    const groups = [lin("native", "none", 200, 6), lin("native", "none", 500, 8), lin("native", "none", 2000, 12), lin("tcg", "qemu-tcg", 200, 0.012), lin("tcg", "qemu-tcg", 500, 0.016)];
+    const peak = computeReport(groups, 400).peaks.find((p) => p.environment === "tcg")!;
+    expect(peak.sweep_n).toEqual([200, 500]);
+    expect(peak.baseline_sweep_n).toEqual([200, 500, 2000]);
+    expect(peak.compared_n).toEqual([200, 500]);
+    // against native's best over N ≤ 500 (about 8), not its N = 2000 best (12)
+    expect(1 / peak.ratio!).toBeGreaterThan(400);
+    expect(1 / peak.ratio!).toBeLessThan(650);
+  });
+
+  it("compares a guest's peak with native's sweep of the same BLAS kernel set, states the efficiency, and flags unlike sets", () => {
+    const core = (environment: string, hypervisor: string, coreName: string, n: number, gflops: number) =>
+      groupFromValues({...key(environment, hypervisor, "linpack_gflops", "GFLOPS", JSON.stringify({core: coreName, n, threads: 1})), suite: "linpack"}, sample(9, gflops, n + gflops));
+    const limit = (environment: string, hypervisor: string, coreName: string, value: number) =>
+      groupFromValues({...key(environment, hypervisor, "linpack_peak_theoretical", "GFLOPS", JSON.stringify({core: coreName, threads: 1})), suite: "linpack"}, [value]);
+    const end = (environment: string, hypervisor: string, coreName: string, n: number, why: string) => ({
+      ...groupFromValues({...key(environment, hypervisor, "linpack_sweep_end", "N", JSON.stringify({core: coreName, threads: 1})), suite: "linpack"}, [n]),
+      notes: [why]
+    });
+    // Native sweeps SkylakeX to 38 GFLOPS and pins Haswell (20 GFLOPS) at the guest's orders.
+    const groups = [
+      core("native", "none", "SkylakeX", 500, 20), core("native", "none", "SkylakeX", 2000, 36), core("native", "none", "SkylakeX", 4000, 38),
+      core("native", "none", "Haswell", 100, 8), core("native", "none", "Haswell", 300, 20),
+      limit("native", "none", "SkylakeX", 73.6), limit("native", "none", "Haswell", 36.8),
+      end("native", "none", "SkylakeX", 4000, "time budget: N=5000 would take ~4.1 s (> --max-seconds 3)"),
+      core("kvm", "kvm", "Haswell", 100, 7.6), core("kvm", "kvm", "Haswell", 300, 19), end("kvm", "kvm", "Haswell", 300, "the plan's list of N"),
+      core("tcg", "qemu-tcg", "Nehalem", 100, 0.05), core("tcg", "qemu-tcg", "Nehalem", 300, 0.06)
+    ];
+    const report = computeReport(groups, 400);
+    const peaks = (environment: string) => report.peaks.filter((p) => p.environment === environment);
+    expect(peaks("native").map((p) => p.core).sort()).toEqual(["Haswell", "SkylakeX"]);
+    const sky = peaks("native").find((p) => p.core === "SkylakeX")!;
+    expect(sky.efficiency).toBeCloseTo(sky.peak_gflops / 73.6, 6);
+    expect([sky.peak_n, sky.ratio, sky.like_for_like, sky.stop]).toEqual([4000, 1, true, "time budget: N=5000 would take ~4.1 s (> --max-seconds 3)"]);
+    const [kvm] = peaks("kvm");
+    expect([kvm!.core, kvm!.baseline_core, kvm!.like_for_like, kvm!.compared_n, kvm!.stop]).toEqual(["Haswell", "Haswell", true, [100, 300], "the plan's list of N"]);
+    expect(1 / kvm!.ratio!).toBeGreaterThan(0.95);
+    expect(1 / kvm!.ratio!).toBeLessThan(1.2); // about 20/19, not 38/19 against native's AVX-512 sweep
+    expect(kvm!.efficiency).toBeNull(); // the guest reported no limit of its own
+    const [tcg] = peaks("tcg");
+    expect([tcg!.like_for_like, tcg!.baseline_core]).toEqual([false, "SkylakeX"]);
+    // The overhead of LINPACK takes neither the limit nor the orders as a slowdown.
+    const kvmLinpack = report.overhead.find((o) => o.environment === "kvm" && o.suite === "linpack")!;
+    expect(kvmLinpack.groups).toBe(2);
+  });
+
+  it("takes a study's stated LINPACK peak as its LINPACK slowdown when it has no sweep", () => {
+    const stated = (environment: string, hypervisor: string, value: number) =>
+      groupFromValues({...key(environment, hypervisor, "linpack_peak_ratio", "ratio", JSON.stringify({baseline: "native", threads: 1})), suite: "linpack"}, [value]);
+    const fork = (environment: string, hypervisor: string, v: number) => groupFromValues(key(environment, hypervisor), [v]);
+    const report = computeReport([fork("native", "none", 88.73), fork("kvm", "kvm", 2200), stated("kvm", "kvm", 0.8346)], 200);
+    const linpack = report.overhead.find((o) => o.environment === "kvm" && o.suite === "linpack")!;
+    expect(linpack.slowdown).toBeCloseTo(1 / 0.8346, 5);
+    expect([linpack.low, linpack.high, linpack.groups]).toEqual([linpack.slowdown, linpack.slowdown, 1]);
+  });
+
+  it("averages LMbench over the paper's metrics only, so the paper's mean and ours cover the same things", () => {
+    const g = (source: string, environment: string, hypervisor: string, metric: string, v: number) =>
+      groupFromValues({...key(environment, hypervisor, metric), source, run_id: source === "reference" ? "paper" : "r1"}, source === "reference" ? [v] : sample(7, v, v));
+    const groups = [
+      g("reference", "paper native", "none", "lat_fork", 88), g("reference", "paper kvm", "kvm", "lat_fork", 2200),
+      g("reference", "paper native", "none", "lat_pipe", 6), g("reference", "paper kvm", "kvm", "lat_pipe", 59),
+      g("run", "native", "none", "lat_fork", 100), g("run", "kvm", "kvm", "lat_fork", 200),
+      g("run", "native", "none", "lat_pipe", 10), g("run", "kvm", "kvm", "lat_pipe", 20),
+      // ours only: would pull the mean to ~10x if it counted
+      g("run", "native", "none", "lat_proc_exit", 10), g("run", "kvm", "kvm", "lat_proc_exit", 10000)
+    ];
+    const ours = computeReport(groups, 200).overhead.find((o) => o.environment === "kvm")!;
+    expect([ours.groups, ours.paper_groups]).toEqual([2, 2]);
+    expect(ours.slowdown).toBeGreaterThan(1.8);
+    expect(ours.slowdown).toBeLessThan(2.2);
+  });
+});

@@ -136,8 +136,8 @@ describe("offline site build", () => {
       console.log(`[site] Plot-only page: first chart after ${ms.toFixed(0)} ms`);
       expect(await tracked.page.locator("form input[type=range]").count()).toBeGreaterThan(0);
       expect(await tracked.page.textContent("#stamp")).toMatch(/loader stamp: \d+/);
-      // Clean URLs: the sidebar links to /duck, served from duck.html.
-      expect(await tracked.page.locator('#observablehq-sidebar a[href="./duck"]').count()).toBe(1);
+      // Links keep their extension (preserveExtension), so any static server finds duck.html.
+      expect(await tracked.page.locator('#observablehq-sidebar a[href="./duck.html"]').count()).toBe(1);
       await expectClean(tracked);
       await tracked.page.close();
     });

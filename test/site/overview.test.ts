@@ -1,4 +1,5 @@
 import {execa} from "execa";
+import {createHash} from "node:crypto";
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
@@ -55,11 +56,12 @@ describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => 
     const rows = await tracked.page.$$eval(".paper-table:not(.reproduction-table) tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-metric")));
     expect(rows).toEqual(["lat_syscall", "lat_stat", "lat_fstat", "lat_open_close", "lat_fork", "lat_exec", "lat_sh", "lat_sig_handler", "lat_pipe"]);
     const forkRow = await tracked.page.$$eval('.paper-table:not(.reproduction-table) tr[data-metric="lat_fork"] td .value', (tds) => tds.map((td) => td.textContent));
-    expect(forkRow.slice(0, 3)).toEqual(["88.73", "1,512", "2,200"]);
+    // The paper's numbers exactly as it printed them (data/reference/che2008.tsv), not re-rounded.
+    expect(forkRow.slice(0, 3)).toEqual(["88.73", "1511.5", "2200"]);
     expect(Number(forkRow[3]?.replace(/,/g, ""))).toBeGreaterThan(0);
     // Each value carries its ratio to its own study's native column.
     const kvmFork = await tracked.page.$eval('.paper-table:not(.reproduction-table) tr[data-metric="lat_fork"] td:nth-child(4) .ratio', (el) => el.textContent);
-    expect(kvmFork).toBe("24.79×");
+    expect(kvmFork).toBe("24.8×");
   });
 
   const claimRows = (claim: string, run: string) =>
@@ -110,5 +112,19 @@ describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => 
     await tracked.page.locator(`[data-facet="environment"] label`, {hasText: "paper F8 on Xen 3.1"}).locator("input").check();
     await tracked.page.waitForFunction(() => document.querySelectorAll(".paper-table:not(.reproduction-table) thead th[data-column]").length === 4);
     expect(await claimRows("process-creation-kvm-slower", PAPER_RUN_ID)).toHaveLength(1);
+  });
+
+  it("links each table to the raw outputs it was read from, published with the site by sha256", async () => {
+    const links = await tracked.page.$$eval(".download-bar a[data-sha256]", (as) => as.map((a) => [a.getAttribute("href")!, (a as HTMLElement).dataset.sha256!]));
+    expect(links.length).toBeGreaterThan(1);
+    for (const [href, sha] of links) {
+      const response = await fetch(new URL(href, `${server.origin}/`).href);
+      expect(response.status, href).toBe(200);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      // The paper's numbers are named by the reference version's hash (table and environments together).
+      if (bytes.subarray(0, 12).toString() === "table\tlabel\t") continue;
+      expect(createHash("sha256").update(bytes).digest("hex"), href).toBe(sha);
+    }
+    expect((await fetch(`${server.origin}/raw/index.csv`)).status).toBe(200);
   });
 });

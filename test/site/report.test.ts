@@ -11,6 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {generateSiteData, XSS_LABEL} from "../../bench/site-data.ts";
 import {Store} from "../../data-loaders/store/store.ts";
 import {HAVE_CHROMIUM, openBrowser, serveDist, type BrowserSession, type StaticServer, type TrackedPage} from "../helpers/browser.ts";
+import {servePython} from "./python-server.ts";
 import {ROOT} from "../helpers/shared.ts";
 import {buildReportInto} from "../helpers/site-build.ts";
 
@@ -20,12 +21,13 @@ const PAGES = [
   {path: "/linpack", name: "linpack", ready: "figure[data-chart=linpack-sweep] svg"},
   {path: "/lmbench", name: "lmbench", ready: ".paper-table table tbody tr"},
   {path: "/iozone", name: "iozone", ready: "figure[data-chart=iozone-bars] svg"},
-  {path: "/explore", name: "explore", ready: ".result-count"}
+  {path: "/explore", name: "explore", ready: ".query-status"}
 ];
 
 describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", () => {
   let dir: string;
   let db: string;
+  let dist: string;
   let server: StaticServer;
   let browser: BrowserSession;
   const dialogs: string[] = [];
@@ -61,7 +63,8 @@ describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", ()
     } finally {
       store.close();
     }
-    server = await serveDist(await buildReportInto(dir, db));
+    dist = await buildReportInto(dir, db);
+    server = await serveDist(dist);
     browser = await openBrowser();
     mkdirSync(ARTIFACTS, {recursive: true});
   }, 600_000);
@@ -83,11 +86,11 @@ describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", ()
       expect(tracked.badResponses, p.path).toEqual([]);
       const figures = await tracked.page.$$eval("figure.report-figure svg", (n) => n.length);
       const tables = await tracked.page.$$eval("table", (n) => n.length);
-      expect(figures + tables, p.path).toBeGreaterThan(0);
-      // duckdb-wasm and the raw samples are for Explore only.
+      if (p.name === "explore") expect(await tracked.page.$$eval("form.query-box textarea", (n) => n.length)).toBe(1);
+      else expect(figures + tables, p.path).toBeGreaterThan(0);
+      // duckdb-wasm and the raw samples load on Explore's first query, never with a page.
       const heavy = tracked.requests.filter((u) => /duckdb|samples\.[0-9a-f]+\.arrow/.test(u));
-      if (p.name === "explore") expect(heavy.length).toBeGreaterThan(0);
-      else expect(heavy, p.path).toEqual([]);
+      expect(heavy, p.path).toEqual([]);
       await tracked.page.close();
     }
     expect(dialogs).toEqual([]);
@@ -102,11 +105,11 @@ describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", ()
     const heads = await tracked.page.$$eval(".paper-table table:first-of-type thead th[data-column]", (ths) => ths.map((th) => th.getAttribute("data-environment")));
     expect(heads.slice(0, 3)).toEqual(["paper native F8", "paper F8 on Xen 3.1", "paper F8 on KVM-60"]);
     expect(heads).toContain("kvm-1cpu");
-    // The paper's fork on KVM: 2200 / 88.73 = 24.79× native; ours carry an interval and n.
+    // The paper's fork on KVM: 2200 / 88.73 = 24.79× native (no interval: three digits); ours carry an interval and n.
     const paperKvmFork = await tracked.page.$eval('.paper-table tr[data-metric="lat_fork"] td:nth-child(4) .ratio', (el) => el.textContent);
-    expect(paperKvmFork).toBe("24.79×");
+    expect(paperKvmFork).toBe("24.8×");
     const oursCell = await tracked.page.$eval('.paper-table tr[data-metric="lat_fork"]', (tr) => tr.querySelectorAll("td")[5].textContent ?? "");
-    expect(oursCell).toMatch(/×\s*\[\d+\.\d\d–\d+\.\d\d\]/);
+    expect(oursCell).toMatch(/\d×\s*\[[\d.,]+–[\d.,]+\]/);
     expect(oursCell).toMatch(/n=\d+ ±\d+\.\d%/);
     expect(await tracked.page.textContent("figure[data-chart=memory-bandwidth] figcaption")).toContain("higher is better");
     await tracked.page.close();
@@ -159,7 +162,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", ()
     const before = await sweep();
     await linpack.page.locator(`[data-facet="vcpus"] label`, {hasText: "2"}).first().locator("input").uncheck();
     await linpack.page.waitForFunction((n) => Number((document.querySelector("figure[data-chart=linpack-sweep]") as HTMLElement)?.dataset.count) < n, before);
-    expect(await linpack.page.textContent("figure[data-chart=linpack-peak]")).toContain("paper: KVM-60 = 83.46% of native F8");
+    expect(await linpack.page.textContent("figure[data-chart=linpack-peak]")).toContain("paper: KVM-60 peak = 83.46% of native F8 = 1.20×");
     await linpack.page.close();
 
     const io = await open("/iozone", "figure[data-chart=iozone-bars] svg");
@@ -193,7 +196,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", ()
   });
 
   it("explores with SQL and downloads exactly the filtered rows as CSV and Parquet", async () => {
-    const tracked = await open("/explore?env=native&env=kvm-2cpu&run=synthetic-01-run", ".result-count");
+    const tracked = await open("/explore?env=native&env=kvm-2cpu&run=synthetic-01-run", ".query-status");
     const page = tracked.page;
     await page.fill("textarea", "SELECT * FROM selection ORDER BY environment, metric, params, repetition");
     await page.getByRole("button", {name: "Run"}).click();
@@ -202,13 +205,13 @@ describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", ()
     await page.waitForFunction((n) => document.querySelector(".result-count")?.textContent === n.toLocaleString("en-US"), expected);
 
     const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", {name: "Download CSV"}).click()]);
-    expect(csv.suggestedFilename()).toBe("selection.csv");
+    expect(csv.suggestedFilename()).toBe("query.csv");
     const csvText = readFileSync(await csv.path(), "utf8").trim().split("\n");
     expect(csvText.length - 1).toBe(expected);
     expect(csvText[0].split(",")).toContain("environment");
 
     const [parquet] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", {name: "Download Parquet"}).click()]);
-    expect(parquet.suggestedFilename()).toBe("selection.parquet");
+    expect(parquet.suggestedFilename()).toBe("query.parquet");
     const path = await parquet.path();
     const instance = await DuckDBInstance.create(":memory:");
     const con = await instance.connect();
@@ -223,5 +226,171 @@ describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", ()
     expect(tracked.consoleErrors).toEqual([]);
     await page.screenshot({path: join(ARTIFACTS, "explore-query.png")});
     await page.close();
+  });
+
+  it("links between pages work under the README's server (python3 -m http.server): every sidebar, prev/next and in-text link returns 200", async () => {
+    const python = await servePython(dist);
+    try {
+      const hrefs = new Set<string>();
+      for (const p of PAGES) {
+        const tracked = await browser.newPage();
+        await tracked.page.goto(`${python.origin}${p.path === "/" ? "/" : `${p.path}.html`}`, {waitUntil: "commit"});
+        await tracked.page.waitForSelector(p.ready, {state: "attached", timeout: 120_000});
+        for (const href of await tracked.page.$$eval("#observablehq-sidebar a[href], #observablehq-main a[href], .observablehq-pager a[href]", (as) => as.map((a) => (a as HTMLAnchorElement).href))) {
+          const url = new URL(href);
+          if (url.origin === python.origin && !url.pathname.startsWith("/raw/")) hrefs.add(url.origin + url.pathname);
+        }
+        expect(tracked.badResponses, p.path).toEqual([]);
+        await tracked.page.close();
+      }
+      expect(hrefs.size).toBeGreaterThanOrEqual(PAGES.length);
+      for (const href of hrefs) expect((await fetch(href)).status, href).toBe(200);
+      // Following the sidebar in the browser lands on a rendered page.
+      const tracked = await browser.newPage();
+      await tracked.page.goto(`${python.origin}/`, {waitUntil: "commit"});
+      await tracked.page.click('#observablehq-sidebar a:has-text("LMbench")');
+      await tracked.page.waitForSelector(".paper-table table tbody tr", {timeout: 120_000});
+      expect(new URL(tracked.page.url()).pathname).toBe("/lmbench.html");
+      await tracked.page.close();
+    } finally {
+      await python.close();
+    }
+  });
+
+  it("fits a 390 px phone: no page scrolls sideways, charts follow the width", async () => {
+    for (const p of PAGES) {
+      const tracked = await browser.newPage();
+      await tracked.page.setViewportSize({width: 390, height: 844});
+      await tracked.gotoAndWait(`${server.origin}${p.path}`, p.ready, {timeout: 120_000});
+      await tracked.page.waitForTimeout(300);
+      await tracked.page.screenshot({path: join(ARTIFACTS, `${p.name}-390.png`), fullPage: true});
+      const overflow = await tracked.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, p.path).toBeLessThanOrEqual(0);
+      const wide = await tracked.page.$$eval("figure.report-figure svg", (svgs) => svgs.map((svg) => svg.getBoundingClientRect().width).filter((w) => w > 390));
+      expect(wide, p.path).toEqual([]);
+      expect(await tracked.cellErrors(), p.path).toEqual([]);
+      await tracked.page.close();
+    }
+  });
+
+  it("restores a view from its URL with every control set (filters, sizes, heatmap operation and colour)", async () => {
+    const io = await open("/iozone", "figure[data-chart=iozone-bars] svg");
+    const page = io.page;
+    const state = () =>
+      page.evaluate(() => ({
+        selects: [...document.querySelectorAll("select")].map((s) => (s as HTMLSelectElement).selectedIndex),
+        colour: (document.querySelector('input[type=radio]:checked') as HTMLInputElement | null)?.value,
+        captions: [...document.querySelectorAll("figure.report-figure figcaption")].map((c) => c.firstChild?.textContent),
+        counts: [...document.querySelectorAll("figure.report-figure")].map((f) => (f as HTMLElement).dataset.count),
+        unchecked: [...document.querySelectorAll("[data-facet] input:not(:checked)")].map((i) => i.closest("label")?.textContent)
+      }));
+    await page.locator(`[data-facet="hypervisor"] label`, {hasText: "KVM"}).first().locator("input").uncheck();
+    await page.selectOption("select >> nth=0", {index: 0});
+    await page.selectOption("select >> nth=1", {index: 0});
+    await page.selectOption("select >> nth=2", {label: "write"});
+    await page.locator("input[type=radio] >> nth=1").check();
+    await page.waitForFunction(() => ["hv=", "file=", "record=", "op=file_write", "colour=median"].every((k) => location.search.includes(k)));
+    await page.waitForTimeout(300);
+    const before = await state();
+    expect(before.captions.some((c) => c?.startsWith("IOzone write by record size, MB/s"))).toBe(true);
+    const again = await open(new URL(page.url()).pathname + new URL(page.url()).search, "figure[data-chart=iozone-heatmap] svg");
+    await again.page.waitForTimeout(300);
+    const after = await again.page.evaluate(() => ({
+      selects: [...document.querySelectorAll("select")].map((s) => (s as HTMLSelectElement).selectedIndex),
+      colour: (document.querySelector('input[type=radio]:checked') as HTMLInputElement | null)?.value,
+      captions: [...document.querySelectorAll("figure.report-figure figcaption")].map((c) => c.firstChild?.textContent),
+      counts: [...document.querySelectorAll("figure.report-figure")].map((f) => (f as HTMLElement).dataset.count),
+      unchecked: [...document.querySelectorAll("[data-facet] input:not(:checked)")].map((i) => i.closest("label")?.textContent)
+    }));
+    expect(after).toEqual(before);
+    await again.page.close();
+    await page.close();
+
+    const lm = await open("/lmbench", "figure[data-chart=memory-bandwidth] svg");
+    // STREAM's suite puts its panel in this page's memory section (suites/stream/index.ts).
+    await lm.page.waitForSelector("figure[data-chart=stream-panel] svg");
+    expect(await lm.page.$$eval("figure[data-chart=stream-panel] svg [aria-label='fx-axis tick label'] text", (t) => t.map((e) => e.textContent))).toEqual(["Copy", "Scale", "Add", "Triad"]);
+    await lm.page.selectOption("select", {index: 0});
+    await lm.page.waitForFunction(() => location.search.includes("size="));
+    const caption = await lm.page.textContent("figure[data-chart=memory-bandwidth] figcaption");
+    const lm2 = await open(new URL(lm.page.url()).pathname + new URL(lm.page.url()).search, "figure[data-chart=memory-bandwidth] svg");
+    expect(await lm2.page.textContent("figure[data-chart=memory-bandwidth] figcaption")).toBe(caption);
+    await lm.page.close();
+    await lm2.page.close();
+  });
+
+  it("names a filter value the report does not have instead of emptying the page", async () => {
+    const tracked = await open("/lmbench?env=no-such-environment", ".paper-table table tbody tr");
+    expect(await tracked.page.textContent(".filter-warning")).toContain("no-such-environment");
+    expect(await tracked.page.$$eval(".paper-table table:first-of-type thead th[data-column]", (ths) => ths.length)).toBeGreaterThan(3);
+    await tracked.page.close();
+  });
+
+  it("downloads each chart's rows as CSV headed by its caption", async () => {
+    const tracked = await open("/linpack", "figure[data-chart=linpack-sweep] svg");
+    const [csv] = await Promise.all([tracked.page.waitForEvent("download"), tracked.page.click("figure[data-chart=linpack-sweep] button.download")]);
+    const lines = readFileSync(await csv.path(), "utf8").trim().split("\n");
+    expect(lines[0]).toBe("# Figure 1. LINPACK: GFLOPS by problem size N (log scale; higher is better)");
+    const header = lines.findIndex((l) => !l.startsWith("#"));
+    expect(lines[header].split(",")).toEqual(expect.arrayContaining(["environment", "N", "gflops_median", "slowdown", "ci_low", "ci_high"]));
+    const count = Number(await tracked.page.$eval("figure[data-chart=linpack-sweep]", (f) => (f as HTMLElement).dataset.count));
+    expect(lines.length - header - 1).toBe(count);
+    await tracked.page.close();
+  });
+
+  it("Explore: DuckDB loads on the first query, results holds every sample, errors read as errors and any statement leaves the page working", {timeout: 300_000}, async () => {
+    const tracked = await open("/explore", ".query-status");
+    const page = tracked.page;
+    await page.waitForTimeout(500);
+    expect(tracked.requests.filter((u) => /duckdb|samples\.[0-9a-f]+\.arrow/.test(u))).toEqual([]);
+    const run = async (sql: string) => {
+      await page.fill("textarea", sql);
+      // The answer to this query is the status or error that appears after the old one is gone.
+      await page.evaluate(() => document.querySelectorAll(".query-status, .query-error").forEach((e) => e.remove()));
+      await page.getByRole("button", {name: "Run"}).click();
+      await page.waitForSelector(".query-status[data-state=done], .query-error", {timeout: 60_000});
+      return page.evaluate(() => ({error: document.querySelector(".query-error")?.textContent ?? null, count: document.querySelector(".result-count")?.textContent ?? null, main: document.querySelector("#observablehq-main")?.textContent ?? ""}));
+    };
+    const total = await count("SELECT count(*) FROM results");
+    const ok = await run("select environment, metric, median(value) from results group by all");
+    expect(ok.error).toBeNull();
+    expect(Number(ok.count?.replace(/,/g, ""))).toBeGreaterThan(10);
+    expect(tracked.requests.filter((u) => /duckdb-eh\.wasm/.test(u))).toHaveLength(1);
+    expect(tracked.requests.filter((u) => /duckdb-mvp/.test(u))).toEqual([]);
+
+    const bad = await run("select nope from results;\nselect 1");
+    expect(bad.error).toMatch(/^Query failed: .*nope/s);
+    expect(await page.$eval(".query-error", (e) => getComputedStyle(e).whiteSpace)).toBe("pre-wrap");
+    expect(await page.$$eval(".observablehq--inspect", (n) => n.map((e) => e.textContent).filter((t) => t === "null"))).toEqual([]);
+
+    for (const statement of ["drop table results", "begin; drop table results; commit", "create schema x; use x", "delete from results"]) {
+      await run(statement);
+      const after = await run("select count(*)::INTEGER as n from results");
+      expect(after.error, statement).toBeNull();
+      expect(await page.$eval("table tbody tr td:last-child", (td) => td.textContent?.replace(/,/g, "")), statement).toBe(String(total));
+    }
+
+    const remote = await run("select * from read_csv('http://example.com/x.csv')");
+    expect(remote.error).toContain('"http://example.com/x.csv" is refused');
+    // Past the page's own check (a URL built in SQL), DuckDB itself refuses: external access is off.
+    const built = await run("select * from read_csv('http' || '://example.com/x.csv')");
+    expect(built.error).toMatch(/disabled|external|not allowed|permission/i);
+    const sneaky = await run("select * from read_csv('/' || 'etc/passwd')");
+    expect(sneaky.error).toMatch(/disabled|external|not allowed|permission/i);
+    const unlock = await run("set enable_external_access = true");
+    expect(unlock.error).toMatch(/lock|configuration/i);
+    expect(tracked.externalRequests()).toEqual([]);
+    expect(tracked.consoleErrors.filter((e) => !/Query failed|Binder Error|Catalog Error|Permission|Invalid Input|Parser Error/.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it("Explore: a URL with a query runs it at once, with its filters", async () => {
+    const sql = "SELECT count(*)::INTEGER AS n FROM selection";
+    const tracked = await open(`/explore?env=native&sql=${encodeURIComponent(sql)}`, ".result-count");
+    expect(await tracked.page.inputValue("textarea")).toBe(sql);
+    const expected = await count("SELECT count(*) FROM results WHERE environment = 'native'");
+    await tracked.page.waitForSelector("table tbody tr td");
+    expect(await tracked.page.$eval("table tbody tr td:last-child", (td) => td.textContent?.replace(/,/g, ""))).toBe(String(expected));
+    await tracked.page.close();
   });
 });

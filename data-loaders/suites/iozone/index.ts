@@ -65,5 +65,5 @@ export const iozone = defineSuite<"iozone", IozoneOptions, string>({
     },
     expected: "IOzone auto/Excel report/throughput output"
   },
-  report: {page: "iozone", title: "IOzone"}
+  report: {page: "iozone", title: "IOzone", order: 3}
 });

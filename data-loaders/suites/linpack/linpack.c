@@ -208,6 +208,14 @@ static const char *choose_core(char **argv, const char *want, const struct cpu_f
   return openblas_get_corename();
 }
 
+/* Where the orders ended and why, a sample of its own so the report can say where a guest stopped. */
+static void sweep_end(int last_n, int threads, const char *why) {
+  if (last_n <= 0) return;
+  char params[96];
+  snprintf(params, sizeof params, "{\"core\":\"%s\",\"threads\":%d}", core_used, threads);
+  vmmb_sample(SUITE, "linpack_sweep_end", "N", last_n, params, 0, 1, why);
+}
+
 int main(int argc, char **argv) {
   vmmb_probe = "vmmbench-linpack";
   vmmb_usage = USAGE;
@@ -273,6 +281,7 @@ int main(int argc, char **argv) {
 
   openblas_set_num_threads(threads);
   long long avail = mem_available_kb();
+  const int max_n_from_memory = max_n == 0;
   if (max_n == 0) {
     /* A and its LU copy: 16·N² bytes within a quarter of available memory. */
     double bytes = avail > 0 ? (double)avail * 1024 / 4 : 1e9;
@@ -314,11 +323,15 @@ int main(int argc, char **argv) {
   warm_up(sweep ? 500 : (ns[0] < 1000 ? ns[0] : 1000));
 
   if (!sweep) {
-    for (int k = 0; k < nn; k++)
+    int largest = 0;
+    for (int k = 0; k < nn; k++) {
       for (int r = 0; r < reps; r++) {
         int ok;
         solve(ns[k], threads, r, &ok);
       }
+      if (ns[k] > largest) largest = ns[k];
+    }
+    sweep_end(largest, threads, "the plan's list of N");
     return vmmb_exit_status();
   }
 
@@ -326,17 +339,17 @@ int main(int argc, char **argv) {
                               12000, 14000, 16000, 20000, 24000, 28000, 32000, 40000, 48000, 64000};
   double best = 0, last_secs = 0;
   int last_n = 0, below = 0;
+  char stop[160] = "the sweep's largest order";
   for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
     int n = steps[k];
     if (n > max_n) {
-      fprintf(stderr, "vmmbench-linpack: sweep stops: N=%d exceeds --max-n %lld\n", n, max_n);
+      snprintf(stop, sizeof stop, "%s: N=%d exceeds N=%lld", max_n_from_memory ? "memory (a quarter of what is available)" : "--max-n", n, max_n);
       break;
     }
     if (last_n > 0) {
       double predicted = last_secs * pow((double)n / last_n, 3);
       if (predicted > max_seconds) {
-        fprintf(stderr, "vmmbench-linpack: sweep stops: N=%d would take ~%.1f s (> --max-seconds %g)\n", n, predicted,
-                max_seconds);
+        snprintf(stop, sizeof stop, "time budget: N=%d would take ~%.1f s (> --max-seconds %g)", n, predicted, max_seconds);
         break;
       }
     }
@@ -353,9 +366,11 @@ int main(int argc, char **argv) {
       best = g_best_n;
       below = 0;
     } else if (++below >= 2) {
-      fprintf(stderr, "vmmbench-linpack: sweep stops: GFLOPS peaked at %.3f\n", best);
+      snprintf(stop, sizeof stop, "plateau: two orders in a row did not beat %.3f GFLOPS by 1%%", best);
       break;
     }
   }
+  fprintf(stderr, "vmmbench-linpack: sweep stops at N=%d: %s\n", last_n, stop);
+  sweep_end(last_n, threads, stop);
   return vmmb_exit_status();
 }

@@ -115,5 +115,5 @@ export const lmbench = defineSuite<"lmbench", LmbenchOptions, LmbenchBinaries>({
     unsigned: (_text, lines, first) => (STRIDE_TITLE.test(lines[first]!.trim()) ? "lmbench-lat-mem-rd" : undefined),
     expected: "LMbench results file, LMbench summary, lat_mem_rd output"
   },
-  report: {page: "lmbench", title: "LMbench"}
+  report: {page: "lmbench", title: "LMbench", order: 2}
 });

@@ -8,7 +8,9 @@ import {join} from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
 import {buildProbesDetailed, findOpenblas} from "../../../data-loaders/probes/build.ts";
 import {parseProbeOutput} from "../../../data-loaders/probes/parse-output.ts";
-import {OWN_FIXTURES} from "../../parsers/helpers.ts";
+
+/** /proc/cpuinfo captured on this project's Xeon and in QEMU TCG guests (fixtures/cpuinfo/README.md). */
+const CPUINFO = new URL("./fixtures/cpuinfo/", import.meta.url).pathname;
 
 const HAVE_OPENBLAS = findOpenblas() !== null;
 if (!HAVE_OPENBLAS) console.warn("[vmmbench tests] no static OpenBLAS (apt-get install libopenblas-dev): the LINPACK kernel-set tests are skipped.");
@@ -19,7 +21,7 @@ beforeAll(async () => {
 });
 
 const explain = (cpuinfo: string, core = "auto") =>
-  JSON.parse(execFileSync(bin, ["--explain-core", "--core", core, "--cpuinfo", join(OWN_FIXTURES, "cpuinfo", cpuinfo)], {encoding: "utf8"})) as Record<string, unknown>;
+  JSON.parse(execFileSync(bin, ["--explain-core", "--core", core, "--cpuinfo", join(CPUINFO, cpuinfo)], {encoding: "utf8"})) as Record<string, unknown>;
 
 describe.skipIf(!HAVE_OPENBLAS)("the LINPACK kernel set", () => {
   it.each([
