@@ -67,7 +67,7 @@ step_timeout_s: 300
 const STEPS_PER_ROUND = 3 * 3; // three environments × (table1, ctx, iozone)
 
 type Fault = "campaign" | "probe" | "guest" | "disk";
-const counts = {campaign: 0, probe: 0, guest: 0, disk: 0, neverBooted: 0, sqlSnapshots: 0, refusedWriters: 0, waitedIngests: 0, siteBuilds: 0, resumes: 0, crashes: 0};
+const counts = {campaign: 0, probe: 0, guest: 0, disk: 0, neverBooted: 0, sqlSnapshots: 0, refusedWriters: 0, waitedIngests: 0, siteBuilds: 0, resumes: 0, restarts: 0, crashes: 0};
 const problems: string[] = [];
 
 // ---------------------------------------------------------------------------------------------
@@ -201,6 +201,17 @@ async function stored(db: string): Promise<Stored> {
   }
 }
 
+/** Whether `db` holds a campaign's run (a `run --plan` killed early records none). */
+async function hasCampaign(db: string): Promise<boolean> {
+  if (!existsSync(db)) return false;
+  const store = await Store.open(db, {readOnly: true});
+  try {
+    return (await store.query("SELECT 1 FROM runs WHERE source = 'run'")).length > 0;
+  } finally {
+    store.close();
+  }
+}
+
 /** Steps seen stored before, now missing or changed. */
 function lost(before: Map<string, string>, after: Map<string, string>): string[] {
   return [...before].filter(([id, digest]) => after.get(id) !== digest).map(([id]) => id);
@@ -291,8 +302,11 @@ async function main(): Promise<void> {
     let waitedIngest = false;
     const kinds: Fault[] = IS_ROOT ? ["campaign", "probe", "guest", "disk"] : ["campaign", "probe", "guest"];
     for (;;) {
-      const campaign = start(first ? ["run", "--plan", join(work, "plan.yaml"), "--db", db] : ["run", "--resume", "--db", db]);
-      if (!first) counts.resumes++;
+      // A campaign killed before it recorded its run left nothing to resume: it is started again.
+      const fresh = first || !(await hasCampaign(db));
+      const campaign = start(fresh ? ["run", "--plan", join(work, "plan.yaml"), "--db", db] : ["run", "--resume", "--db", db]);
+      if (fresh && !first) counts.restarts++;
+      if (!fresh) counts.resumes++;
       first = false;
       let ended = false;
       void campaign.then(() => (ended = true));
@@ -370,7 +384,7 @@ async function main(): Promise<void> {
   console.log(`\nfault campaign: ${CAMPAIGNS} campaigns × ${ROUNDS} rounds × ${STEPS_PER_ROUND} steps, seed ${SEED}, ${secs.toFixed(0)} s (2-core machine shared with other work)`);
   console.log(`faults injected: kill -9 of the campaign ${counts.campaign}, of a probe ${counts.probe}, of the guest's QEMU ${counts.guest}; disk filled mid-step ${counts.disk}; a guest that never boots, attempted ${counts.neverBooted} times`);
   console.log(`two commands on one database: ${counts.sqlSnapshots} sql reads of a snapshot, ${counts.refusedWriters} writers refused with the holder's name, ${counts.waitedIngests} ingests with --wait landed, ${counts.siteBuilds} site build(s) from a snapshot`);
-  console.log(`resumes: ${counts.resumes}; campaigns complete with every planned step stored once: ${complete} of ${CAMPAIGNS}`);
+  console.log(`resumes: ${counts.resumes}, campaigns started again (killed before they recorded their run): ${counts.restarts}; campaigns complete with every planned step stored once: ${complete} of ${CAMPAIGNS}`);
   console.log(`lost: ${lostSteps} stored steps lost or changed, ${rawMissing} raw outputs missing or altered; duplicates: ${worstDup.steps} steps, ${worstDup.samples} samples (last database: ${final.samples} samples)`);
   console.log(`leaked processes: before ${beforeProcesses}, after ${afterProcesses} (at most ${maxAfterKill} still running 1.5 s after any campaign ended)`);
   const describe = (files: Record<string, string[]>) => Object.entries(files).map(([kind, list]) => `${kind} ${list.length}`).join(", ");
