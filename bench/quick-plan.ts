@@ -8,13 +8,14 @@
  *   site     `vmmbench site build`
  * Targets (issue 12): ≤ 6 min from a cold cache on 2 cores, ≤ 4 min warm.
  *
- *     npx tsx bench/quick-plan.ts [--runs N] [--cold]
+ *     npx tsx bench/quick-plan.ts [--runs N] [--cold] [--keep DB]
  *
  * --cold gives every run a fresh empty VMMBENCH_CACHE (probes, kernel, image, lab root, KVM check
- * all rebuilt; Debian packages downloaded again).
+ * all rebuilt; Debian packages downloaded again). --keep copies the last run's database to DB (for
+ * bench/reproduction.ts) before its folder goes.
  */
 import {execa} from "execa";
-import {mkdtempSync, rmSync} from "node:fs";
+import {copyFileSync, mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {median} from "../data-loaders/stats.ts";
@@ -25,6 +26,7 @@ const BIN = join(ROOT, "bin", "vmmbench.js");
 const arg = (name: string) => process.argv[process.argv.indexOf(name) + 1];
 const runs = Number(process.argv.includes("--runs") ? arg("--runs") : 1) || 1;
 const cold = process.argv.includes("--cold");
+const keep = process.argv.includes("--keep") ? arg("--keep") : undefined;
 
 interface Split {
   total: number;
@@ -82,6 +84,7 @@ for (let r = 0; r < runs; r++) {
       `run ${r + 1}${cold ? " (cold cache)" : ""}: ${split.total.toFixed(0)} s in all (target ≤ ${cold ? 360 : 240} s): build ${split.build.toFixed(0)} s, prepare ${split.prepare.toFixed(0)} s, boot ${split.boot.toFixed(0)} s, measure ${split.measure.toFixed(0)} s, site ${split.site.toFixed(0)} s; ${split.failed} failed step(s)`
     );
     for (const e of perEnv) console.log(`  ${String(e.environment).padEnd(12)} ${e.steps} steps, ${Number(e.s).toFixed(1)} s in steps`);
+    if (keep) copyFileSync(db, keep);
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }

@@ -14,7 +14,10 @@ Usage: vmmbench <command> [options]
 
 Commands:
   run      Run a campaign (built-in LMbench/IOzone/LINPACK probes) and store it
-  ingest   Store existing LMbench, IOzone, HPL/HPCC, Intel LINPACK, fio or STREAM outputs
+  ingest   Store existing LMbench, IOzone, HPL/HPCC, Intel LINPACK, fio or STREAM outputs,
+           or merge another vmmbench database or export
+  export   Write the results as Parquet (hive-partitioned by host and run) with the raw outputs
+  compare  A/B: two runs, environments or tags, series by series, with a regression gate
   sql      Run SQL over the results database
   image    Build the hermetic guest image (kernel + initramfs)
   lab      Build and check the nested lab (real KVM and Xen inside an emulated machine)
@@ -37,13 +40,15 @@ Examples:
   vmmbench run --plan my-plan.yaml --db /tmp/study.duckdb
   vmmbench run --resume
   vmmbench ingest results/ --env kvm --hypervisor kvm --vcpus 2
+  vmmbench export /tmp/exp && vmmbench ingest /tmp/exp --db merged.duckdb
+  vmmbench compare tag:kernel=6.1 tag:kernel=6.6
   vmmbench sql "select environment, metric, median(value) from results group by all"
   vmmbench sql "select * from results limit 5" --format csv
   vmmbench site build
 `;
 
 const COMMAND_HELP: Record<string, string> = {
-  run: `Usage: vmmbench run [--plan quick|full|paper|FILE] [--engine builtin|reference] [--db PATH] [--wait SECONDS]
+  run: `Usage: vmmbench run [--plan quick|full|paper|FILE] [--engine builtin|reference] [--tag KEY=VALUE]... [--db PATH] [--wait SECONDS]
        vmmbench run --resume [RUN_ID] [--db PATH] [--wait SECONDS]
 
 Runs a campaign: every environment of the plan × the suites it names, in rounds whose order
@@ -53,8 +58,9 @@ data/runs/<run-id>/ (beside the database); samples go to the database.
   --plan NAME|FILE   a preset (quick, full, paper) or a YAML/JSON plan file (default quick)
   --engine E         builtin (the plan's default): vmmbench's probes; reference: run LMbench, IOzone,
                      HPL or Intel LINPACK where found (plan tools: or PATH), built-in probes elsewhere
+  --tag KEY=VALUE    stored with the campaign (kernel=6.6, qemu=9.0): \`vmmbench compare\` compares tags
   --resume [RUN_ID]  continue the newest unfinished campaign (or RUN_ID) with its stored plan,
-                     without redoing finished steps (so no --plan or --engine with it)
+                     without redoing finished steps (so no --plan, --engine or --tag with it)
   --db PATH          results database (default ${DEFAULT_DB})
   --wait SECONDS     wait for another process that holds the database (default: fail at once)
 
@@ -90,10 +96,49 @@ Examples:
   ingest: `Usage: vmmbench ingest PATH... --env LABEL [--hypervisor H] [--guest-os OS] [--vcpus N]
                        [--passthrough on|off] [--tag key=value]... [--db PATH]
        vmmbench ingest --manifest FILE [--db PATH] [--wait SECONDS]
+       vmmbench ingest OTHER.duckdb|EXPORT_DIR... [--db PATH] [--wait SECONDS]
 
 Stores outputs others produced, recognised by their content: LMbench results and summaries,
 IOzone (auto, -R/-b report, throughput), HPL, HPCC, Intel LINPACK, fio JSON, STREAM.
 Directories are walked. All-or-nothing: one bad file stores nothing. Files already stored are skipped.
+
+Another vmmbench database or an export (vmmbench export) is merged instead: its runs keep their
+ids, plans, tags, fingerprints and raw outputs, and where they came from is recorded (table
+imports). Each source merges all or nothing; a run already stored is skipped, a later state of a
+stored run (more steps, the same ones) replaces it, and any other difference stops the merge.
+`,
+  compare: `Usage: vmmbench compare A B [--threshold 0.05] [--alpha 0.05] [--correction holm|bh]
+                        [--suite S]... [--metric M]... [--env LABEL]... [--all] [--format table|csv|json] [--db PATH]
+
+Compares B (the candidate) with A (the baseline), series by series: the ratio of medians B/A with
+its 95% bootstrap interval and a permutation-test p-value, corrected for the number of series
+(Holm by default: the chance that any series of two identical builds is flagged stays below
+--alpha; bh: Benjamini-Hochberg, for exploring). A and B are two runs (run:ID or a unique prefix),
+two environments (env:LABEL; within the runs that measured both, permuting within rounds where a
+plan's rotation interleaved them) or two tags (tag:KEY=VALUE, see run --tag). Bare, each is tried
+as a run id, then KEY=VALUE, then an environment label. The table lists what changed (--all: every
+series), regressions first; docs/compare.md explains the method.
+
+Exit status: 0 when no series regressed; 3 when at least one is worse than A by more than
+--threshold (a relative change: 0.05 = 5% slower or 5% less throughput) with significance after the
+correction; 2 for a mistake in the arguments.
+
+Examples:
+  vmmbench compare run:20250101T1200Z-1a2b3c run:20250102T1200Z-4d5e6f
+  vmmbench compare tag:qemu=8.2 tag:qemu=9.0 --suite lmbench --threshold 0.03
+  vmmbench compare env:kvm-old env:kvm-new --format json
+`,
+  export: `Usage: vmmbench export DIR [--run RUN_ID]... [--db PATH]
+
+Writes every run (or those named) into DIR, a new folder: results/host=H/run_id=R/*.parquet (one
+row per sample, the results view's columns, hive-partitioned; any DuckDB, Spark or pandas reads
+it), tables/*.parquet (runs, environments, steps, raw outputs, imports), runs/R.tar (every raw
+output of run R, verbatim) and vmmbench-export.json (every file's sha256). The paper's reference
+data is left out. \`vmmbench ingest DIR --db OTHER\` merges it into another database.
+
+Examples:
+  vmmbench export /srv/exports/ctl1-$(date +%F)
+  vmmbench export out/ --run 20250101T120000Z-1a2b3c
 `,
   image: `Usage: vmmbench image build
 
@@ -130,14 +175,17 @@ and what each environment of the plan will really run on. Paste it into bug repo
   --plan NAME|FILE   the plan whose environments to explain (default quick)
   --recheck          boot the guest image under KVM again instead of reading the cached verdict
 `,
-  site: `Usage: vmmbench site build [--db PATH] [--out DIR] [--wait SECONDS]
-       vmmbench site preview [--db PATH]
+  site: `Usage: vmmbench site build [--db PATH] [--out DIR] [--from EXPORT]... [--compare A..B]... [--wait SECONDS]
+       vmmbench site preview [--db PATH] [--from EXPORT]...
 
 Builds the report into dist/ (or DIR) with no network access (every module comes from
 node_modules), or serves it with live reload. Data loaders read the database given by --db,
-read-only; while a campaign writes it they read a snapshot (--wait SECONDS waits instead).
-The build is atomic: it is made in a folder beside the output and swapped in when it succeeds,
-so a failed build leaves the last good report in place.
+read-only; while a campaign writes it they read a snapshot (--wait SECONDS waits instead). With
+--from, the exports named (vmmbench export, from any number of controllers) merged into one
+temporary database, plus the --db database when it is named too. --compare A..B puts that
+comparison (two runs, environments or tags, as vmmbench compare takes them) first on the Compare
+page. The build is atomic: it is made in a folder beside the output and swapped in when it
+succeeds, so a failed build leaves the last good report in place.
 `
 };
 
@@ -165,14 +213,14 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     switch (command) {
       case "run": {
-        const {values} = args(rest, {plan: {type: "string"}, engine: {type: "string"}, resume: {type: "boolean"}, ...COMMON}, true);
+        const {values} = args(rest, {plan: {type: "string"}, engine: {type: "string"}, resume: {type: "boolean"}, tag: {type: "string", multiple: true}, ...COMMON}, true);
         const engine = values.engine === undefined ? undefined : String(values.engine);
         if (engine !== undefined && engine !== "builtin" && engine !== "reference") throw new ConfigError(`--engine: expected builtin or reference, found "${engine}"`);
         if (values.resume && values.plan !== undefined) throw new ConfigError(`--plan with --resume: a resumed campaign runs the plan it started with; drop --plan, or start a new campaign without --resume`);
         const {runCommand} = await import("./commands/run.ts");
         const resumeId = typeof values.resume === "boolean" && values.resume ? (positionalsOf(rest, ["--resume"])[0] ?? true) : false;
         const summary = await whileInterruptible(log, (signal) =>
-          runCommand({db: String(values.db), plan: String(values.plan ?? "quick"), resume: resumeId, engine, waitS: seconds(values.wait), signal, log})
+          runCommand({db: String(values.db), plan: String(values.plan ?? "quick"), resume: resumeId, engine, tags: values.tag as string[] | undefined, waitS: seconds(values.wait), signal, log})
         );
         // Failed steps are stored and reported; the campaign only fails as a whole when nothing was measured.
         return summary.stepsRun > 0 && summary.stepsFailed === summary.stepsRun ? 1 : 0;
@@ -191,6 +239,52 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         const {values, positionals} = args(rest, {...INGEST_OPTIONS, ...COMMON});
         await ingestCommand({values, paths: positionals, waitS: seconds(values.wait), log});
         return 0;
+      }
+      case "export": {
+        const {values, positionals} = args(rest, {run: {type: "string", multiple: true}, db: {type: "string", default: DEFAULT_DB}});
+        if (positionals.length !== 1) throw new ConfigError(`export takes one folder to write into, got ${positionals.length}`);
+        const {exportCommand} = await import("./commands/export.ts");
+        await exportCommand({db: String(values.db), dir: positionals[0]!, runs: (values.run as string[] | undefined) ?? [], log});
+        return 0;
+      }
+      case "compare": {
+        const {values, positionals} = args(rest, {
+          threshold: {type: "string", default: "0.05"},
+          alpha: {type: "string", default: "0.05"},
+          correction: {type: "string", default: "holm"},
+          suite: {type: "string", multiple: true},
+          metric: {type: "string", multiple: true},
+          env: {type: "string", multiple: true},
+          all: {type: "boolean"},
+          format: {type: "string", default: "table"},
+          db: {type: "string", default: DEFAULT_DB}
+        });
+        if (positionals.length !== 2) throw new ConfigError(`compare takes A and B, got ${positionals.length} argument(s)`);
+        const fraction = (name: "threshold" | "alpha", max: number) => {
+          const value = Number(values[name]);
+          if (!(Number.isFinite(value) && value > 0 && value < max)) throw new ConfigError(`--${name}: expected a number above 0 and below ${max}, found "${values[name]}"`);
+          return value;
+        };
+        const correction = String(values.correction);
+        if (correction !== "holm" && correction !== "bh") throw new ConfigError(`--correction: expected holm or bh, found "${correction}"`);
+        const format = String(values.format);
+        if (!["table", "csv", "json"].includes(format)) throw new ConfigError(`--format: expected table, csv or json, found "${format}"`);
+        const {compareCommand} = await import("./commands/compare.ts");
+        return await compareCommand({
+          db: String(values.db),
+          a: positionals[0]!,
+          b: positionals[1]!,
+          threshold: fraction("threshold", 10),
+          alpha: fraction("alpha", 1),
+          correction,
+          suites: (values.suite as string[] | undefined) ?? [],
+          metrics: (values.metric as string[] | undefined) ?? [],
+          environments: (values.env as string[] | undefined) ?? [],
+          all: Boolean(values.all),
+          format: format as "table" | "csv" | "json",
+          out,
+          log
+        });
       }
       case "image": {
         const {positionals} = args(rest, COMMON);
@@ -213,11 +307,15 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         return 0;
       }
       case "site": {
-        const {values, positionals} = args(rest, {out: {type: "string"}, ...COMMON});
+        const {values, positionals} = args(rest, {out: {type: "string"}, from: {type: "string", multiple: true}, compare: {type: "string", multiple: true}, ...COMMON});
         const sub = positionals[0];
         if (sub !== "build" && sub !== "preview") throw new ConfigError(`site: expected "build" or "preview", found ${sub === undefined ? "nothing" : `"${sub}"`}`);
         const {siteCommand} = await import("./commands/site.ts");
-        return await siteCommand({sub, db: String(values.db), ...(values.out ? {out: String(values.out)} : {}), waitS: seconds(values.wait), log});
+        const dbGiven = rest.some((arg) => arg === "--db" || arg.startsWith("--db="));
+        const pairs = (values.compare as string[] | undefined) ?? [];
+        const bad = pairs.find((pair) => !/^.+\.\..+$/s.test(pair));
+        if (bad !== undefined) throw new ConfigError(`--compare: expected A..B (two runs, environments or tags), found "${bad}"`);
+        return await siteCommand({sub, db: String(values.db), ...(values.out ? {out: String(values.out)} : {}), from: (values.from as string[] | undefined) ?? [], dbGiven, compare: pairs, waitS: seconds(values.wait), log});
       }
     }
     return 2;

@@ -56,15 +56,17 @@ class LineProgress extends BaseProgress {
 }
 
 class BarProgress extends BaseProgress {
-  private current = "";
+  /** The step in flight per environment: a fleet's hosts run side by side, and each shows its own. */
+  private readonly current = new Map<string, string>();
   constructor(private readonly tty: NodeJS.WriteStream) {
     super(tty);
   }
   step(label: string): void {
-    this.current = label;
+    this.current.set(environmentOf(label), label);
     this.draw();
   }
   done(label: string, ok: boolean, durationMs: number, detail?: string): void {
+    if (this.current.get(environmentOf(label)) === label) this.current.delete(environmentOf(label));
     this.finished++;
     this.spentMs += durationMs;
     if (!ok) this.note(`FAIL ${label}${detail ? `: ${detail}` : ""}`);
@@ -81,9 +83,14 @@ class BarProgress extends BaseProgress {
     const width = 24;
     const filled = this.total ? Math.round((this.finished / this.total) * width) : 0;
     const bar = "#".repeat(filled) + "-".repeat(width - filled);
-    const line = `[${bar}] ${this.finished}/${this.total} ${this.eta()} ${this.current}`;
+    const line = `[${bar}] ${this.finished}/${this.total} ${this.eta()} ${[...this.current.values()].join(" · ")}`;
     this.tty.write(`\r\x1b[K${line.slice(0, (this.tty.columns || 100) - 1)}`);
   }
+}
+
+/** "native@web01/r2/lat" → "native@web01". */
+function environmentOf(stepId: string): string {
+  return stepId.split("/")[0]!;
 }
 
 export function formatDuration(seconds: number): string {

@@ -3,6 +3,7 @@ import {ConfigError, InterruptedError, ParseError, VmmbenchError} from "../error
 import {validatePlan} from "../plan/validate.ts";
 import type {EnvironmentSpec, Plan} from "../plan/types.ts";
 import type {Sample} from "../model/sample.ts";
+import {oneAtATime} from "../store/one-at-a-time.ts";
 import {keepRaw, labelFolder} from "../store/raw.ts";
 import {removeUnreferencedRaw} from "../store/raw-sweep.ts";
 import {StoreError, type RawOutput, type Store} from "../store/store.ts";
@@ -10,6 +11,7 @@ import {isStorageFailure, systemProblem} from "../system-error.ts";
 import {targetKind} from "../targets/registry.ts";
 import type {Fingerprint, Step, StepOutput, Target} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
+import {laneName, lanesOf, type Lane} from "./lanes.ts";
 import type {Progress} from "./progress.ts";
 import {referenceFor} from "./tool-engine.ts";
 import {stepTemplates, type StepTemplate} from "./steps.ts";
@@ -39,6 +41,8 @@ export interface CampaignOptions {
    * campaign ends with an InterruptedError that says how to resume.
    */
   signal?: AbortSignal;
+  /** Tags a new campaign is stored with (`--tag kernel=6.6`): what `vmmbench compare` compares by. */
+  tags?: Record<string, string>;
 }
 
 export interface CampaignSummary {
@@ -67,6 +71,8 @@ export function newRunId(now = new Date()): string {
  * raw output, samples and status land together, so a killed campaign resumes where it stopped.
  */
 export async function runCampaign(options: CampaignOptions): Promise<CampaignSummary> {
+  // The machines of a fleet record their steps side by side over one connection (campaign/lanes.ts).
+  options = {...options, store: oneAtATime(options.store)};
   const {store, progress} = options;
   // Missing tools under tools.strict fail here, before a run is recorded.
   const early = !options.resume && options.plan ? referenceFor(options.plan, options.toolPath) : undefined;
@@ -128,45 +134,68 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     throw error;
   }
   const started = Date.now();
+  const lanes = lanesOf(plan.environments);
+  const stepsPerRound = (lane: Lane) => lane.environments.reduce((n, spec) => n + templatesOf.get(spec.label)!.length, 0);
+  /** Lanes whose stop rule holds, with why: one machine of a fleet stops on its own series. */
+  const laneStops = new Map<Lane, string>();
   progress.start(perRound * plan.repetitions.min);
   try {
     for (let round = 0; ; round++) {
       stopIfAborted(options.signal);
-      const reason = tracker.stopReason(round, (Date.now() - started) / 1000);
-      if (reason) {
-        summary.stopReason = reason;
+      const elapsedS = (Date.now() - started) / 1000;
+      for (const lane of lanes) {
+        const reason = laneStops.has(lane) ? null : tracker.stopReason(round, elapsedS, lane.labels);
+        if (!reason) continue;
+        laneStops.set(lane, reason);
+        if (lanes.length > 1) progress.note(`${laneName(lane)}: stopped: ${reason}`);
+      }
+      const running = lanes.filter((lane) => !laneStops.has(lane));
+      if (running.length === 0) {
+        summary.stopReason = stopReasons(lanes, laneStops);
         summary.series = tracker.seriesCount;
         break;
       }
-      if (round >= plan.repetitions.min) progress.grow(perRound);
-      const order = rotate(plan.environments, round);
-      for (const spec of order) {
-        const templates = templatesOf.get(spec.label)!;
-        const pending = templates.filter((t) => !done.has(stepId(spec.label, round, t)));
-        summary.stepsSkipped += templates.length - pending.length;
-        // Steps a resumed campaign finished before are not counted again ("[20/30]" at the end of a resume).
-        progress.grow(pending.length - templates.length);
-        if (pending.length === 0) continue;
-        if (broken.has(spec.label)) {
-          await recordUnrunnable(options, runId, spec.label, round, pending, broken.get(spec.label)!, summary);
-          continue;
-        }
-        let target: Target;
-        try {
-          target = await targetFor(spec, targets, options, plan.environments);
-          await runRound(options, runId, spec.label, round, pending, target, tracker, summary, plan.stepTimeoutS);
-        } catch (error) {
-          // An environment that cannot start (QEMU missing, SSH host refusing) is recorded as failed steps; the others go on.
-          if (!isEnvironmentFailure(error) || options.signal?.aborted) throw error;
-          await markBroken(spec, error);
-          const recorded = await store.completedStepIds(runId);
-          const left = pending.filter((t) => !recorded.has(stepId(spec.label, round, t)));
-          await recordUnrunnable(options, runId, spec.label, round, left, broken.get(spec.label)!, summary);
-          continue;
-        }
-        // After the first batch: a guest's fingerprint comes from its own boot, so none is spent on it.
-        if (!fingerprinted.has(spec.label)) await recordFingerprint(spec, target);
-      }
+      if (round >= plan.repetitions.min) progress.grow(running.reduce((n, lane) => n + stepsPerRound(lane), 0));
+      // Each machine runs its environments in rotating order; different machines run side by side.
+      let failure: {error: unknown} | undefined;
+      await Promise.all(
+        running.map(async (lane) => {
+          try {
+            for (const spec of rotate(lane.environments, round)) {
+              if (failure) return;
+              const templates = templatesOf.get(spec.label)!;
+              const pending = templates.filter((t) => !done.has(stepId(spec.label, round, t)));
+              summary.stepsSkipped += templates.length - pending.length;
+              // Steps a resumed campaign finished before are not counted again ("[20/30]" at the end of a resume).
+              progress.grow(pending.length - templates.length);
+              if (pending.length === 0) continue;
+              if (broken.has(spec.label)) {
+                await recordUnrunnable(options, runId, spec.label, round, pending, broken.get(spec.label)!, summary);
+                continue;
+              }
+              let target: Target;
+              try {
+                target = await targetFor(spec, targets, options, plan.environments);
+                await runRound(options, runId, spec.label, round, pending, target, tracker, summary, plan.stepTimeoutS);
+              } catch (error) {
+                // An environment that cannot start (QEMU missing, SSH host refusing) is recorded as failed steps; the others go on.
+                if (!isEnvironmentFailure(error) || options.signal?.aborted) throw error;
+                await markBroken(spec, error);
+                const recorded = await store.completedStepIds(runId);
+                const left = pending.filter((t) => !recorded.has(stepId(spec.label, round, t)));
+                await recordUnrunnable(options, runId, spec.label, round, left, broken.get(spec.label)!, summary);
+                continue;
+              }
+              // After the first batch: a guest's fingerprint comes from its own boot, so none is spent on it.
+              if (!fingerprinted.has(spec.label)) await recordFingerprint(spec, target);
+            }
+          } catch (error) {
+            // The campaign ends; the other machines stop after the environment they are in.
+            failure ??= {error};
+          }
+        })
+      );
+      if (failure) throw failure.error;
       summary.rounds = round + 1;
     }
     for (const spec of plan.environments) {
@@ -225,7 +254,7 @@ async function startOrResume(options: CampaignOptions): Promise<{runId: string; 
   }
   if (!options.plan) throw new ConfigError("a plan is needed to start a campaign");
   const runId = newRunId();
-  await store.beginRun({runId, source: "run", plan: options.plan.raw, stopRule: options.plan.repetitions, vmmbenchVersion: VERSION});
+  await store.beginRun({runId, source: "run", plan: options.plan.raw, stopRule: options.plan.repetitions, vmmbenchVersion: VERSION, tags: options.tags});
   return {runId, plan: options.plan, resumed: false};
 }
 
@@ -297,6 +326,14 @@ async function recordUnrunnable(options: CampaignOptions, runId: string, environ
 
 function stepId(environment: string, round: number, template: StepTemplate): string {
   return `${environment}/r${round}/${template.name}`;
+}
+
+/** Why the campaign stopped: the one reason, or each lane's (a fleet's hosts may stop at different rounds). */
+function stopReasons(lanes: readonly Lane[], stopped: ReadonlyMap<Lane, string>): string {
+  if (lanes.length === 1) return stopped.get(lanes[0]!)!;
+  const byReason = new Map<string, string[]>();
+  for (const lane of lanes) byReason.set(stopped.get(lane)!, [...(byReason.get(stopped.get(lane)!) ?? []), laneName(lane)]);
+  return [...byReason].map(([reason, names]) => `${names.join(", ")}: ${reason}`).join("; ");
 }
 
 function rotate<T>(items: readonly T[], by: number): T[] {

@@ -30,10 +30,14 @@ export class StopRuleTracker {
     return this.rounds.size;
   }
 
-  /** The series still above the RSD threshold, worst first (for the progress line and the log). */
-  unsettled(): Array<{key: string; rsd: number}> {
+  /**
+   * The series still above the RSD threshold, worst first (for the progress line and the log);
+   * with `environments`, only theirs (one machine of a fleet stops on its own series).
+   */
+  unsettled(environments?: ReadonlySet<string>): Array<{key: string; rsd: number}> {
     const out: Array<{key: string; rsd: number}> = [];
     for (const [key, byRound] of this.rounds) {
+      if (environments && !environments.has(key.slice(0, key.indexOf("\u0000")))) continue;
       const medians = [...byRound.values()].map(median);
       const spread = medians.length < 2 ? Infinity : rsd(medians);
       if (spread >= this.rule.rsd) out.push({key: key.replaceAll("\u0000", " "), rsd: spread});
@@ -41,11 +45,11 @@ export class StopRuleTracker {
     return out.sort((a, b) => b.rsd - a.rsd);
   }
 
-  /** Why the campaign should not start round `round` (0-based), or null to go on. */
-  stopReason(round: number, elapsedS: number): string | null {
+  /** Why the campaign (or the lane of `environments`) should not start round `round` (0-based), or null to go on. */
+  stopReason(round: number, elapsedS: number, environments?: ReadonlySet<string>): string | null {
     if (round >= this.rule.max) return `reached the maximum of ${this.rule.max} rounds`;
     if (round >= 1 && elapsedS >= this.rule.budgetS) return `time budget of ${this.rule.budgetS} s spent after ${round} rounds`;
-    if (round >= this.rule.min && round >= 2 && this.unsettled().length === 0) {
+    if (round >= this.rule.min && round >= 2 && this.unsettled(environments).length === 0) {
       return `every series has RSD below ${(this.rule.rsd * 100).toFixed(1)}% after ${round} rounds`;
     }
     return null;

@@ -1,5 +1,7 @@
 import type {ParseArgsConfig} from "node:util";
 import {ConfigError} from "../errors.ts";
+import {mergeInto} from "../exchange/merge.ts";
+import {isMergeSource} from "../exchange/source.ts";
 import {ingestEnvironment, readManifest, walk, type IngestInput} from "../ingest/collect.ts";
 import {ingest} from "../ingest/ingest.ts";
 import {ensurePaperData} from "../paper/che2008.ts";
@@ -20,6 +22,12 @@ export const INGEST_OPTIONS = {
 /** `vmmbench ingest`: flags or a manifest → validated inputs → one all-or-nothing ingest run. */
 export async function ingestCommand(opts: {values: Record<string, unknown>; paths: string[]; waitS?: number; log: (line: string) => void}): Promise<void> {
   const {values, paths} = opts;
+  // Another vmmbench database or an export is merged, run ids and provenance kept (exchange/merge.ts).
+  const merged = paths.filter(isMergeSource);
+  if (merged.length > 0 && (merged.length < paths.length || values.manifest !== undefined)) {
+    throw new ConfigError(`ingest: ${merged[0]} is a vmmbench database or export, merged on its own; ingest other tools' outputs in another command`);
+  }
+  if (merged.length > 0) return mergeCommand({...opts, paths: merged});
   const inputs: IngestInput[] = [];
   if (values.manifest !== undefined) inputs.push(...readManifest(String(values.manifest)));
   if (paths.length > 0) {
@@ -41,6 +49,24 @@ export async function ingestCommand(opts: {values: Record<string, unknown>; path
       opts.log(`ingested ${summary.files} file(s) (${formats}): ${summary.samples} samples as run ${summary.runId}`);
     } else {
       opts.log("nothing new to ingest");
+    }
+  } finally {
+    store.close();
+  }
+}
+
+async function mergeCommand(opts: {values: Record<string, unknown>; paths: string[]; log: (line: string) => void}): Promise<void> {
+  const options = Object.keys(opts.values).filter((key) => key !== "db" && opts.values[key] !== undefined);
+  if (options.length > 0) throw new ConfigError(`ingest: --${options[0]} is for outputs of other tools; a vmmbench database or export keeps its own environments`);
+  const store = await Store.open(String(opts.values.db));
+  try {
+    await ensurePaperData(store);
+    // Each source merges all or nothing; running the command again skips what merged already.
+    for (const path of opts.paths) {
+      const summary = await mergeInto(store, path);
+      for (const {runId, why} of summary.skipped) opts.log(`skipped run ${runId}: ${why}`);
+      const written = [...summary.added, ...summary.replaced.map((id) => `${id} (replacing its earlier state)`)];
+      opts.log(written.length ? `merged ${written.length} run(s) from ${summary.origin}, ${summary.samples} sample(s): ${written.join(", ")}` : `nothing new to merge from ${summary.origin}`);
     }
   } finally {
     store.close();

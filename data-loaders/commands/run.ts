@@ -2,6 +2,7 @@ import {buildProbesDetailed} from "../probes/build.ts";
 import {failureToSample, parseProbeOutput} from "../probes/parse-output.ts";
 import type {Sample} from "../model/sample.ts";
 import {ConfigError} from "../errors.ts";
+import {parseTags} from "../ingest/collect.ts";
 import {createProgress} from "../campaign/progress.ts";
 import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/tool-runner.ts";
 import {runCampaign, type CampaignSummary} from "../campaign/run.ts";
@@ -25,12 +26,16 @@ export interface RunCommandOptions {
   waitS?: number;
   /** Aborted on Ctrl-C/SIGTERM: the probes and guests are ended and the campaign stops, resumable. */
   signal?: AbortSignal;
+  /** `--tag key=value`: stored with a new campaign (not with resume, which keeps its own). */
+  tags?: string[];
   log: (line: string) => void;
 }
 
 /** `vmmbench run`: builds the probes, runs (or resumes) a campaign and stores it with the reference data. */
 export async function runCommand(opts: RunCommandOptions): Promise<CampaignSummary> {
   if (opts.engine && opts.resume) throw new ConfigError("--engine: a resumed campaign keeps the engine it started with; drop --engine or start a new campaign");
+  if (opts.tags?.length && opts.resume) throw new ConfigError("--tag: a resumed campaign keeps the tags it started with; drop --tag or start a new campaign");
+  const tags = parseTags(opts.tags ?? [], () => "--tag");
   // A typo'd plan, a --db that cannot be and a database another process holds fail before anything is built.
   if (!opts.resume && !presetNeedsHost(opts.plan)) loadPlan(opts.plan);
   const store = await Store.open(opts.db, {waitS: opts.waitS});
@@ -64,7 +69,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
       progress: createProgress(),
       unavailable: Object.fromEntries(Object.entries(build.unavailable).map(([name, why]) => [name, why?.message ?? "not built"])),
       toolVersion: `vmmbench-probes ${VERSION} (${build.hash.slice(0, 12)})`,
-      signal: opts.signal
+      signal: opts.signal,
+      tags
     });
     opts.log(
       `campaign ${summary.runId}: ${summary.rounds} round(s), ${summary.stepsRun} step(s) run, ${summary.stepsFailed} failed, ${summary.stepsSkipped} already done; stopped: ${summary.stopReason}`

@@ -73,7 +73,7 @@ export async function hostFacts(options: {cacheDir?: string} = {}): Promise<Fact
   const cpu = parseCpuinfo(read("/proc/cpuinfo") ?? "");
   const provider = kvmProvider();
   const cache = options.cacheDir ?? cacheRoot();
-  const [qemu, xl, gcc, chromium, debootstrap, openblas, lab] = await Promise.all([
+  const [qemu, xl, gcc, chromium, debootstrap, openblas, lab, ansible] = await Promise.all([
     version("qemu-system-x86_64", ["--version"], (t) => t.split("\n")[0]!.replace(/^QEMU emulator version\s*/, "")),
     version("xl", ["info"], (t) => /^xen_version\s*:\s*(.*)$/m.exec(t)?.[1] ?? t.split("\n")[0]!),
     version("gcc", ["--version"]),
@@ -81,7 +81,8 @@ export async function hostFacts(options: {cacheDir?: string} = {}): Promise<Fact
     debianPackage("chromium"),
     debianPackage("debootstrap"),
     debianPackage("libopenblas-dev"),
-    findLabRoot({cacheDir: options.cacheDir}).catch(() => undefined)
+    findLabRoot({cacheDir: options.cacheDir}).catch(() => undefined),
+    debianPackage("ansible-core")
   ]);
   let free = "unknown";
   try {
@@ -104,6 +105,7 @@ export async function hostFacts(options: {cacheDir?: string} = {}): Promise<Fact
     {name: "libopenblas-dev", value: openblas},
     {name: "chromium", value: chromium},
     {name: "debootstrap", value: debootstrap},
+    {name: "ansible-core", value: `${ansible}${ansible === "missing" ? " (inventory hosts go through vmmbench's own SSH target)" : " (inventory hosts fan out through ansible-playbook)"}`},
     {name: "lab root", value: lab ? `cached ${lab.hash.slice(0, 12)} (kernel ${lab.manifest.kver}, Xen ${lab.manifest.xenPackageVersion}, QEMU ${lab.manifest.qemuPackageVersion}, built ${lab.manifest.builtAt})` : "not built (`vmmbench lab build`, as root, ~1.5–3 min)"},
     {name: "disk", value: free}
   ];

@@ -55,15 +55,20 @@ export function ingestEnvironment(raw: Record<string, unknown>, where: (key: str
     if (!["on", "off", "true", "false"].includes(p)) throw new ConfigError(`${where("passthrough")}: expected on or off, found "${p}"`);
     passthrough = p === "on" || p === "true";
   }
+  const tags = parseTags(raw.tag ?? raw.tags ?? [], () => where("tag"));
+  return {label, hypervisor: hypervisor as IngestEnvironment["hypervisor"], mode, guestOs: raw.guest_os === undefined ? null : String(raw.guest_os), vcpus, passthrough, tags};
+}
+
+/** Tags as `key=value` texts (flags) or a mapping (a manifest); `where` names them in errors. */
+export function parseTags(rawTags: unknown, where: () => string): Record<string, string> {
   const tags: Record<string, string> = {};
-  const rawTags = raw.tag ?? raw.tags ?? [];
   const list = Array.isArray(rawTags) ? rawTags : typeof rawTags === "object" && rawTags !== null ? Object.entries(rawTags).map(([k, v]) => `${k}=${v}`) : [rawTags];
   for (const t of list) {
     const m = /^([A-Za-z0-9_.-]+)=(.*)$/s.exec(String(t));
-    if (!m) throw new ConfigError(`${where("tag")}: expected key=value, found "${t}"`);
+    if (!m) throw new ConfigError(`${where()}: expected key=value, found "${t}"`);
     tags[m[1]] = m[2];
   }
-  return {label, hypervisor: hypervisor as IngestEnvironment["hypervisor"], mode, guestOs: raw.guest_os === undefined ? null : String(raw.guest_os), vcpus, passthrough, tags};
+  return tags;
 }
 
 /**

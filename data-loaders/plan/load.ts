@@ -1,4 +1,5 @@
 import {readFileSync} from "node:fs";
+import {dirname, resolve} from "node:path";
 import {isNode} from "yaml";
 import {ConfigError} from "../errors.ts";
 import {PRESET_NAMES, isPreset, preset, type HostVirt} from "./presets.ts";
@@ -31,5 +32,5 @@ export function parsePlanText(text: string, file: string): Plan {
       if (isNode(node) && node.range) return `${file}:${lineCounter.linePos(node.range[0]).line}`;
     }
     return `${file}:1`;
-  });
+  }, dirname(resolve(file)));
 }

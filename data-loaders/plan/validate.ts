@@ -5,6 +5,7 @@
  * with the file:line the user wrote it at.
  */
 import {z} from "zod";
+import {expandInventoryGroups} from "../fleet/expand.ts";
 import {RUNNABLE_SUITES, suiteNamed} from "../suites/registry.ts";
 import {TARGETS, targetKind} from "../targets/registry.ts";
 import {isValidLabel, LABEL_RULE} from "./label.ts";
@@ -51,9 +52,16 @@ const root = mapping({
   step_timeout_s: number(1, 86_400).default(600)
 });
 
-/** Validates a plan object into strict types; the first problem is thrown with its location. */
-export function validatePlan(raw: unknown, locate: Locate = (p) => p.join(".") || "plan"): Plan {
-  const plan = parseWith(root, raw, locate);
+/**
+ * Validates a plan object into strict types; the first problem is thrown with its location.
+ * `baseDir` is where paths the plan names (an Ansible inventory) are relative to.
+ */
+export function validatePlan(raw: unknown, locate: Locate = (p) => p.join(".") || "plan", baseDir = process.cwd()): Plan {
+  const written = parseWith(root, raw, locate);
+  // An environment that names an inventory group is one environment per host from here on.
+  const fleet = expandInventoryGroups(written.environments, locate, baseDir);
+  const plan = {...written, environments: fleet.environments};
+  locate = fleet.locate;
   const environments = plan.environments.map((e, i) => environment(e, ["environments", i], locate));
   if (environments.length === 0) fail(locate, ["environments"], "at least one environment");
   const labels = new Set<string>();
@@ -90,7 +98,7 @@ export function validatePlan(raw: unknown, locate: Locate = (p) => p.join(".") |
     suites,
     repetitions: parseWith(stopRule, plan.repetitions ?? {}, locate, ["repetitions"]),
     stepTimeoutS: plan.step_timeout_s,
-    raw
+    raw: fleet.expanded ? {...(raw as Obj), environments: fleet.environments} : raw
   };
 }
 

@@ -29,6 +29,7 @@ export interface PageSpec {
 export const REPORT_PAGES: PageSpec[] = [
   {name: "Overview", path: "/"},
   ...suitePages().map(({page, title}) => ({name: title, path: `/${page}`})),
+  {name: "Compare", path: "/compare"},
   {name: "Explore", path: "/explore"}
 ];
 

@@ -250,6 +250,11 @@ export class Store {
     return StepWriter.open(this.connection, await this.seriesIndex());
   }
 
+  /** Forgets the series index after SQL that added series behind its back (a merge of another database); re-read when next needed. */
+  forgetSeriesIndex(): void {
+    this.series = undefined;
+  }
+
   /** (suite, metric, unit, params) → series_id, read once per store and kept in step with what it appends. */
   private async seriesIndex(): Promise<SeriesIndex> {
     if (!this.series) {

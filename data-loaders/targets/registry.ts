@@ -1,6 +1,7 @@
 /**
  * Every kind of target a plan can name, one line each. Adding a VMM is its file plus a line here.
  */
+import {ansibleKind} from "./ansible.ts";
 import {labKind} from "./lab.ts";
 import {localKind} from "./local.ts";
 import {microvmKind} from "./microvm.ts";
@@ -15,7 +16,8 @@ export const TARGETS = [
   sshKind,
   xenKind,
   labKind,
-  microvmKind
+  microvmKind,
+  ansibleKind
 ] as const;
 
 type Kinds = (typeof TARGETS)[number];

@@ -30,10 +30,10 @@ import {
   hypervisorFromFacts,
   parseHostFacts,
   sha256File,
-  signalName,
   validateProbeMap,
   validateSteps
 } from "./local.ts";
+import {remoteStepCommand, remoteStepOutput, shellQuote} from "./remote-step.ts";
 
 export interface SshTargetOptions {
   label: string;
@@ -133,24 +133,8 @@ export class SshTarget implements Target {
     if (result.exitCode !== 0 || !result.stdout.includes("@@end")) {
       throw this.#failure("host facts", result);
     }
-    const facts = parseHostFacts(result.stdout);
-    const detected = hypervisorFromFacts(facts);
     const options = this.#options;
-    return {
-      environment: options.environment ?? this.label,
-      hypervisor: options.hypervisor ?? detected.hypervisor,
-      hypervisorVersion: options.hypervisorVersion !== undefined ? options.hypervisorVersion : detected.version,
-      mode: options.mode ?? detected.mode,
-      guestOs: facts.guestOs,
-      kernel: facts.kernel,
-      cpuModel: facts.cpuModel,
-      vcpus: facts.vcpus,
-      memoryMb: facts.memoryMb,
-      passthrough: options.passthrough ?? false,
-      host: facts.hostname,
-      launch: this.launch,
-      extra: {...hostExtra(facts), ssh_destination: `${this.destination}:${this.port ?? 22}`}
-    };
+    return remoteFingerprint(result.stdout, {...options, environment: options.environment ?? this.label, launch: this.launch, extra: {ssh_destination: `${this.destination}:${this.port ?? 22}`}});
   }
 
   async run(steps: Step[], onOutput: (output: StepOutput) => Promise<void> | void): Promise<void> {
@@ -331,62 +315,46 @@ export class SshTarget implements Target {
 
   async #runStep(step: Step): Promise<StepOutput> {
     const grace = this.#options.killGraceS ?? 2;
-    const probe = `${this.#remoteDir}/${step.probe}`;
-    const command = ["timeout", "-k", formatSeconds(grace), formatSeconds(step.timeoutS), probe, ...step.args].map(shellQuote).join(" ");
-    // The marker goes to stderr after the probe ends; stdin is /dev/null so the probe cannot eat it.
-    const script = `cd ${shellQuote(this.#remoteDir!)} || exit 96\n${command} </dev/null\nrc=$?\nprintf '%s%s\\n' ${shellQuote(this.#marker)} "$rc" >&2\nexit 0`;
     // Local watchdog: the remote timeout should always win; this only catches a dead connection.
     const watchdogMs = (step.timeoutS + grace + 30 + (this.#options.connectTimeoutS ?? 10)) * 1000;
-    const result = await this.#ssh(["exec /bin/sh -c", shellQuote(script)], {timeoutMs: watchdogMs});
-
-    const markerAt = result.stderr.lastIndexOf(this.#marker);
-    const afterMarker = markerAt >= 0 ? result.stderr.slice(markerAt + this.#marker.length) : "";
-    const markerMatch = markerAt >= 0 ? /^(\d+)(?:\n|$)/.exec(afterMarker) : null;
-    if (!markerMatch) {
-      if (result.timedOut) {
-        return {id: step.id, stdout: result.stdout, stderr: result.stderr, exitCode: null, signal: "SIGKILL", timedOut: true, durationMs: result.durationMs};
-      }
-      // No status from the remote shell: the connection (or the remote machine) failed mid-step.
-      throw this.#failure(`step ${step.id}`, result);
+    const result = await this.#ssh([remoteStepCommand(this.#remoteDir!, step, this.#marker, grace)], {timeoutMs: watchdogMs});
+    const output = remoteStepOutput(step, result, this.#marker);
+    if (output) return output;
+    if (result.timedOut) {
+      return {id: step.id, stdout: result.stdout, stderr: result.stderr, exitCode: null, signal: "SIGKILL", timedOut: true, durationMs: result.durationMs};
     }
-    // Anything ssh itself printed after the marker is kept.
-    const stderr = result.stderr.slice(0, markerAt) + afterMarker.slice(markerMatch[0].length);
-    const status = Number(markerMatch[1]);
-    let exitCode: number | null = status;
-    let signal: string | null = null;
-    let timedOut = false;
-    // timeout(1): 124 after its SIGTERM, 128+9 when it had to SIGKILL. A probe that exits 124 by
-    // itself before its deadline is told apart by the elapsed time.
-    const lateEnough = result.durationMs >= step.timeoutS * 1000 * 0.98;
-    if (status === 124 && lateEnough) {
-      timedOut = true;
-      exitCode = null;
-      signal = "SIGTERM";
-    } else if (status === 137 && lateEnough) {
-      timedOut = true;
-      exitCode = null;
-      signal = "SIGKILL";
-    } else if (status === 125 || status === 126 || status === 127) {
-      // timeout's own failure, or the probe could not be executed: keep the code.
-    } else if (status > 128 && status < 128 + 65) {
-      const name = signalName(status - 128);
-      if (name) {
-        exitCode = null;
-        signal = name;
-      }
-    }
-    return {id: step.id, stdout: result.stdout, stderr, exitCode, signal, timedOut, durationMs: result.durationMs};
+    // No status from the remote shell: the connection (or the remote machine) failed mid-step.
+    throw this.#failure(`step ${step.id}`, result);
   }
 }
 
-/** Quotes one word for a POSIX shell. */
-export function shellQuote(word: string): string {
-  if (word !== "" && /^[A-Za-z0-9_@%+=:,.\/-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export {shellQuote} from "./remote-step.ts";
 
-function formatSeconds(seconds: number): string {
-  return `${Number(seconds.toFixed(3))}s`;
+/**
+ * Another machine's fingerprint from its HOST_FACTS_SCRIPT output: what it says of itself, with
+ * what the plan states where detection from inside cannot tell (a KVM guest with pass-through).
+ */
+export function remoteFingerprint(
+  factsText: string,
+  known: Pick<SshTargetOptions, "hypervisor" | "hypervisorVersion" | "mode" | "passthrough"> & {environment: string; launch: string; extra: Record<string, string>}
+): Fingerprint {
+  const facts = parseHostFacts(factsText);
+  const detected = hypervisorFromFacts(facts);
+  return {
+    environment: known.environment,
+    hypervisor: known.hypervisor ?? detected.hypervisor,
+    hypervisorVersion: known.hypervisorVersion !== undefined ? known.hypervisorVersion : detected.version,
+    mode: known.mode ?? detected.mode,
+    guestOs: facts.guestOs,
+    kernel: facts.kernel,
+    cpuModel: facts.cpuModel,
+    vcpus: facts.vcpus,
+    memoryMb: facts.memoryMb,
+    passthrough: known.passthrough ?? false,
+    host: facts.hostname,
+    launch: known.launch,
+    extra: {...hostExtra(facts), ...known.extra}
+  };
 }
 
 function parseSha256sum(text: string): Map<string, string> {

@@ -84,6 +84,11 @@ export interface TargetKind<Spec extends object = object> {
   open(spec: Spec & {label: string}, context: OpenContext): Target | Promise<Target>;
   /** What it will really run on, in words (`vmmbench doctor`); `host` is what the host offers. */
   describe(spec: Spec, host: {kvm: boolean; xen: boolean}): string;
+  /**
+   * The machine it measures on when that is not the controller (an inventory host): a campaign runs
+   * the environments of different machines side by side, those of one machine in rotation.
+   */
+  machine?(spec: Spec): string;
 }
 
 /** A target kind with its name kept as a literal type, so that plans can type environments by target. */

@@ -9,11 +9,11 @@ import {html} from "npm:htl";
 const HIDDEN = (name) => name.startsWith("_");
 
 /** The CSV text of `rows` (objects), caption and provenance first as comment lines. */
-export function csvOf(rows, {caption, columns} = {}) {
+export function csvOf(rows, {caption, columns, convention = "slowdown: against native, lower is better, 1 = native speed"} = {}) {
   const names = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => !HIDDEN(c));
   const flat = rows.map((r) => Object.fromEntries(names.map((c) => [c, Array.isArray(r[c]) ? r[c].join(" ") : r[c]])));
   const table = flat.length ? aq.from(flat).select(names) : aq.table(Object.fromEntries(names.map((c) => [c, []])));
-  const head = [caption, `from ${location.href}`, "slowdown: against native, lower is better, 1 = native speed"].filter(Boolean).map((l) => `# ${String(l).replace(/\s+/g, " ")}\n`);
+  const head = [caption, `from ${location.href}`, convention].filter(Boolean).map((l) => `# ${String(l).replace(/\s+/g, " ")}\n`);
   return head.join("") + table.toCSV();
 }
 
@@ -35,9 +35,9 @@ const slug = (s) => String(s).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(
  * A small bar under a table or chart: "CSV" (the rows shown) and the raw outputs behind them.
  * rows: objects; raw: sha256 list (defaults to the union of the rows' `raw`).
  */
-export function downloadBar(rows, {caption, name, columns, raw} = {}) {
+export function downloadBar(rows, {caption, name, columns, raw, convention} = {}) {
   const button = html`<button type="button" class="download" data-filename=${`${slug(name ?? caption)}.csv`}>CSV</button>`;
-  button.addEventListener("click", () => saveFile(button.dataset.filename, csvOf(rows, {caption, columns})));
+  button.addEventListener("click", () => saveFile(button.dataset.filename, csvOf(rows, {caption, columns, convention})));
   const shas = [...new Set(raw ?? rows.flatMap((r) => r.raw ?? []))].sort();
   const rawList = shas.length
     ? html`<details class="raw-outputs"><summary>raw outputs (${shas.length})</summary>${shas.map((s, i) => html`${i ? " " : ""}<a href=${rawHref(s)} data-sha256=${s} title=${`sha256 ${s}`}>${s.slice(0, 12)}</a>`)}</details>`

@@ -1,9 +1,12 @@
 /**
- * A real OpenSSH server on 127.0.0.1 for the SSH target's tests, plus a tiny static C "probe"
- * those tests (and the local target's) run.
+ * A real OpenSSH server on a loopback address (127.0.0.1 unless told another of 127.0.0.0/8) for
+ * the SSH target's and the fleet's tests, plus a tiny static C "probe" those tests (and the local
+ * target's) run.
  *
  * startSshd() writes a throwaway config, host key and client key pairs into a temp dir and runs
- * `/usr/sbin/sshd -D -e -f <config>` on a free port; stop() kills it and removes the dir.
+ * `/usr/sbin/sshd -D -e -f <config>` on a free port; stop() kills it and removes the dir; kill()
+ * ends it and every session it serves as a crashed host would, and restart() brings it back on the
+ * same address, port and host key.
  * Tests skip with SSHD_SKIP_REASON when sshd (or ssh-keygen, or the ssh client) is missing:
  * install them with `apt-get install -y openssh-server openssh-client`.
  */
@@ -30,10 +33,10 @@ export const SSHD_SKIP_REASON: string | null = !existsSync(SSHD_PATH)
 if (SSHD_SKIP_REASON) console.warn(`[vmmbench tests] ${SSHD_SKIP_REASON}`);
 
 export interface Sshd {
-  host: "127.0.0.1";
+  host: string;
   port: number;
   user: string;
-  /** user@127.0.0.1 */
+  /** user@host */
   destination: string;
   /** Private key whose public half is in AuthorizedKeysFile. */
   identityFile: string;
@@ -44,15 +47,21 @@ export interface Sshd {
   dir: string;
   /** What sshd wrote to stderr so far (-e), for failing tests' messages. */
   log(): string;
+  /** Command lines of the processes its sessions run now (a probe in flight shows here). */
+  sessionCommands(): string[];
+  /** Ends sshd and every session it serves at once (SIGKILL), keeping its keys and config: a host that drops. */
+  kill(): Promise<void>;
+  /** Starts it again on the same address, port and host key after kill(). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+async function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : 0;
       server.close(() => resolve(port));
@@ -61,9 +70,9 @@ async function freePort(): Promise<number> {
 }
 
 /** Resolves once something on host:port sends an SSH banner. */
-async function bannerOnce(port: number): Promise<boolean> {
+async function bannerOnce(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({host: "127.0.0.1", port});
+    const socket = connect({host, port});
     let data = "";
     const done = (ok: boolean) => {
       socket.destroy();
@@ -107,7 +116,8 @@ async function keygen(path: string, comment: string): Promise<void> {
   await execa("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path]);
 }
 
-export async function startSshd(): Promise<Sshd> {
+/** Starts sshd on `address` (any of 127.0.0.0/8 on Linux's loopback; default 127.0.0.1). */
+export async function startSshd({address = "127.0.0.1"}: {address?: string} = {}): Promise<Sshd> {
   if (SSHD_SKIP_REASON) throw new Error(SSHD_SKIP_REASON);
   const dir = mkdtempSync(join(tmpdir(), "vmmbench-sshd-"));
   const user = userInfo().username;
@@ -125,90 +135,117 @@ export async function startSshd(): Promise<Sshd> {
     throw error;
   }
 
-  let lastError = "";
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const config = [
-      `Port ${port}`,
-      "ListenAddress 127.0.0.1",
-      `HostKey ${join(dir, "host_ed25519")}`,
-      `PidFile ${join(dir, "sshd.pid")}`,
-      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
-      "PubkeyAuthentication yes",
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "UsePAM no",
-      // Temp dirs are world-traversable; the key files themselves are 0600.
-      "StrictModes no",
-      isRoot ? "PermitRootLogin prohibit-password" : "",
-      `AllowUsers ${user}`,
-      "Subsystem sftp internal-sftp",
-      "LogLevel INFO",
-      "MaxStartups 100",
-      "MaxSessions 100"
-    ]
-      .filter(Boolean)
-      .join("\n") + "\n";
-    const configPath = join(dir, "sshd_config");
-    writeFileSync(configPath, config);
+  const configPath = join(dir, "sshd_config");
+  const writeConfig = (port: number) =>
+    writeFileSync(
+      configPath,
+      [
+        `Port ${port}`,
+        `ListenAddress ${address}`,
+        `HostKey ${join(dir, "host_ed25519")}`,
+        `PidFile ${join(dir, "sshd.pid")}`,
+        `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+        "PubkeyAuthentication yes",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "UsePAM no",
+        // Temp dirs are world-traversable; the key files themselves are 0600.
+        "StrictModes no",
+        isRoot ? "PermitRootLogin prohibit-password" : "",
+        `AllowUsers ${user}`,
+        "Subsystem sftp internal-sftp",
+        "LogLevel INFO",
+        "MaxStartups 100",
+        "MaxSessions 100"
+      ]
+        .filter(Boolean)
+        .join("\n") + "\n"
+    );
 
-    const child: ChildProcess = spawn(SSHD_PATH, ["-D", "-e", "-f", configPath], {stdio: ["ignore", "ignore", "pipe"]});
-    let log = "";
-    child.stderr!.on("data", (chunk: Buffer) => {
+  let log = "";
+  let child: ChildProcess | undefined;
+  let exited = true;
+  let exit: Promise<void> = Promise.resolve();
+  /** Runs sshd on `port` until it sends a banner; the reason it did not, otherwise. */
+  const launch = async (port: number): Promise<string | null> => {
+    writeConfig(port);
+    const proc: ChildProcess = spawn(SSHD_PATH, ["-D", "-e", "-f", configPath], {stdio: ["ignore", "ignore", "pipe"]});
+    child = proc;
+    exited = false;
+    proc.stderr!.on("data", (chunk: Buffer) => {
       log += chunk.toString();
       if (log.length > 200_000) log = log.slice(-100_000);
     });
-    let exited = false;
-    const exit = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
-    child.once("error", (error) => {
+    exit = new Promise<void>((resolve) => proc.once("exit", () => ((exited = true), resolve())));
+    proc.once("error", (error) => {
       log += `\nspawn error: ${error.message}`;
       exited = true;
     });
-
     const deadline = Date.now() + 10_000;
-    let up = false;
     while (!exited && Date.now() < deadline) {
-      if (await bannerOnce(port)) {
-        up = true;
-        break;
-      }
+      if (await bannerOnce(address, port)) return null;
       await new Promise((r) => setTimeout(r, 50));
     }
-    if (up) {
-      return {
-        host: "127.0.0.1",
-        port,
-        user,
-        destination: `${user}@127.0.0.1`,
-        identityFile: join(dir, "id_ed25519"),
-        badIdentityFile: join(dir, "bad_ed25519"),
-        knownHostsFile: join(dir, "known_hosts"),
-        dir,
-        log: () => log,
-        async stop() {
-          // Per-connection sshd processes outlive the listener (they setsid): end them first.
-          for (const pid of descendants(child.pid!)) {
-            try {
-              process.kill(pid, "SIGKILL");
-            } catch {
-              // Already gone.
-            }
-          }
-          if (!exited) {
-            child.kill("SIGTERM");
-            const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-            await exit;
-            clearTimeout(timer);
-          }
-          rmSync(dir, {recursive: true, force: true});
-        }
-      };
+    if (!exited) {
+      proc.kill("SIGKILL");
+      await exit;
+    }
+    return log.trim() || "sshd did not accept connections within 10 s";
+  };
+  const kill = async () => {
+    if (!child) return;
+    // Per-connection sshd processes outlive the listener (they setsid): end them first.
+    for (const pid of descendants(child.pid!)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
     }
     if (!exited) {
       child.kill("SIGKILL");
       await exit;
     }
-    lastError = log.trim() || "sshd did not accept connections within 10 s";
+  };
+
+  let lastError = "";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort(address);
+    const failure = await launch(port);
+    if (failure === null) {
+      return {
+        host: address,
+        port,
+        user,
+        destination: `${user}@${address}`,
+        identityFile: join(dir, "id_ed25519"),
+        badIdentityFile: join(dir, "bad_ed25519"),
+        knownHostsFile: join(dir, "known_hosts"),
+        dir,
+        log: () => log,
+        sessionCommands: () =>
+          child && !exited
+            ? descendants(child.pid!).flatMap((pid) => {
+                try {
+                  return [readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim()];
+                } catch {
+                  return [];
+                }
+              })
+            : [],
+        kill,
+        async restart() {
+          await kill();
+          const again = await launch(port);
+          if (again !== null) throw new Error(`could not restart ${SSHD_PATH} on ${address}:${port}: ${again}`);
+        },
+        async stop() {
+          await kill();
+          rmSync(dir, {recursive: true, force: true});
+        }
+      };
+    }
+    lastError = failure;
     if (!/Address already in use|Cannot bind/i.test(lastError)) break;
   }
   rmSync(dir, {recursive: true, force: true});

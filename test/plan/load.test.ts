@@ -15,6 +15,12 @@ describe("plans", () => {
     const tcg = quick.environments.find((e) => e.label === "qemu-tcg")!;
     expect(tcg.suites?.linpack?.n).toEqual([100, 200, 300]);
     expect(tcg.suites?.lmbench).toEqual(quick.suites.lmbench);
+    // IOzone measures the device everywhere in quick (issue 13), not a page cache that holds the file.
+    const iozoneOf = (env: (typeof quick.environments)[number]) => env.suites?.iozone ?? quick.suites.iozone;
+    for (const env of quick.environments) expect(iozoneOf(env)?.direct, env.label).toBe(true);
+    // One file size everywhere, so Figures 3 and 4 put every environment side by side.
+    expect(new Set(quick.environments.map((env) => String(iozoneOf(env)?.fileKb))).size).toBe(1);
+    expect(tcg.suites?.iozone?.recordKb).toEqual([64, 1024]);
     // Where the host has them, the real hypervisors and no lab at all.
     const real = loadPlan("quick", {kvm: true, xen: true});
     expect(real.environments.map((e) => [e.target, e.label])).toEqual([["local", "native"], ["qemu", "kvm"], ["xen", "xen-pv"], ["xen", "xen-pvh"], ["qemu", "qemu-tcg"]]);
@@ -47,7 +53,7 @@ repetitions: {min: 3, max: 5, rsd: 0.02}
   });
 
   it.each([
-    ["environments:\n  - target: local\n  - target: vmware\nsuites: {lmbench: {}}\n", /plan\.yaml:3: environments\.1\.target: expected one of local, qemu, ssh, xen, lab, microvm, found "vmware"/],
+    ["environments:\n  - target: local\n  - target: vmware\nsuites: {lmbench: {}}\n", /plan\.yaml:3: environments\.1\.target: expected one of local, qemu, ssh, xen, lab, microvm, ansible, found "vmware"/],
     ["environments:\n  - target: local\nsuites:\n  lmbench:\n    reps: -1\n", /plan\.yaml:5: suites\.lmbench\.reps: expected an integer from 1 to 1000, found -1/],
     ["environments: []\nsuites: {lmbench: {}}\n", /plan\.yaml:1: environments: expected at least one environment/],
     ["environments:\n  - target: local\nsuites: {lmbench: {}}\nrepetitions: {min: 5, max: 2}\n", /plan\.yaml:4: repetitions\.max: expected at least min \(5\), found 2/],

@@ -1,0 +1,3 @@
+import {comparePage} from "../../data-loaders/report/compare-page.ts";
+
+process.stdout.write(JSON.stringify(await comparePage()));
