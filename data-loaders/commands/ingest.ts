@@ -1,7 +1,8 @@
+import {dirname, resolve} from "node:path";
 import type {ParseArgsConfig} from "node:util";
 import {ConfigError} from "../errors.ts";
 import {mergeInto} from "../exchange/merge.ts";
-import {isMergeSource} from "../exchange/source.ts";
+import {isMergeSource, sourceAccess} from "../exchange/source.ts";
 import {ingestEnvironment, readManifest, walk, type IngestInput} from "../ingest/collect.ts";
 import {ingest} from "../ingest/ingest.ts";
 import {ensurePaperData} from "../paper/che2008.ts";
@@ -58,7 +59,7 @@ export async function ingestCommand(opts: {values: Record<string, unknown>; path
 async function mergeCommand(opts: {values: Record<string, unknown>; paths: string[]; log: (line: string) => void}): Promise<void> {
   const options = Object.keys(opts.values).filter((key) => key !== "db" && opts.values[key] !== undefined);
   if (options.length > 0) throw new ConfigError(`ingest: --${options[0]} is for outputs of other tools; a vmmbench database or export keeps its own environments`);
-  const store = await Store.open(String(opts.values.db));
+  const store = await Store.open(String(opts.values.db), {fileAccess: [...sourceAccess(opts.paths), `${dirname(resolve(String(opts.values.db)))}/`]});
   try {
     await ensurePaperData(store);
     // Each source merges all or nothing; running the command again skips what merged already.

@@ -24,6 +24,30 @@ export const LOCKED_DOWN = {
   lock_configuration: "true"
 } as const;
 
+/**
+ * LOCKED_DOWN, save for the paths a command names (the folder an export writes, the exports and
+ * databases a merge reads): DuckDB takes its allow-lists only while external access is still on, so
+ * the instance opens without the lock and `fileAccessSql` turns it on after them.
+ */
+export const LOCKED_AFTER_OPEN = {
+  autoinstall_known_extensions: "false",
+  autoload_known_extensions: "false",
+  allow_community_extensions: "false"
+} as const;
+
+/** The statements that allow `paths` (folders end in "/"; files also get their write-ahead log) and then lock SQL down. */
+export function fileAccessSql(paths: readonly string[]): string[] {
+  const list = (items: string[]) => `[${items.map((item) => `'${item.replaceAll("'", "''")}'`).join(", ")}]`;
+  const dirs = paths.filter((path) => path.endsWith("/"));
+  const files = paths.filter((path) => !path.endsWith("/")).flatMap((path) => [path, `${path}.wal`]);
+  return [
+    ...(dirs.length ? [`SET allowed_directories = ${list(dirs)}`] : []),
+    ...(files.length ? [`SET allowed_paths = ${list(files)}`] : []),
+    "SET enable_external_access = false",
+    "SET lock_configuration = true"
+  ];
+}
+
 /** Another process holds the database; `holder` says which, when DuckDB told. */
 export class DatabaseBusyError extends StoreError {
   constructor(

@@ -5,7 +5,7 @@ import type {Fingerprint} from "../targets/target.ts";
 import type {SampleTable} from "../model/sample-table.ts";
 import type {Params, Sample} from "../model/sample.ts";
 import {databaseLocation} from "./location.ts";
-import {LOCKED_DOWN, openInstance} from "./lock.ts";
+import {fileAccessSql, LOCKED_AFTER_OPEN, LOCKED_DOWN, openInstance} from "./lock.ts";
 import {prepareForReading, prepareForWriting, schemaProblems} from "./schema-guard.ts";
 import {SeriesIndex} from "./series-index.ts";
 import {StepWriter} from "./step-writer.ts";
@@ -68,6 +68,8 @@ export interface OpenOptions {
   mustExist?: boolean;
   /** Seconds to wait while another process holds the database (default 0: DatabaseBusyError at once). */
   waitS?: number;
+  /** Paths SQL may reach (folders ending in "/"): an export's folder, a merge's sources; nothing else. */
+  fileAccess?: readonly string[];
   /** A snapshot's private folder, removed when the store closes (store/reader.ts). */
   snapshotDir?: string;
 }
@@ -98,12 +100,14 @@ export class Store {
   static async open(path: string = DEFAULT_DB, options: OpenOptions = {}): Promise<Store> {
     const readOnly = options.readOnly ?? false;
     const full = path === ":memory:" ? path : databaseLocation(path, readOnly || (options.mustExist ?? false));
-    const instance = await openInstance(full, {access_mode: readOnly ? "READ_ONLY" : "READ_WRITE", ...LOCKED_DOWN}, options.waitS).catch((error: unknown) => {
+    const access = options.fileAccess?.length ? fileAccessSql(options.fileAccess) : undefined;
+    const instance = await openInstance(full, {access_mode: readOnly ? "READ_ONLY" : "READ_WRITE", ...(access ? LOCKED_AFTER_OPEN : LOCKED_DOWN)}, options.waitS).catch((error: unknown) => {
       if (error instanceof StoreError) throw error;
       throw new StoreError(`cannot open database ${full}: ${(error as Error).message.split("\n")[0]}`, {cause: error});
     });
     const store = new Store(full, instance, await instance.connect(), readOnly, options.snapshotDir);
     try {
+      for (const sql of access ?? []) await store.connection.run(sql);
       await (readOnly ? prepareForReading : prepareForWriting)(store.connection, full);
     } catch (error) {
       store.close();
