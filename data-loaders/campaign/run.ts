@@ -16,6 +16,8 @@ import type {Progress} from "./progress.ts";
 import {referenceFor} from "./tool-engine.ts";
 import {stepTemplates, type StepTemplate} from "./steps.ts";
 import {StopRuleTracker} from "./stop-rule.ts";
+import {meterSamples} from "../meters/samples.ts";
+import {withMeterMode} from "../meters/steps.ts";
 
 /** Turns a probe's stdout into samples; failures inside the probe come back as failed samples. */
 export type ProbeOutputParser = (stdout: string, file: string) => Sample[];
@@ -79,7 +81,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
   const {runId, plan, resumed} = await startOrResume(options);
   const reference = early ?? referenceFor(plan, options.toolPath);
   for (const line of reference.notes) progress.note(line);
-  const templatesOf = new Map(plan.environments.map((e) => [e.label, stepTemplates(e.suites ?? plan.suites, reference.forEnvironment(e))]));
+  const templatesOf = new Map(plan.environments.map((e) => [e.label, withMeterMode(stepTemplates(e.suites ?? plan.suites, reference.forEnvironment(e)), e.meters)]));
   const perRound = [...templatesOf.values()].reduce((n, t) => n + t.length, 0);
   const done = await store.completedStepIds(runId);
   const tracker = new StopRuleTracker(plan.repetitions);
@@ -260,7 +262,7 @@ async function startOrResume(options: CampaignOptions): Promise<{runId: string; 
 
 async function replayFinishedRounds(store: Store, runId: string, tracker: StopRuleTracker): Promise<void> {
   const rows = await store.query(
-    `SELECT environment, step_id, metric, params, value FROM results WHERE run_id = $1 AND status = 'ok' AND value IS NOT NULL`,
+    `SELECT environment, step_id, metric, params, value FROM results WHERE run_id = $1 AND status = 'ok' AND value IS NOT NULL AND suite <> 'meters'`,
     [runId]
   );
   for (const row of rows) {
@@ -383,7 +385,8 @@ async function runRound(
         ? {...template.provenance, toolVersion: result.toolVersion ?? template.provenance.toolVersion}
         : {tool: "vmmbench", toolVersion: options.toolVersion, engine: "builtin"}
     });
-    tracker.add(environment, round, result.samples);
+    // The stop rule judges what was measured; meters explain it.
+    tracker.add(environment, round, result.samples.filter((s) => s.suite !== "meters"));
     summary.stepsRun++;
     if (!result.ok) summary.stepsFailed++;
     progress.done(output.id, result.ok, output.durationMs, result.message);
@@ -421,6 +424,7 @@ function recordFor(
   const base = `${labelFolder(environment)}/r${round}-${template.name}`;
   const raw = [keepRaw(dataDir, runId, `${base}.${template.parse ? "out" : "jsonl"}`, output.stdout, template.rawFormat ?? "vmmbench-probe-jsonl")];
   if (output.stderr.trim()) raw.push(keepRaw(dataDir, runId, `${base}.stderr`, output.stderr, "stderr"));
+  for (const kept of output.meters?.raw ?? []) raw.push(keepRaw(dataDir, runId, `${base}.${kept.name}`, kept.content, kept.format));
   let samples: Sample[] = [];
   let parseProblem: string | undefined;
   let toolVersion: string | null = null;
@@ -428,7 +432,9 @@ function recordFor(
     // Reference tools' steps carry their own parser (the ingest parsers); built-in probes print JSON lines.
     const parsed = template.parse ? template.parse(output.stdout, raw[0].path) : {samples: parse(output.stdout, raw[0].path), toolVersion: null};
     toolVersion = parsed.toolVersion;
-    samples = parsed.samples.map((s) => ({...s, repetition: round * template.reps + s.repetition}));
+    // Built-in probes meter their runs: the guest's side in their output, the host's beside it.
+    const metered = template.parse ? [] : meterSamples(output.stdout, raw[0].path, output.meters);
+    samples = [...parsed.samples, ...metered].map((s) => ({...s, repetition: round * template.reps + s.repetition}));
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
     parseProblem = error.message;
@@ -446,13 +452,14 @@ function recordFor(
         : undefined;
   // A probe that measured most repetitions and failed a few (a context switch timed below its own
   // overhead on a loaded machine) finished its step: the failed samples are kept as data and noted.
-  const failedInside = samples.filter((s) => s.status === "failed").length;
-  const okInside = samples.length - failedInside;
+  const measured = samples.filter((s) => s.suite !== "meters");
+  const failedInside = measured.filter((s) => s.status === "failed").length;
+  const okInside = measured.length - failedInside;
   const problems = [processProblem, parseProblem, okInside === 0 && failedInside ? `all ${failedInside} sample(s) failed` : undefined].filter(Boolean);
   const notes = failedInside && okInside ? `${failedInside} failed sample(s) kept` : undefined;
   const stderrTail = why ? "" : output.stderr.trim().split("\n").slice(-3).join(" | ");
-  if (processProblem && samples.length === 0) {
-    samples = [{suite: template.suite, metric: "step_failed", params: {step: template.name}, unit: "", value: NaN, repetition: round, status: "failed", note: `${processProblem}${stderrTail ? `: ${stderrTail}` : ""}`}];
+  if (processProblem && measured.length === 0) {
+    samples = [...samples, {suite: template.suite, metric: "step_failed", params: {step: template.name}, unit: "", value: NaN, repetition: round, status: "failed", note: `${processProblem}${stderrTail ? `: ${stderrTail}` : ""}`}];
   }
   return {
     ok: problems.length === 0,

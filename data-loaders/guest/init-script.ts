@@ -16,7 +16,8 @@
  *     BYE 0                                  all steps done, powering off
  * Batches come in `/vmmbench/batch.sh` (a second cpio appended to the initramfs by the host); it
  * sets VMMB_* variables (VMMB_STEPS=1 when it defines steps), exports the probes' environment and
- * defines `vmmb_steps`, a list of `run_step` calls.
+ * defines `vmmb_steps`, a list of `run_step` calls. A step's probe finds its index in VMMB_STEP
+ * (the meters of probes/common.h name their spans with it).
  */
 
 export const CHANNEL_MAGIC = "@VMMB1";
@@ -61,6 +62,7 @@ run_step() {
   printf '\\n${CHANNEL_MAGIC} BEGIN %s 0\\n' "$i" >&3
   rm -f /tmp/vmmb.o /tmp/vmmb.e /tmp/vmmb.to
   read s _ < /proc/uptime
+  export VMMB_STEP="$i"
   setsid "$@" < /dev/null > /tmp/vmmb.o 2> /tmp/vmmb.e &
   p=$!
   ( sleep "$t"; [ -e /tmp/vmmb.done.$i ] || { : > /tmp/vmmb.to; kill -KILL -"$p" 2>/dev/null || kill -KILL "$p"; } ) &

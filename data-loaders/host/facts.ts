@@ -11,6 +11,7 @@ import {findLabRoot} from "../lab/root.ts";
 import {cacheRoot} from "../guest/paths.ts";
 import {kvmProvider} from "../targets/kvm-detect.ts";
 import {isXenDom0} from "../plan/presets.ts";
+import {hostMeterFacts} from "../meters/offer.ts";
 
 export interface Fact {
   name: string;
@@ -84,6 +85,7 @@ export async function hostFacts(options: {cacheDir?: string} = {}): Promise<Fact
     findLabRoot({cacheDir: options.cacheDir}).catch(() => undefined),
     debianPackage("ansible-core")
   ]);
+  const meters = await hostMeterFacts(lab);
   let free = "unknown";
   try {
     const st = statfsSync(existsSync(cache) ? cache : ".");
@@ -105,6 +107,7 @@ export async function hostFacts(options: {cacheDir?: string} = {}): Promise<Fact
     {name: "libopenblas-dev", value: openblas},
     {name: "chromium", value: chromium},
     {name: "debootstrap", value: debootstrap},
+    ...meters,
     {name: "ansible-core", value: `${ansible}${ansible === "missing" ? " (inventory hosts go through vmmbench's own SSH target)" : " (inventory hosts fan out through ansible-playbook)"}`},
     {name: "lab root", value: lab ? `cached ${lab.hash.slice(0, 12)} (kernel ${lab.manifest.kver}, Xen ${lab.manifest.xenPackageVersion}, QEMU ${lab.manifest.qemuPackageVersion}, built ${lab.manifest.builtAt})` : "not built (`vmmbench lab build`, as root, ~1.5–3 min)"},
     {name: "disk", value: free}

@@ -17,6 +17,7 @@ import type {Step} from "../targets/target.ts";
 import {MINIMAL_BLOCK_HOTPLUG, domuBatchPrelude, xlConfig} from "../targets/xen.ts";
 import {LAB_RUN_DIR, bootArchive, concatArchives} from "./initrd.ts";
 import type {LabRoot} from "./root.ts";
+import {kvmMeterPipe} from "./meters-script.ts";
 import {GUEST_DIR, domainName, labScript, type ScriptEnv} from "./script.ts";
 import type {LabEnvSpec} from "./session.ts";
 
@@ -68,6 +69,12 @@ export async function writeLabBoot(input: LabBootInput): Promise<LabBootFiles> {
     const diskDevice = disk ? `/dev/vd${String.fromCharCode("d".charCodeAt(0) + innerDisks.length)}` : undefined;
     if (disk) innerDisks.push({file: join(runDir, `env${index}.img`), sizeMb: spec.diskMb});
     const scriptEnv: ScriptEnv = {index, kind: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: disk ? spec.diskMb : 0, diskDevice, timeoutS};
+    // The hypervisor's side of the meters: a KVM guest marks its spans on its third serial port, a domU in dom0's trace.
+    const meters = spec.inner !== "native" && (spec.meters ?? "rep") !== "off";
+    if (meters) {
+      scriptEnv.meters = true;
+      Object.assign(env, spec.inner === "kvm" ? {VMMB_METER_PORT: "/dev/ttyS2"} : {VMMB_XEN_MARKS: "1"});
+    }
     switch (spec.inner) {
       case "native":
         files[`env${index}.sh`] = batchScript({steps: batchSteps, env, disk: false});
@@ -82,6 +89,7 @@ export async function writeLabBoot(input: LabBootInput): Promise<LabBootFiles> {
           "-kernel", `${GUEST_DIR}/vmlinux`, "-initrd", `/tmp/env${index}.initrd`,
           "-append", "console=ttyS0 panic=-1 tsc=reliable quiet",
           "-serial", `file:/tmp/env${index}.console`, "-serial", "file:/dev/ttyS1",
+          ...(meters ? ["-serial", `pipe:${kvmMeterPipe(index)}`] : []),
           ...(disk ? ["-drive", `file=${diskDevice},if=virtio,format=raw,cache=none`] : [])
         ];
         launches.set(index, scriptEnv.qemuArgv.join(" "));

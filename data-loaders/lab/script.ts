@@ -24,6 +24,7 @@
 import {ConfigError} from "../errors.ts";
 import {CHANNEL_MAGIC, initScript, shQuote} from "../guest/init-script.ts";
 import {LAB_RUN_DIR} from "./initrd.ts";
+import {kvmMetersAfter, kvmMetersBefore, meterFunctions, xenTraceAfter, xenTraceBefore} from "./meters-script.ts";
 
 export type InnerKind = "native" | "kvm" | "xen-pv" | "xen-pvh";
 export type Paging = "nested" | "shadow";
@@ -42,6 +43,8 @@ export interface ScriptEnv {
   timeoutS: number;
   /** kvm: the L2 QEMU command line (argv). */
   qemuArgv?: string[];
+  /** The lab reads the hypervisor's side of the meters (lab/meters-script.ts). */
+  meters?: boolean;
 }
 
 export interface LabScriptOptions {
@@ -165,6 +168,7 @@ export function labScript(options: LabScriptOptions): string {
     "}",
     "diskdir() { if mountpoint -q " + LAB_SCRATCH + "; then echo " + LAB_SCRATCH + "; else echo /tmp; fi; }"
   );
+  if (options.envs.some((env) => env.meters)) lines.push(meterFunctions());
 
   for (const env of options.envs) {
     const k = env.index;
@@ -190,9 +194,11 @@ export function labScript(options: LabScriptOptions): string {
           `if kvm_paging ${env.paging === "shadow" ? 0 : 1}; then`,
           `  cat ${guest}/initramfs.cpio $R/env${k}.cpio > /tmp/env${k}.initrd`,
           `  DISK=${env.diskDevice ?? ""}`,
+          ...(env.meters ? kvmMetersBefore(k).map((line) => `  ${line}`) : []),
           "  mark inner-launch",
           `  timeout -s KILL ${Math.ceil(env.timeoutS)} ${argv} > /tmp/env${k}.qemu 2>&1`,
           "  rc=$?",
+          ...(env.meters ? kvmMetersAfter(k).map((line) => `  ${line}`) : []),
           `  [ $rc = 137 ] && echo "vmmbench-lab: killed the KVM guest at its deadline (${Math.ceil(env.timeoutS)} s)" >> /tmp/env${k}.qemu`,
           `  cat /tmp/env${k}.console /tmp/env${k}.qemu > /tmp/env${k}.all 2>/dev/null`,
           `  send /tmp/env${k}.all CONSOLE ${k}`,
@@ -214,11 +220,13 @@ export function labScript(options: LabScriptOptions): string {
           // xl's console reads stdin and quits at its end: give it a pipe that stays open.
           `rm -f /tmp/env${k}.in; mkfifo /tmp/env${k}.in`,
           `sleep 1000000 > /tmp/env${k}.in & keep=$!`,
+          ...(env.meters ? xenTraceBefore(k, "$(diskdir)", env === options.envs.find((e) => e.meters)) : []),
           `( sleep ${Math.ceil(env.timeoutS)}; { echo "vmmbench-lab: destroying ${domainName(k)} at its deadline (${Math.ceil(env.timeoutS)} s)"; xen_diag; } >> /tmp/env${k}.xlerr 2>&1; xl destroy ${domainName(k)} ) > /dev/null 2>&1 & guard=$!`,
           `xl create -c /tmp/env${k}.xl < /tmp/env${k}.in >&3 2>>/tmp/env${k}.xlerr`,
           "rc=$?",
           "kill $guard $keep 2>/dev/null",
           `xl destroy ${domainName(k)} > /dev/null 2>&1`,
+          ...(env.meters ? xenTraceAfter(k, "$(diskdir)") : []),
           `cat /tmp/env${k}.xl /tmp/env${k}.xlerr > /tmp/env${k}.all 2>/dev/null`,
           `send /tmp/env${k}.all CONSOLE ${k}`,
           `rm -f /tmp/env${k}.initrd`

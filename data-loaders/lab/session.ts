@@ -36,6 +36,9 @@ import {parseXlInfo} from "../targets/xen.ts";
 import {OrderedDelivery, StepAssembler, parseKeyValues, type GuestFacts} from "../guest/frames.ts";
 import {buildLabRoot, type LabRoot} from "./root.ts";
 import {type InnerKind, type Paging} from "./script.ts";
+import {LabMeterHold, XEN_METERS_FILE} from "./meters.ts";
+import {meterArgs} from "../meters/steps.ts";
+import type {MeterMode} from "../targets/registry.ts";
 
 export interface LabEnvSpec {
   label: string;
@@ -50,6 +53,8 @@ export interface LabEnvSpec {
   diskMb: number;
   /** vCPUs of the lab machine hosting a KVM guest or Xen (default: the session's, 2); `native` uses `vcpus`. */
   labVcpus?: number | null;
+  /** The environment's meters (docs/meters.md); default `rep`. */
+  meters?: MeterMode;
 }
 
 export interface LabSessionOptions {
@@ -137,7 +142,7 @@ export class LabSession {
 
   add(spec: LabEnvSpec): void {
     const existing = this.#envs.get(spec.label);
-    const key = (e: LabEnvSpec) => [e.label, e.inner, e.paging, e.vcpus, e.memoryMb, e.diskMb, e.labVcpus ?? ""].join("\0");
+    const key = (e: LabEnvSpec) => [e.label, e.inner, e.paging, e.vcpus, e.memoryMb, e.diskMb, e.labVcpus ?? "", e.meters ?? "rep"].join("\0");
     if (existing && key(existing) !== key(spec)) throw new ConfigError(`lab environment ${spec.label} is defined twice, differently`);
     if (!["native", "kvm", "xen-pv", "xen-pvh"].includes(spec.inner)) throw new ConfigError(`lab environment ${spec.label}: inner must be native, kvm, xen-pv or xen-pvh`);
     if (!(Number.isInteger(spec.vcpus) && spec.vcpus >= 1 && spec.vcpus <= 8)) throw new ConfigError(`lab environment ${spec.label}: vcpus must be 1–8`);
@@ -218,7 +223,7 @@ export class LabSession {
         for (const other of this.groupMembers(group)) {
           if (other.label === label) continue;
           const theirs = remaining
-            .map((step) => relabel(step, label, other.label))
+            .map((step) => relabel(step, label, other.label, other.meters))
             .filter((step): step is Step => step !== undefined && !this.#consumedOf(other.label).has(step.id) && !this.#buffer.get(other.label)?.has(step.id));
           if (theirs.length) plan.set(other.label, theirs);
         }
@@ -327,7 +332,12 @@ export class LabSession {
     let envDeadlineWhy = "";
 
     const delivery = live ? new OrderedDelivery(live.onOutput, () => kill("onOutput threw")) : undefined;
+    // Outputs of an environment whose meters are on wait for its meter frame (lab/meters.ts).
+    const meterHold = new LabMeterHold(specs, plan, () => xlInfo);
     const deliver = (index: number, output: StepOutput) => {
+      if (!meterHold.hold(index, output)) send(index, output);
+    };
+    const send = (index: number, output: StepOutput) => {
       const spec = specs[index]!;
       const step = plan.get(spec.label)!.find((s) => s.id === output.id)!;
       if (delivery && spec.label === live!.label) {
@@ -342,6 +352,7 @@ export class LabSession {
     };
 
     const onFrame = (frame: Frame) => {
+      if (meterHold.frame(frame)) return;
       switch (frame.kind) {
         case "LAB":
           labFacts = parseKeyValues(frame.payload.toString("utf8"));
@@ -382,6 +393,7 @@ export class LabSession {
           envDeadline = Infinity;
           const a = assemblers[index];
           log(`lab: ${specs[index]?.label} done at ${at().toFixed(1)} s (rc ${frame.fields[1]}, ${a?.finished ?? 0}/${plan.get(specs[index]!.label)?.length ?? 0} steps)`);
+          for (const output of meterHold.release(index)) send(index, output);
           return;
         }
         case "CONSOLE": {
@@ -417,6 +429,8 @@ export class LabSession {
     await writeFile(join(runDir, "qemu.out"), result.all);
     await writeFile(join(runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
     await rm(join(runDir, "initrd"), {force: true});
+    await meterHold.collect(join(runDir, "scratch.img"));
+    if (meterHold.xenFacts) await writeFile(join(lab.dir, XEN_METERS_FILE), meterHold.xenFacts);
     await rm(join(runDir, "scratch.img"), {force: true});
     for (const disk of innerDisks) await rm(disk.file, {force: true});
     this.reports.push(report);
@@ -466,6 +480,7 @@ export class LabSession {
       const text = `${consoles[index] ? `${consoles[index].slice(-2500)}\n--- lab console (tail) ---\n` : ""}${consoleText.slice(consoles[index] ? -1500 : -4000)}`;
       for (const output of assembler.unfinished(reason, join(runDir, "console.log"), text, Boolean(killedBecause))) deliver(index, output);
     }
+    for (const {index, output} of meterHold.releaseAll(`the lab machine stopped before ${specs.length > 1 ? "the environment's" : "its"} meters came back (QEMU exit ${report.exit}${killedBecause ? `; killed: ${killedBecause}` : ""})`)) send(index, output);
     await delivery?.idle();
     delivery?.rethrow();
   }
@@ -483,8 +498,8 @@ export function sameStep(a: Step, b: Step): boolean {
   return a.id === b.id && a.probe === b.probe && a.timeoutS === b.timeoutS && JSON.stringify(a.args) === JSON.stringify(b.args);
 }
 
-/** The campaign's step ids start with `<environment>/`; the same step for another environment. */
-export function relabel(step: Step, from: string, to: string): Step | undefined {
+/** The campaign's step ids start with `<environment>/`; the same step for another environment, with its meter mode. */
+export function relabel(step: Step, from: string, to: string, meters?: MeterMode): Step | undefined {
   if (!step.id.startsWith(`${from}/`)) return undefined;
-  return {...step, id: `${to}/${step.id.slice(from.length + 1)}`};
+  return {...step, id: `${to}/${step.id.slice(from.length + 1)}`, args: meterArgs(step.args, meters)};
 }

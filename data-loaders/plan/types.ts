@@ -1,6 +1,6 @@
 /** A campaign plan after validation: every field present, every value in range. */
 import type {SuiteOptions} from "../suites/registry.ts";
-import type {AnyEnvironment} from "../targets/registry.ts";
+import type {AnyEnvironment, MeterMode} from "../targets/registry.ts";
 
 export interface StopRule {
   /** Rounds every environment runs at least. */
@@ -41,6 +41,8 @@ export interface Plan {
   repetitions: StopRule;
   /** Longest a single probe invocation may run before it is killed and recorded as failed. */
   stepTimeoutS: number;
+  /** Meters of each environment that does not set its own (docs/meters.md). */
+  meters: MeterMode;
   /** The plan as written (YAML/JSON/preset object): stored with the run and validated again on resume. */
   raw: unknown;
 }

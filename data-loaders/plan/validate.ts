@@ -19,7 +19,9 @@ type Path = (string | number)[];
 
 const SUITE_NAMES = RUNNABLE_SUITES.map((suite) => suite.name);
 const TARGET_NAMES = TARGETS.map((kind) => kind.name) as unknown as [string, ...string[]];
-const COMMON_ENVIRONMENT_KEYS = ["label", "target", "suites", "note"];
+const COMMON_ENVIRONMENT_KEYS = ["label", "target", "suites", "note", "meters"];
+/** Meters around each timed repetition, around each cell's repetitions, or none (docs/meters.md). */
+const meterMode = oneOf(["rep", "cell", "off"]);
 
 /** Every key any target takes, and which targets take it (a key of another kind is named as such). */
 const TARGETS_OF_KEY = new Map<string, string[]>();
@@ -49,7 +51,8 @@ const root = mapping({
   environments: z.array(z.unknown(), {error: "a list"}),
   suites: z.unknown().optional(),
   repetitions: z.unknown().optional(),
-  step_timeout_s: number(1, 86_400).default(600)
+  step_timeout_s: number(1, 86_400).default(600),
+  meters: meterMode.default("rep")
 });
 
 /**
@@ -62,7 +65,7 @@ export function validatePlan(raw: unknown, locate: Locate = (p) => p.join(".") |
   const fleet = expandInventoryGroups(written.environments, locate, baseDir);
   const plan = {...written, environments: fleet.environments};
   locate = fleet.locate;
-  const environments = plan.environments.map((e, i) => environment(e, ["environments", i], locate));
+  const environments = plan.environments.map((e, i) => ({meters: plan.meters, ...environment(e, ["environments", i], locate)}));
   if (environments.length === 0) fail(locate, ["environments"], "at least one environment");
   const labels = new Set<string>();
   environments.forEach((e, i) => {
@@ -98,6 +101,7 @@ export function validatePlan(raw: unknown, locate: Locate = (p) => p.join(".") |
     suites,
     repetitions: parseWith(stopRule, plan.repetitions ?? {}, locate, ["repetitions"]),
     stepTimeoutS: plan.step_timeout_s,
+    meters: plan.meters,
     raw: fleet.expanded ? {...(raw as Obj), environments: fleet.environments} : raw
   };
 }
@@ -124,7 +128,8 @@ function environment(x: unknown, path: Path, locate: Locate): EnvironmentSpec {
   const own = Object.fromEntries(Object.entries(e).filter(([key]) => !COMMON_ENVIRONMENT_KEYS.includes(key)));
   const spec = parseWith(kind.schema, own, locate, path) as object;
   const note = e.note === undefined || e.note === null ? undefined : parseWith(text(), e.note, locate, [...path, "note"]);
-  return {target, label, ...spec, ...(note === undefined ? {} : {note})} as EnvironmentSpec;
+  const meters = e.meters === undefined ? undefined : parseWith(meterMode, e.meters, locate, [...path, "meters"]);
+  return {target, label, ...spec, ...(note === undefined ? {} : {note}), ...(meters === undefined ? {} : {meters})} as EnvironmentSpec;
 }
 
 /** The keys of a target's schema (a mapping, perhaps refined and transformed). */

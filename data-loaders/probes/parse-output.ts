@@ -19,7 +19,8 @@
  * ```
  *
  * Lines of type "info" (normally the first) describe the run; "sample" lines become Samples;
- * "error" lines become failures (see failureToSample for storing them as failed samples).
+ * "error" lines become failures (see failureToSample for storing them as failed samples); "meter"
+ * lines are the spans of meters/samples.ts.
  * Blank lines and a trailing CR (guest consoles) are tolerated; anything else that is not a
  * well-formed line throws ParseError with the 1-based line number.
  */
@@ -44,6 +45,28 @@ export interface ProbeFailure {
   line: number;
 }
 
+/**
+ * A meter span the probe took around one timed run (probes/common.h, docs/meters.md): what the
+ * guest kernel counted, per span; meters/samples.ts turns it into samples per operation.
+ */
+export interface MeterLine {
+  /** The metric and params of the cell the span belongs to. */
+  metric: string;
+  params: Params;
+  /** The repetition it timed; null: a run that is no repetition (warm-up, a cell's overhead). */
+  repetition: number | null;
+  seq: number;
+  /** Operations in the span, in `per` ("op": operations of the metric; "MB"). */
+  ops: number;
+  per: string;
+  /** One span over all runs of the cell (--meters=cell). */
+  cell: boolean;
+  /** The guest's counts over the span, by the probe's field names. */
+  guest: Record<string, number>;
+  /** Why parts could not be read: `stat` (/proc/stat), `host` (the host's marks). */
+  missing: Record<string, string>;
+}
+
 export interface ProbeOutput {
   /** The first info line, or null. */
   info: ProbeInfo | null;
@@ -53,6 +76,7 @@ export interface ProbeOutput {
   /** Calibrated iteration count of each sample (same index as samples); null where absent. */
   iterations: (number | null)[];
   failures: ProbeFailure[];
+  meters: MeterLine[];
 }
 
 
@@ -61,7 +85,7 @@ export interface ProbeOutput {
  * @param file a name for error messages (e.g. the step id or a saved file's path)
  */
 export function parseProbeOutput(text: string, file = "<probe output>"): ProbeOutput {
-  const out: ProbeOutput = {info: null, infos: [], samples: [], iterations: [], failures: []};
+  const out: ProbeOutput = {info: null, infos: [], samples: [], iterations: [], failures: [], meters: []};
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
@@ -121,8 +145,11 @@ export function parseProbeOutput(text: string, file = "<probe output>"): ProbeOu
         out.failures.push({suite, metric, params, message: obj.message as string, line: lineNo});
         break;
       }
+      case "meter":
+        out.meters.push(meterLine(obj, fail));
+        break;
       default:
-        fail('"type" to be "info", "sample" or "error"');
+        fail('"type" to be "info", "sample", "error" or "meter"');
     }
   }
   return out;
@@ -140,6 +167,22 @@ export function failureToSample(failure: ProbeFailure, repetition = 0): Sample {
     status: "failed",
     note: failure.message
   };
+}
+
+function meterLine(obj: Record<string, unknown>, fail: (e: string) => never): MeterLine {
+  const metric = checkMetric(obj.metric, fail);
+  const params = checkParams(obj.params, fail);
+  const repetition = obj.repetition === null ? null : Number.isInteger(obj.repetition) && (obj.repetition as number) >= 0 ? (obj.repetition as number) : fail('"repetition" as an integer >= 0 or null');
+  if (!Number.isInteger(obj.seq) || (obj.seq as number) < 0) fail('"seq" as an integer >= 0');
+  if (typeof obj.ops !== "number" || !Number.isFinite(obj.ops) || obj.ops < 0) fail('"ops" as a number >= 0');
+  if (typeof obj.per !== "string" || obj.per === "") fail('"per" as a non-empty string');
+  const numbers = (v: unknown, what: string) => {
+    if (!isObject(v) || Object.values(v).some((x) => typeof x !== "number" || !Number.isFinite(x))) fail(`"${what}" as an object of numbers`);
+    return v as Record<string, number>;
+  };
+  const missing = obj.missing === undefined ? {} : obj.missing;
+  if (!isObject(missing) || Object.values(missing).some((x) => typeof x !== "string")) fail('"missing" as an object of strings');
+  return {metric, params, repetition, seq: obj.seq as number, ops: obj.ops as number, per: obj.per as string, cell: obj.cell === true, guest: numbers(obj.guest, "guest"), missing: missing as Record<string, string>};
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -19,7 +19,7 @@ import type {Store} from "../store/store.ts";
 import {computeReport, databasePath, loadGroups, type Report} from "./summary.ts";
 
 /** Bump when the report's computation changes. */
-export const REPORT_FORMAT = 7;
+export const REPORT_FORMAT = 10;
 
 /** Entries kept; older ones (other databases, earlier states) are removed as new ones are written. */
 const KEEP = 16;

@@ -5,7 +5,8 @@
  */
 import {from} from "arquero";
 import {CLAIMS, type Claim, type ClaimRow, type Evidence} from "./claims.ts";
-import {pageShowsPeaks, panelsOn, type Panel} from "./page-places.ts";
+import {onPage, pageShowsPeaks, panelsOn, type Panel} from "./page-places.ts";
+import {cellsBeside, type CauseRow, type MeterCell, type MeterPair} from "./meters.ts";
 import {paperPrinted} from "./paper-printed.ts";
 import type {OverheadRow, PeakRow, Report, SummaryRow} from "./summary.ts";
 
@@ -37,6 +38,8 @@ export interface PageClaimRow extends Omit<ClaimRow, "environments" | "evidence"
 export interface ClaimsData {
   claims: Omit<Claim, "subjects">[];
   rows: PageClaimRow[];
+  /** The meters each claim's cause cites, per guest (meters.ts). */
+  causes: CauseRow[];
 }
 
 export interface PageData {
@@ -50,13 +53,18 @@ export interface PageData {
   printed: Record<string, string>;
   /** Other suites' panels on this suite's page. */
   panels?: Panel[];
+  /** Meters per operation beside this page's cells (meters.ts). */
+  meters?: Columns<MeterCell>;
+  /** The costs page: the summary rows of every metered cell, and guests compared (meters.ts). */
+  costs?: {rows: Columns<SummaryRow>; pairs: MeterPair[]};
 }
 
 function claimsData(report: Report): ClaimsData {
   // Subjects are selectors for the evaluator; the page needs only the words and the verdicts.
   return {
     claims: CLAIMS.map(({subjects: _subjects, ...words}) => words),
-    rows: report.claims.map((r) => ({...r, environments: r.environments.map((e) => e.environment), evidence: r.evidence.map(({estimate, low, high, n, verdict}) => ({estimate, low, high, n, verdict}))}))
+    rows: report.claims.map((r) => ({...r, environments: r.environments.map((e) => e.environment), evidence: r.evidence.map(({estimate, low, high, n, verdict}) => ({estimate, low, high, n, verdict}))})),
+    causes: report.meters.causes
   };
 }
 
@@ -67,7 +75,23 @@ export function pageData(report: Report, page: PageName): PageData {
       return {...base, overhead: columns(report.overhead), peaks: columns(report.peaks), claims: claimsData(report)};
     case "summary":
       return {...base, rows: columns(report.rows), overhead: columns(report.overhead), peaks: columns(report.peaks), claims: claimsData(report)};
-    default:
-      return {...base, panels: panelsOn(page), ...(pageShowsPeaks(page) ? {peaks: columns(report.peaks)} : {})};
+    case "costs":
+      return {...base, meters: columns(cellsBeside(report.meters.cells, () => true)), costs: costsOf(report), claims: claimsData(report)};
+    default: {
+      const shown = onPage(page);
+      const suites = new Map(report.rows.map((r) => [r.metric, r.suite]));
+      const beside = cellsBeside(report.meters.cells, (metric) => shown({suite: suites.get(metric) ?? "", metric}));
+      return {...base, panels: panelsOn(page), ...(pageShowsPeaks(page) ? {peaks: columns(report.peaks)} : {}), ...(beside.length ? {meters: columns(beside)} : {})};
+    }
   }
 }
+
+/** The summary rows the costs page explains: every cell some meter rode along, and its baseline's. */
+function costsOf(report: Report): {rows: Columns<SummaryRow>; pairs: MeterPair[]} {
+  const metered = new Set(report.meters.cells.map((c) => `${c.run_id}\0${c.environment}\0${c.of}\0${c.params}`));
+  const cells = report.rows.filter((r) => r.suite !== "meters" && metered.has(`${r.run_id}\0${r.environment}\0${r.metric}\0${r.params}`));
+  const wanted = new Set(cells.flatMap((r) => (r.baseline ? [`${r.run_id}\0${r.baseline}\0${r.metric}\0${r.params}`] : [])));
+  const baselines = report.rows.filter((r) => r.suite !== "meters" && wanted.has(`${r.run_id}\0${r.environment}\0${r.metric}\0${r.params}`) && !metered.has(`${r.run_id}\0${r.environment}\0${r.metric}\0${r.params}`));
+  return {rows: columns([...cells, ...baselines]), pairs: report.meters.pairs};
+}
+

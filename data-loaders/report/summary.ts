@@ -18,7 +18,8 @@ import {DEFAULT_DB, Store} from "../store/store.ts";
 import {LOWER_IS_BETTER_UNITS} from "../model/sample.ts";
 import {baselineEnvironments, environmentId} from "./baseline.ts";
 import {BOOTSTRAP_ITERATIONS, GRID, groupReplicates, percentileInterval} from "./bootstrap.ts";
-import {evaluateClaims, type ClaimRow} from "./claims.ts";
+import {CLAIMS, evaluateClaims, type ClaimRow} from "./claims.ts";
+import {meterReport, type MeterReport} from "./meters.ts";
 import {best, bestReplicates, comparableSweeps, sweepN, sweepsOf} from "./peaks.ts";
 import {linpackPeak} from "../suites/linpack/peak.ts";
 import {countsTowardSlowdown} from "../suites/registry.ts";
@@ -146,6 +147,8 @@ export interface Report {
   peaks: PeakRow[];
   /** The paper's conclusions, each evaluated on each study (claims.ts). */
   claims: ClaimRow[];
+  /** Meters beside the cells they explain, guests compared, the claims' causes (meters.ts). */
+  meters: MeterReport;
 }
 
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -261,7 +264,8 @@ export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS
   const ratioReps = new Map<SummaryRow, Float64Array>();
   for (const g of groups) {
     if (g.n === 0 && g.failed === 0) continue;
-    const baseline = baselineOf(g.key);
+    // A meter's count is explained, not compared: no ratio to native's count (report/meters.ts).
+    const baseline = g.key.suite === "meters" ? null : baselineOf(g.key);
     const base = baseline === null ? undefined : index.get(groupKey(g.key, baseline));
     let ratio: number | null = null;
     let low: number | null = null;
@@ -439,7 +443,15 @@ export function computeReport(groups: Group[], iterations = BOOTSTRAP_ITERATIONS
     }
   }
   const claims = evaluateClaims(groups, reps);
-  return {method: METHOD, rows: rows.map(finite), overhead: overhead.map(finite), peaks: peaks.map(finite), claims};
+  const meters = meterReport(groups, reps, claims, (id) => CLAIMS.find((c) => c.id === id)?.cause);
+  return {
+    method: METHOD,
+    rows: rows.map(finite),
+    overhead: overhead.map(finite),
+    peaks: peaks.map(finite),
+    claims,
+    meters: {cells: meters.cells.map(finite), pairs: meters.pairs.map(finite), causes: meters.causes}
+  };
 }
 
 /**

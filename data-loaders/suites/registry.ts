@@ -6,6 +6,7 @@ import {fio} from "./fio/index.ts";
 import {iozone} from "./iozone/index.ts";
 import {linpack} from "./linpack/index.ts";
 import {lmbench} from "./lmbench/index.ts";
+import {meters} from "./meters/index.ts";
 import {stream} from "./stream/index.ts";
 import type {MetricInfo, Suite} from "./suite.ts";
 
@@ -14,7 +15,8 @@ export const SUITES = [
   iozone,
   linpack,
   fio,
-  stream
+  stream,
+  meters
 ] as const;
 
 export type SuiteName = (typeof SUITES)[number]["name"];

@@ -44,12 +44,12 @@ export const labKind = defineTarget({
   async open(spec, {probes, peers, log}) {
     const {LabTarget, sharedLabSession} = await import("../lab/target.ts");
     const session = sharedLabSession({probes, log});
-    const target = new LabTarget({session, label: spec.label, inner: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb, labVcpus: spec.labVcpus});
+    const target = new LabTarget({session, label: spec.label, inner: spec.inner, paging: spec.paging, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskMb: spec.diskMb, labVcpus: spec.labVcpus, meters: spec.meters});
     // Knowing every lab environment of the plan from the start, its first boot already serves all that share it.
     for (const peer of peers) {
       if (peer.target !== "lab" || peer.label === spec.label) continue;
       const other = peer as typeof spec & {target: "lab"};
-      session.add({label: other.label, inner: other.inner, paging: other.paging, vcpus: other.vcpus, memoryMb: other.memoryMb, diskMb: other.diskMb, labVcpus: other.labVcpus});
+      session.add({label: other.label, inner: other.inner, paging: other.paging, vcpus: other.vcpus, memoryMb: other.memoryMb, diskMb: other.diskMb, labVcpus: other.labVcpus, meters: other.meters});
     }
     return target;
   },

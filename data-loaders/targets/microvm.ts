@@ -47,7 +47,7 @@ export const microvmKind = defineTarget({
   runsTools: false,
   planned: (spec) => ({...plannedQemuGuest(spec), extra: {machine: "microvm"}}),
   open: (spec, {probes}) =>
-    new QemuTarget({label: spec.label, accel: spec.accel, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskCacheMode: spec.diskCache, probes, machine: MICROVM}),
+    new QemuTarget({label: spec.label, accel: spec.accel, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskCacheMode: spec.diskCache, probes, machine: MICROVM, meters: spec.meters}),
   describe: (spec, host) =>
     `QEMU microvm, ${spec.accel === "tcg" || (spec.accel === "auto" && !host.kvm) ? "TCG" : host.kvm ? "KVM" : "KVM — will fail: KVM does not boot a guest here"}, ${spec.vcpus} vCPU, ${spec.memoryMb} MB`
 });

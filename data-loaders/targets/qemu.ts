@@ -32,7 +32,8 @@ import {launchLine, makeScratchDisk, newRunDir} from "../guest/run-files.ts";
 import {runBatch} from "./guest-boot.ts";
 import {detectKvm, type BootCheck, type KvmStatus} from "./kvm-detect.ts";
 import {integer, mapping, oneOf, text} from "../plan/schema.ts";
-import {defineTarget, type Fingerprint, type PlannedVirt, type Step, type StepOutput, type Target} from "./target.ts";
+import {defineTarget, type Fingerprint, type MeterMode, type PlannedVirt, type Step, type StepOutput, type Target} from "./target.ts";
+import {KvmMeterPort} from "../meters/kvm-port.ts";
 
 export type QemuAccel = "tcg" | "kvm" | "auto";
 export type DiskCacheMode = "none" | "writeback" | "writethrough" | "directsync" | "unsafe";
@@ -66,6 +67,8 @@ export interface QemuTargetOptions extends GuestBatchOptions {
   kvmRecheck?: boolean;
   /** The machine type and how it gets the guest its channel and disk; default the PC. */
   machine?: QemuMachine;
+  /** The environment's meters: under KVM on the PC machine the host's side is read too (meters/kvm-port.ts). */
+  meters?: MeterMode;
 }
 
 /** A QEMU machine type as the guest image needs it: a second serial port for the frames, a virtio disk. */
@@ -114,6 +117,7 @@ export class QemuTarget implements Target {
   #lastFailure: string | undefined;
   #lastLaunch: string | undefined;
   #child: ResultPromise | undefined;
+  #nextRunDir: string | undefined;
   /** Directory of the last boot (console.log, channel.bin, qemu.args). */
   lastRunDir: string | undefined;
 
@@ -256,7 +260,11 @@ export class QemuTarget implements Target {
     validateBatch(steps, image);
     if (steps.length === 0 && this.#info) return;
     const accel = await this.accel();
-    const boot = await this.#prepare(steps, image, accel);
+    // KVM's counters for each meter span of the guest's probes, from this host (docs/meters.md).
+    const port = accel === "kvm" && this.#machine === PC_MACHINE && steps.length > 0 && (this.options.meters ?? "rep") !== "off"
+      ? await KvmMeterPort.listen(join(await this.#runDirFor(), "meter.sock"), () => this.#child?.pid)
+      : undefined;
+    const boot = await this.#prepare(steps, image, accel, port);
     const consolePath = join(boot.runDir, "console.log");
     const channelPath = join(boot.runDir, "channel.bin");
     const log = this.options.log ?? (() => {});
@@ -275,7 +283,7 @@ export class QemuTarget implements Target {
       what: "QEMU",
       log: (line) => log(`${this.label}: ${line}`),
       steps,
-      onOutput,
+      onOutput: port ? (output) => onOutput({...output, meters: port.meters(steps.findIndex((step) => step.id === output.id))}) : onOutput,
       bootS: bootAllowanceS,
       stepSlackS,
       batchS: batchTimeoutS,
@@ -286,6 +294,7 @@ export class QemuTarget implements Target {
       },
       afterExit: async (result, assembler) => {
         this.#child = undefined;
+        await port?.close();
         if (assembler.facts) this.#info = assembler.facts;
         this.#lastFailure = assembler.sawHello
           ? undefined
@@ -302,13 +311,21 @@ export class QemuTarget implements Target {
     });
   }
 
-  async #prepare(steps: Step[], image: GuestImage, accel: "tcg" | "kvm"): Promise<Boot> {
-    const runDir = await newRunDir("qemu-runs", this.label, {cacheDir: this.options.cacheDir, keep: this.options.keepRuns ?? 20, busyFile: "initrd"});
+  /** A new run directory for the next boot (#prepare takes it). */
+  async #runDirFor(): Promise<string> {
+    this.#nextRunDir ??= await newRunDir("qemu-runs", this.label, {cacheDir: this.options.cacheDir, keep: this.options.keepRuns ?? 20, busyFile: "initrd"});
+    return this.#nextRunDir;
+  }
+
+  async #prepare(steps: Step[], image: GuestImage, accel: "tcg" | "kvm", port: KvmMeterPort | undefined): Promise<Boot> {
+    const runDir = await this.#runDirFor();
+    this.#nextRunDir = undefined;
     this.lastRunDir = runDir;
 
     const disk = this.#diskMb > 0;
     const env: Record<string, string> = {};
     if (disk) env.TMPDIR = SCRATCH_DIR;
+    if (port) env.VMMB_METER_PORT = "/dev/ttyS2";
     Object.assign(env, this.options.env);
     const base = await readFile(image.initramfs);
     const padding = Buffer.alloc((4 - (base.length % 4)) % 4); // the next archive must start 4-byte aligned
@@ -332,6 +349,7 @@ export class QemuTarget implements Target {
       "-serial", `file:${join(runDir, "console.log")}`,
       ...this.#machine.channel(join(runDir, "channel.bin")),
       ...(disk ? this.#machine.disk(join(runDir, "scratch.img"), this.#diskCacheMode) : []),
+      ...(port?.qemuArgs() ?? []),
       ...(this.options.qemuArgs ?? [])
     ];
     await writeFile(join(runDir, "qemu.args"), `${launchLine(this.#qemu, args)}\n`);
@@ -390,7 +408,7 @@ export const qemuKind = defineTarget({
   runsTools: false,
   planned: (spec) => plannedQemuGuest(spec),
   // The scratch disk is always attached, so the file suite measures a virtual disk, not tmpfs.
-  open: (spec, {probes}) => new QemuTarget({label: spec.label, accel: spec.accel, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskCacheMode: spec.diskCache, probes}),
+  open: (spec, {probes}) => new QemuTarget({label: spec.label, accel: spec.accel, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskCacheMode: spec.diskCache, probes, meters: spec.meters}),
   describe: (spec, host) => {
     const accel = spec.accel === "tcg" ? "TCG (full emulation)" : host.kvm ? "KVM (a guest booted under it)" : spec.accel === "kvm" ? "KVM — will fail: KVM does not boot a guest here" : "TCG (KVM does not boot a guest here)";
     return `QEMU ${accel}, ${spec.vcpus} vCPU, ${spec.memoryMb} MB`;

@@ -7,7 +7,9 @@ import {localKind} from "./local.ts";
 import {microvmKind} from "./microvm.ts";
 import {qemuKind} from "./qemu.ts";
 import {sshKind} from "./ssh.ts";
-import type {TargetKind} from "./target.ts";
+import type {MeterMode, TargetKind} from "./target.ts";
+
+export type {MeterMode} from "./target.ts";
 import {xenKind} from "./xen.ts";
 
 export const TARGETS = [
@@ -27,6 +29,8 @@ export interface EnvironmentCommon {
   label: string;
   /** Why the plan chose this environment (a preset's reason, a user's remark): kept in its fingerprint. */
   note?: string;
+  /** Meters around each timed repetition (`rep`), each cell's repetitions, or none; the plan's when absent (docs/meters.md). */
+  meters?: MeterMode;
 }
 
 /** A plan's environment: its target's name and validated keys. */

@@ -43,6 +43,8 @@ export interface StepOutput {
   signal: string | null;
   timedOut: boolean;
   durationMs: number;
+  /** The hypervisor's side of the step's meter spans, where the target reads one (meters/host.ts). */
+  meters?: import("../meters/host.ts").HostMeters;
 }
 
 export interface Target {
@@ -54,6 +56,9 @@ export interface Target {
   run(steps: Step[], onOutput: (output: StepOutput) => Promise<void> | void): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Meters around each timed repetition, around each cell's repetitions, or none (docs/meters.md). */
+export type MeterMode = "rep" | "cell" | "off";
 
 /** What opening a target gets from the campaign. */
 export interface OpenContext {
@@ -81,7 +86,7 @@ export interface TargetKind<Spec extends object = object> {
   /** Whether the reference engine may run real tools there (a real machine), or only the built-in probes fit (a guest). */
   runsTools: boolean;
   planned(spec: Spec): PlannedVirt;
-  open(spec: Spec & {label: string}, context: OpenContext): Target | Promise<Target>;
+  open(spec: Spec & {label: string; meters?: MeterMode}, context: OpenContext): Target | Promise<Target>;
   /** What it will really run on, in words (`vmmbench doctor`); `host` is what the host offers. */
   describe(spec: Spec, host: {kvm: boolean; xen: boolean}): string;
   /**

@@ -5,7 +5,7 @@
 // data is parsed as HTML.
 import {el} from "./dom.js";
 import {sourceLabel} from "./data.js";
-import {formatInterval, formatPercent, formatSlowdown} from "./format.js";
+import {formatInterval, formatPercent, formatSlowdown, formatValue} from "./format.js";
 
 export const VERDICT_MARK = {"holds": "✓", "does not hold": "✗", "can't tell": "?", "not measured": "–"};
 const VERDICT_CLASS = {"holds": "holds", "does not hold": "fails", "can't tell": "unsure", "not measured": "unmeasured"};
@@ -15,13 +15,15 @@ const VERDICT_CLASS = {"holds": "holds", "does not hold": "fails", "can't tell":
  * (pages.ts): each environment's fingerprint from `environments` (environments.json), each part's
  * words and band from its claim.
  */
-export function inflateClaims({claims, rows}, environments) {
+export function inflateClaims({claims, rows, causes = []}, environments) {
   const byKey = new Map(environments.map((e) => [`${e.run_id}\u0000${e.environment}`, e]));
   const byId = new Map(claims.map((c) => [c.id, c]));
   return rows.map((r) => {
     const claim = byId.get(r.claim);
     return {
       ...r,
+      // The meters the claim's cause cites, in this row's guests (report/meters.ts).
+      causes: causes.filter((c) => c.claim === r.claim && c.run_id === r.run_id && r.environments.includes(c.environment)),
       environments: r.environments.map((name) => byKey.get(`${r.run_id}\u0000${name}`) ?? {environment: name}),
       evidence: r.evidence.map((e, i) => ({...e, label: claim.parts[i].label, measure: claim.measure, min: claim.parts[i].min, max: claim.parts[i].max}))
     };
@@ -62,6 +64,19 @@ function subjects(r) {
   ];
 }
 
+export const CAUSE_MARK = {"supports": "✓", "contradicts": "✗", "not metered": "–"};
+export const CAUSE_CLASS = {"supports": "holds", "contradicts": "fails", "not metered": "unmeasured"};
+
+/** The cause the paper names, and what the meters it cites counted in these guests ("supports" at or above the claim's count per operation). */
+function causeCited(cause, causes) {
+  if (!cause || !causes?.length) return null;
+  return el("div", {class: "cause"}, el("small", null, "cause named: ", el("q", null, cause.says)),
+    el("ul", null, causes.map((c) => el("li", {class: `part ${CAUSE_CLASS[c.verdict]}`, "data-cause": c.verdict,
+      title: c.why ?? `${c.meter} per operation of ${c.of}: mean over ${c.cells} parameter set(s) of medians, n ≥ ${c.n}; the cause needs at least ${c.min}`},
+      el("span", {class: "mark", "aria-hidden": "true"}, CAUSE_MARK[c.verdict]), " ",
+      c.meter, " ", el("b", null, c.estimate == null ? "not read" : formatValue(c.estimate)), " ", el("small", null, `${c.unit ?? ""} of ${c.of}; the cause needs ≥ ${c.min}: ${c.verdict}`)))));
+}
+
 /** The paper measured what it drew in its figures but printed no numbers: its "not measured" reads "not published". */
 function verdict(v, {paper = false} = {}) {
   return el("span", {class: `verdict ${VERDICT_CLASS[v]}`}, el("span", {class: "mark", "aria-hidden": "true"}, VERDICT_MARK[v]), " ", paper && v === "not measured" ? "not published" : v);
@@ -84,7 +99,7 @@ export function claimsTable(rows, {claims, width = 1000, narrow = 640, caption =
           el("td", {class: "study", "data-label": "study"}, r.source === "reference" ? "paper" : [sourceLabel(r.source), el("br"), el("small", null, r.run_id)]),
           el("td", {class: "subjects", "data-label": "environments"}, subjects(r)),
           el("td", {class: "verdict-cell", "data-label": "verdict"}, verdict(r.verdict, {paper: r.source === "reference" && r.environments.length > 0})),
-          el("td", {class: "evidence", "data-label": "evidence"}, r.note ? el("small", null, r.note) : el("ul", null, r.evidence.map((e) => evidence(e, r.source === "reference"))))))
+          el("td", {class: "evidence", "data-label": "evidence"}, r.note ? el("small", null, r.note) : el("ul", null, r.evidence.map((e) => evidence(e, r.source === "reference"))), causeCited(c.cause, r.causes))))
       : [el("tr", {class: "claim-row empty"}, el("td", {colspan: 4}, el("small", null, "no selected study")))];
     return el("tbody", {"data-claim": c.id}, head, body);
   });

@@ -98,9 +98,9 @@ suites: {lmbench: {}}
 `,
       "p.yaml"
     );
-    expect(plan.environments[0]).toEqual({target: "lab", label: "lab-kvm", inner: "kvm", paging: "shadow", vcpus: 2, memoryMb: 512, diskMb: 512});
+    expect(plan.environments[0]).toEqual({target: "lab", label: "lab-kvm", inner: "kvm", paging: "shadow", vcpus: 2, memoryMb: 512, diskMb: 512, meters: "rep"});
     expect(plan.environments[1]).toMatchObject({target: "lab", inner: "xen-pvh", vcpus: 1});
-    expect(plan.environments[2]).toEqual({target: "xen", label: "xen-hvm", type: "hvm", vcpus: 4, memoryMb: 1024, diskMb: 0});
+    expect(plan.environments[2]).toEqual({target: "xen", label: "xen-hvm", type: "hvm", vcpus: 4, memoryMb: 1024, diskMb: 0, meters: "rep"});
   });
 
   it.each([

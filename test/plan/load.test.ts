@@ -39,6 +39,7 @@ environments:
   - target: qemu
     label: tcg-1vcpu
     vcpus: 1
+    meters: cell
 suites:
   lmbench:
     ctx: [2p16k, [4, 32]]
@@ -46,8 +47,9 @@ repetitions: {min: 3, max: 5, rsd: 0.02}
 `,
       "study.yaml"
     );
-    expect(plan.environments[0]).toEqual({target: "local", label: "native"});
-    expect(plan.environments[1]).toMatchObject({target: "qemu", label: "tcg-1vcpu", vcpus: 1, accel: "auto"});
+    // Meters around each repetition unless the plan or the environment says otherwise.
+    expect(plan.environments[0]).toEqual({target: "local", label: "native", meters: "rep"});
+    expect(plan.environments[1]).toMatchObject({target: "qemu", label: "tcg-1vcpu", vcpus: 1, accel: "auto", meters: "cell"});
     expect(plan.suites.lmbench?.ctx).toEqual([[2, 16], [4, 32]]);
     expect(plan.repetitions).toEqual({min: 3, max: 5, rsd: 0.02, budgetS: 3600});
   });
@@ -59,7 +61,9 @@ repetitions: {min: 3, max: 5, rsd: 0.02}
     ["environments:\n  - target: local\nsuites: {lmbench: {}}\nrepetitions: {min: 5, max: 2}\n", /plan\.yaml:4: repetitions\.max: expected at least min \(5\), found 2/],
     ["environments:\n  - target: local\nsuites:\n  lmbench:\n    ctx: [2x16]\n", /plan\.yaml:5: suites\.lmbench\.ctx\.0: expected a context-switch cell like "2p16k"/],
     ["environments: [\n", /plan\.yaml:\d+: expected valid YAML/],
-    ["environments:\n  - target: local\nsuits: {}\n", /plan\.yaml:3: suits: expected one of the keys/]
+    ["environments:\n  - target: local\nsuits: {}\n", /plan\.yaml:3: suits: expected one of the keys/],
+    ["environments:\n  - target: local\n    meters: always\nsuites: {lmbench: {}}\n", /plan\.yaml:3: environments\.0\.meters: expected one of rep, cell, off, found "always"/],
+    ["meters: no\nenvironments:\n  - target: local\nsuites: {lmbench: {}}\n", /plan\.yaml:1: meters: expected one of rep, cell, off/]
   ])("points at the line of a mistake: %#", (text, message) => {
     expect(() => parsePlanText(text, "plan.yaml")).toThrow(ConfigError);
     expect(() => parsePlanText(text, "plan.yaml")).toThrow(message);

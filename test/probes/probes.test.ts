@@ -49,7 +49,7 @@ function run(name: ProbeName, args: string[], timeoutMs = 60_000): Promise<Run> 
 }
 
 function emptyOutput(): ProbeOutput {
-  return {info: null, infos: [], samples: [], iterations: [], failures: []};
+  return {info: null, infos: [], samples: [], iterations: [], failures: [], meters: []};
 }
 
 function values(out: ProbeOutput, metric: string, params?: Record<string, unknown>): number[] {

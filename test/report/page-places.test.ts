@@ -5,8 +5,8 @@ import {REPORT_PAGES} from "../../data-loaders/site/framework-config.ts";
 
 describe("report page places", () => {
   it("orders the suites' pages as the paper does, between the overview and Explore", () => {
-    expect(suitePages().map((p) => p.page)).toEqual(["linpack", "lmbench", "iozone"]);
-    expect(REPORT_PAGES.map((p) => p.path)).toEqual(["/", "/linpack", "/lmbench", "/iozone", "/explore"]);
+    expect(suitePages().map((p) => p.page)).toEqual(["linpack", "lmbench", "iozone", "costs"]);
+    expect(REPORT_PAGES.map((p) => p.path)).toEqual(["/", "/linpack", "/lmbench", "/iozone", "/costs", "/compare", "/explore"]);
   });
 
   it("puts STREAM on the LMbench page's memory section with its four kernels", () => {

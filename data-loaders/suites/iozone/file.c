@@ -191,13 +191,15 @@ static void run_cell(long long file_kb, long long rec_kb, const struct opts *o, 
     /* write (always needed to create the file), rewrite, read, reread */
     for (int m = 0; m < 4; m++) {
       int ok;
-      if (m < 2) {
-        if (m == 1 && !o->want[1]) continue;
+      if (m > 0 && !o->want[m]) continue; /* the write is always needed: it creates the file */
+      /* One span per test (open and close inside it, outside the timed interval), per MB of the file. */
+      vmmb_span_begin();
+      if (m < 2)
         ok = do_write(m == 1, file_kb, rec_kb, o, buf, &us, err, sizeof err, &enospc) == 0;
-      } else {
-        if (!o->want[m]) continue;
+      else
         ok = do_read(file_kb, rec_kb, o, buf, &us, err, sizeof err) == 0;
-      }
+      vmmb_span_end(ok && o->want[m] ? rep : -1, (double)file_kb * 1024.0 / 1e6);
+      vmmb_meter_flush(METRICS[m], params, 1, "MB", 1);
       if (!ok) {
         if (o->want[m] || m == 0) vmmb_error(SUITE, METRICS[m], params, "%s", err);
         break; /* later tests need this one's file */
@@ -258,7 +260,7 @@ int main(int argc, char **argv) {
       o.reps = (int)vmmb_parse_int("--reps", v, 1, 100);
     } else {
       vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --dir, --file-kb, --record-kb, --metrics, --reps, --fsync, "
-                      "--direct, --help)",
+                      "--direct, --meters=rep|cell|off, --help)",
                       argv[i]);
     }
   }
@@ -271,8 +273,10 @@ int main(int argc, char **argv) {
 
   printf("{\"type\":\"info\",\"probe\":\"vmmbench-file\",\"version\":\"" VMMB_VERSION "\",\"dir\":");
   vmmb_json_str(stdout, dir);
-  printf(",\"mem_total_kb\":%lld,\"fsync\":%s,\"direct\":%s,\"reps\":%d,\"mb\":\"1e6 bytes\"}\n", memkb,
+  printf(",\"mem_total_kb\":%lld,\"fsync\":%s,\"direct\":%s,\"reps\":%d,\"mb\":\"1e6 bytes\"", memkb,
          o.fsync_ ? "true" : "false", o.direct ? "true" : "false", o.reps);
+  vmmb_meter_info(stdout);
+  printf("}\n");
   fflush(stdout);
   if (vmmb_dry_run) return 0;
 

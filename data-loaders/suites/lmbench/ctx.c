@@ -209,6 +209,9 @@ static int measure_overhead(int procs, size_t bytes, double budget_us, int reps,
     uint64_t ns[1000];
     uint64_t n = vmmb_calibrate(b_overhead, &r, budget_us, err, errlen);
     if (n && vmmb_repeat(b_overhead, &r, budget_us, n, reps, t, ns, err, errlen) == reps) {
+      char params[64];
+      snprintf(params, sizeof params, "{\"size_kb\":%zu,\"part\":\"overhead\"}", bytes / 1024);
+      vmmb_meter_flush(METRIC, params, 1, "op", 0);
       for (int i = 0; i < reps; i++) ovh[i] = t[i] / (double)ns[i];
       qsort(ovh, (size_t)reps, sizeof ovh[0], cmp_double);
       *overhead = reps % 2 ? ovh[reps / 2] : (ovh[reps / 2 - 1] + ovh[reps / 2]) / 2;
@@ -258,6 +261,8 @@ static void measure_cell(struct cell c, double overhead, double budget_us, int r
     }
     vmmb_sample(SUITE, METRIC, "us", v, params, i, ns[i], NULL);
   }
+  /* One trip round the ring is `procs` switches. */
+  vmmb_meter_flush(METRIC, params, c.procs, "op", 1);
   if (got < reps) vmmb_error(SUITE, METRIC, params, "repetition %d: %s", got, err);
 out:
   ring_close(&r);
@@ -322,7 +327,7 @@ int main(int argc, char **argv) {
     } else if (vmmb_opt(argc, argv, &i, "--reps", &v)) {
       reps = (int)vmmb_parse_int("--reps", v, 1, 1000);
     } else {
-      vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --cells, --budget-ms, --reps, --help)", argv[i]);
+      vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --cells, --budget-ms, --reps, --meters=rep|cell|off, --help)", argv[i]);
     }
   }
   signal(SIGPIPE, SIG_IGN);
@@ -336,8 +341,10 @@ int main(int argc, char **argv) {
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   printf("{\"type\":\"info\",\"probe\":\"vmmbench-ctx\",\"version\":\"" VMMB_VERSION
          "\",\"budget_ms\":%g,\"reps\":%d,\"clock\":\"CLOCK_MONOTONIC\",\"online_cpus\":%ld,"
-         "\"overhead\":\"pipe write+read and working-set sum in one process, subtracted\"}\n",
+         "\"overhead\":\"pipe write+read and working-set sum in one process, subtracted\"",
          budget_ms, reps, ncpu);
+  vmmb_meter_info(stdout);
+  printf("}\n");
   fflush(stdout);
   if (vmmb_dry_run) return 0;
   measure_cells(cells, ncells, budget_ms * 1000.0, reps);

@@ -337,6 +337,7 @@ static void measure(const char *metric, vmmb_body body, void *ctx, double budget
   uint64_t ns[1000];
   int got = vmmb_repeat(body, ctx, budget_us, n, reps, t, ns, err, sizeof err);
   for (int r = 0; r < got; r++) vmmb_sample(SUITE, metric, "us", t[r] / (double)ns[r], "{}", r, ns[r], note);
+  vmmb_meter_flush(metric, "{}", 1, "op", 1);
   if (got < reps) vmmb_error(SUITE, metric, "{}", "repetition %d: %s", got, err);
 }
 
@@ -390,6 +391,7 @@ static void measure_sig_handler(double budget_us, int reps) {
     }
     vmmb_sample(SUITE, metric, "us", v, "{}", r, ns[r], NULL);
   }
+  vmmb_meter_flush(metric, "{}", 1, "op", 1);
   if (got < reps) vmmb_error(SUITE, metric, "{}", "repetition %d: %s", got, err);
   signal(SIGUSR1, SIG_DFL);
 }
@@ -477,7 +479,7 @@ static int run_dyn(const char *dyn, const int *want, double budget_ms, int reps,
   }
   snprintf(budget, sizeof budget, "%.17g", budget_ms);
   snprintf(nreps, sizeof nreps, "%d", reps);
-  char *av[] = {(char *)dyn, "--metrics", list, "--budget-ms", budget, "--reps", nreps, "--sh", (char *)sh, NULL};
+  char *av[] = {(char *)dyn, "--metrics", list, "--budget-ms", budget, "--reps", nreps, "--sh", (char *)sh, (char *)vmmb_meter_arg(), NULL};
   fflush(stdout);
   pid_t pid = fork();
   if (pid == 0) {
@@ -540,7 +542,7 @@ int main(int argc, char **argv) {
       linkage = v;
     } else {
       vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --metrics, --budget-ms, --reps, --tmpdir, --sh, "
-                      "--linkage, --noop, --help)",
+                      "--linkage, --meters=rep|cell|off, --noop, --help)",
                       argv[i]);
     }
   }
@@ -601,7 +603,9 @@ int main(int argc, char **argv) {
          "\"clock_read_ns\":%.1f,\"linkage\":\"" LINKAGE "\",\"clocksource\":",
          budget_ms, reps, res_ns, clk_ns);
   vmmb_json_str(stdout, clksrc);
-  printf(",\"pid\":%d}\n", (int)getpid());
+  printf(",\"pid\":%d", (int)getpid());
+  vmmb_meter_info(stdout);
+  printf("}\n");
   fflush(stdout);
   if (vmmb_dry_run) return 0;
 

@@ -122,6 +122,8 @@ static void measure(const char *metric, const char *method, vmmb_body body, stru
     double mbs = (double)m->bytes * (double)ns[r] / t[r]; /* bytes/µs = MB/s */
     vmmb_sample(SUITE, metric, "MB/s", mbs, params, r, ns[r], NULL);
   }
+  /* Per MB moved (1e6 bytes, as the bandwidth counts them): one pass is m->bytes. */
+  vmmb_meter_flush(metric, params, (double)m->bytes / 1e6, "MB", 1);
   if (got < reps) vmmb_error(SUITE, metric, params, "repetition %d: %s", got, err);
 }
 
@@ -166,14 +168,16 @@ int main(int argc, char **argv) {
     } else if (vmmb_opt(argc, argv, &i, "--reps", &v)) {
       reps = (int)vmmb_parse_int("--reps", v, 1, 1000);
     } else {
-      vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --metrics, --sizes-mb, --copy-methods, --budget-ms, --reps, --help)",
+      vmmb_usage_fail("unknown argument '%s' (accepted: --dry-run, --metrics, --sizes-mb, --copy-methods, --budget-ms, --reps, --meters=rep|cell|off, --help)",
                       argv[i]);
     }
   }
 
   printf("{\"type\":\"info\",\"probe\":\"vmmbench-mem\",\"version\":\"" VMMB_VERSION
-         "\",\"budget_ms\":%g,\"reps\":%d,\"clock\":\"CLOCK_MONOTONIC\",\"mb\":\"1e6 bytes\",\"size_unit\":\"MiB\"}\n",
+         "\",\"budget_ms\":%g,\"reps\":%d,\"clock\":\"CLOCK_MONOTONIC\",\"mb\":\"1e6 bytes\",\"size_unit\":\"MiB\"",
          budget_ms, reps);
+  vmmb_meter_info(stdout);
+  printf("}\n");
   fflush(stdout);
   if (vmmb_dry_run) return 0;
   double budget_us = budget_ms * 1000.0;
