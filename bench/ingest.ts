@@ -34,7 +34,7 @@ const SHARED = join(ROOT, "..", "shared", "fixtures", "real");
 const source = existsSync(SHARED) ? SHARED : join(ROOT, "test", "fixtures");
 const files = readdirSync(source)
   .filter((d) => statSync(join(source, d)).isDirectory())
-  .flatMap((d) => walk(join(source, d)))
+  .flatMap((d) => walk(join(source, d)).map((file) => file.path))
   .filter((file) => {
     try {
       parseAny(readFileSync(file, "utf8"), file);
@@ -158,7 +158,7 @@ try {
  * clock less the time spent inside parseAny), which bounds what any parser could reach here.
  */
 async function endToEnd(label: string, folder: string): Promise<void> {
-  const inputs = walk(folder).map((path) => ({path, environment: ingestEnvironment({env: "bench"}, (x) => x)}));
+  const inputs = walk(folder).map((file) => ({...file, environment: ingestEnvironment({env: "bench"}, (x) => x)}));
   const bytes = inputs.reduce((n, input) => n + statSync(input.path).size, 0);
   const rates: number[] = [];
   const cpuRates: number[] = [];

@@ -65,7 +65,8 @@ for (let r = 0; r < runs; r++) {
     const runS = at();
     if (result.exitCode !== 0) console.log(`  run exited ${result.exitCode ?? result.signal}`);
     const siteStart = performance.now();
-    await execa("node", [BIN, "site", "build", "--db", db], {cwd: ROOT, env, reject: false});
+    // Into the run's temporary folder: a bench never replaces the user's dist/.
+    await execa("node", [BIN, "site", "build", "--db", db, "--out", join(dir, "dist")], {cwd: ROOT, env, reject: false});
     const site = (performance.now() - siteStart) / 1000;
     const store = await Store.open(db);
     const [row] = await store.query(

@@ -8,6 +8,7 @@
  */
 import {existsSync, rmSync} from "node:fs";
 import {pathToFileURL} from "node:url";
+import {ensurePaperData} from "../data-loaders/paper/che2008.ts";
 import type {Params, Sample, Suite} from "../data-loaders/model/sample.ts";
 import {seededRandom} from "../data-loaders/stats.ts";
 import {Store} from "../data-loaders/store/store.ts";
@@ -171,6 +172,8 @@ export interface GenerateResult {
 
 /** Fills `store` with synthetic runs. Pure function of its options (seeded). */
 export async function generateSiteData(store: Store, options: GenerateOptions): Promise<GenerateResult> {
+  // The report shows the paper's columns beside these, as on any database a campaign or an ingest wrote.
+  await ensurePaperData(store);
   const runs = options.runs ?? 2;
   const random = seededRandom(options.seed ?? 42);
   const normal = () => {

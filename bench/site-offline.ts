@@ -48,9 +48,9 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "vmmbench-bench-site-"));
   try {
     const config = await writeProbeSite(dir);
-    const cold = await buildSite({cwd: dir, config, clearLoaderCache: true, echo: false});
+    const cold = await buildSite({cwd: dir, config, echo: false});
     console.log(`build (cold npm cache): ${(cold.elapsedMs / 1000).toFixed(1)} s, cache fill ${cold.cache.elapsedMs.toFixed(0)} ms`);
-    const warm = await buildSite({cwd: dir, config, clearLoaderCache: true, echo: false});
+    const warm = await buildSite({cwd: dir, config, echo: false});
     console.log(`build (warm npm cache): ${(warm.elapsedMs / 1000).toFixed(1)} s (observable build ${(warm.frameworkMs / 1000).toFixed(1)} s)`);
     console.log(`dist: ${(dirSize(warm.output) / 1e6).toFixed(1)} MB (DuckDB-wasm: ${(dirSize(join(warm.output, "_npm", "@duckdb")) / 1e6).toFixed(1)} MB)`);
     await firstChart(warm.output, [[PROBE_PAGES.plot, "#plot-chart svg"], [PROBE_PAGES.duckdb, "#duck-chart svg"]], runs);

@@ -5,9 +5,10 @@
  * transferred, Explore's first paint ≤ 1 s with DuckDB-wasm loading only on the first query.
  * Every figure is the median of --runs cold loads (a fresh browser context each, nothing cached).
  *
- * Usage: npx tsx bench/site.ts [--db /tmp/vmmbench-site-1m.duckdb] [--samples 1000000] [--runs 5] [--skip-build] [--baseline OTHER_DIST]
- *   Generates the database when it does not exist, builds the site over it (into dist/), then
- *   measures each page with a fresh browser context (nothing cached).
+ * Usage: npx tsx bench/site.ts [--db /tmp/vmmbench-site-1m.duckdb] [--out DIR] [--samples 1000000] [--runs 5] [--skip-build] [--baseline OTHER_DIST]
+ *   Generates the database when it does not exist, builds the site over it (into DIR, by default
+ *   beside the database: never the project's dist/), then measures each page with a fresh
+ *   browser context (nothing cached).
  */
 import {execa} from "execa";
 import {existsSync, readdirSync, statSync} from "node:fs";
@@ -25,6 +26,7 @@ const opt = (name: string, fallback: string) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const DB = opt("db", "/tmp/vmmbench-site-1m.duckdb");
+const DIST = opt("out", `${DB}.dist`);
 const SAMPLES = Number(opt("samples", "1000000"));
 const RUNS = Number(opt("runs", "5"));
 /** Another built report (e.g. main's dist/, built over the same database) measured alternately beside ours. */
@@ -146,12 +148,12 @@ async function main(): Promise<void> {
   })();
   if (!args.includes("--skip-build")) {
     const t = performance.now();
-    await execa("node", [join(ROOT, "bin", "vmmbench.js"), "site", "build", "--db", DB], {cwd: ROOT});
-    console.log(`site build over ${samples.toLocaleString("en-US")} samples (loaders re-run, report cache cold or warm): ${((performance.now() - t) / 1000).toFixed(1)} s; dist ${(dirSize(join(ROOT, "dist")) / 1e6).toFixed(1)} MB`);
+    await execa("node", [join(ROOT, "bin", "vmmbench.js"), "site", "build", "--db", DB, "--out", DIST], {cwd: ROOT});
+    console.log(`site build over ${samples.toLocaleString("en-US")} samples (loaders re-run, report cache cold or warm): ${((performance.now() - t) / 1000).toFixed(1)} s; dist ${(dirSize(DIST) / 1e6).toFixed(1)} MB`);
   }
   if (!HAVE_CHROMIUM) return void console.log("chromium absent: browser timings skipped");
 
-  const server = await servePython(join(ROOT, "dist"));
+  const server = await servePython(DIST);
   const baseline = BASELINE ? await servePython(BASELINE) : null;
   const session = await openBrowser();
   const rows: string[] = [];

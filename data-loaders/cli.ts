@@ -3,7 +3,8 @@
  * data-loaders/commands/ and throws typed errors; this file turns them into messages.
  */
 import {parseArgs, type ParseArgsConfig} from "node:util";
-import {ConfigError, MissingDependencyError, ParseError, VmmbenchError} from "./errors.ts";
+import {describeFailure, INTERRUPTED_EXIT} from "./commands/failure.ts";
+import {ConfigError} from "./errors.ts";
 import {DEFAULT_DB} from "./store/store.ts";
 import {VERSION} from "./version.ts";
 
@@ -24,9 +25,14 @@ Commands:
   doctor   What this host offers (KVM, Xen, tools, caches) and where each plan environment runs
 
 Common options:
-  --db PATH    results database (default ${DEFAULT_DB})
-  -h, --help   help for a command
-  --version    print the version
+  --db PATH         results database (default ${DEFAULT_DB})
+  --wait SECONDS    wait this long for another process that holds the database
+  -h, --help        help for a command
+  --version         print the version
+
+Every failure is one line on stderr; exit status 2 for a bad command line or plan, 1 for any other
+failure (a malformed input file, a busy or full disk, a campaign where no step succeeded), 130
+after Ctrl-C.
 
 Examples:
   vmmbench run --plan quick
@@ -42,21 +48,26 @@ Examples:
 `;
 
 const COMMAND_HELP: Record<string, string> = {
-  run: `Usage: vmmbench run [--plan quick|full|FILE] [--engine builtin|reference] [--tag KEY=VALUE]... [--db PATH] [--resume [RUN_ID]]
+  run: `Usage: vmmbench run [--plan quick|full|paper|FILE] [--engine builtin|reference] [--tag KEY=VALUE]... [--db PATH] [--wait SECONDS]
+       vmmbench run --resume [RUN_ID] [--db PATH] [--wait SECONDS]
 
 Runs a campaign: every environment of the plan × the suites it names, in rounds whose order
 rotates across environments, until the plan's stop rule holds. Raw outputs are kept under
 data/runs/<run-id>/ (beside the database); samples go to the database.
 
-  --plan NAME|FILE   a preset (quick, full) or a YAML/JSON plan file (default quick)
+  --plan NAME|FILE   a preset (quick, full, paper) or a YAML/JSON plan file (default quick)
   --engine E         builtin (the plan's default): vmmbench's probes; reference: run LMbench, IOzone,
                      HPL or Intel LINPACK where found (plan tools: or PATH), built-in probes elsewhere
   --tag KEY=VALUE    stored with the campaign (kernel=6.6, qemu=9.0): \`vmmbench compare\` compares tags
-  --resume [RUN_ID]  continue the newest unfinished campaign (or RUN_ID) without redoing finished steps
+  --resume [RUN_ID]  continue the newest unfinished campaign (or RUN_ID) with its stored plan,
+                     without redoing finished steps (so no --plan, --engine or --tag with it)
   --db PATH          results database (default ${DEFAULT_DB})
+  --wait SECONDS     wait for another process that holds the database (default: fail at once)
 
 Failed steps (a probe that crashed, hung or could not be built) are stored with their stderr and
-the campaign goes on; the exit code is 1 only when no step succeeded.
+the campaign goes on; the exit code is 1 only when no step succeeded. Ctrl-C ends the probes and
+guests, keeps every finished step and says how to resume (exit 130). Probes and guests of a
+campaign killed outright are ended by a watcher, and the next campaign sweeps what is left.
 
 Examples:
   vmmbench run                      # the quick pass: native and a QEMU guest
@@ -64,11 +75,19 @@ Examples:
   vmmbench run --engine reference   # the real tools where installed
   vmmbench run --resume
 `,
-  sql: `Usage: vmmbench sql "<query>" [--format table|csv|json] [--db PATH]
+  sql: `Usage: vmmbench sql "<query>" [--format table|csv|json] [--db PATH] [--write] [--wait SECONDS]
 
 Runs SQL over the database. The view \`results\` has one row per sample with its environment,
 hypervisor, guest OS, vCPUs, pass-through, suite, metric, params (JSON), unit, value, repetition,
 tool, tool version and the sha256 of the raw output it came from.
+
+The database is opened read-only: while a campaign writes it, the query reads a snapshot taken
+now (--wait SECONDS waits for the campaign instead). SQL cannot read or write files, reach the
+network or install extensions.
+
+  --write            allow changes, in one transaction that is rolled back when it would drop or
+                     alter vmmbench's tables
+  --wait SECONDS     wait for another process that holds the database
 
 Examples:
   vmmbench sql "select count(distinct metric) from results where source='run'"
@@ -76,8 +95,8 @@ Examples:
 `,
   ingest: `Usage: vmmbench ingest PATH... --env LABEL [--hypervisor H] [--guest-os OS] [--vcpus N]
                        [--passthrough on|off] [--tag key=value]... [--db PATH]
-       vmmbench ingest --manifest FILE [--db PATH]
-       vmmbench ingest OTHER.duckdb|EXPORT_DIR... [--db PATH]
+       vmmbench ingest --manifest FILE [--db PATH] [--wait SECONDS]
+       vmmbench ingest OTHER.duckdb|EXPORT_DIR... [--db PATH] [--wait SECONDS]
 
 Stores outputs others produced, recognised by their content: LMbench results and summaries,
 IOzone (auto, -R/-b report, throughput), HPL, HPCC, Intel LINPACK, fio JSON, STREAM.
@@ -156,19 +175,27 @@ and what each environment of the plan will really run on. Paste it into bug repo
   --plan NAME|FILE   the plan whose environments to explain (default quick)
   --recheck          boot the guest image under KVM again instead of reading the cached verdict
 `,
-  site: `Usage: vmmbench site build [--db PATH] [--out DIR] [--from EXPORT]... [--compare A..B]...
+  site: `Usage: vmmbench site build [--db PATH] [--out DIR] [--from EXPORT]... [--compare A..B]... [--wait SECONDS]
        vmmbench site preview [--db PATH] [--from EXPORT]...
 
-Builds the report into dist/ with no network access (every module comes from node_modules), or
-serves it with live reload. Data loaders read the database given by --db; with --from, the
-exports named (vmmbench export, from any number of controllers) merged into one temporary
-database, plus the --db database when it is named too. --compare A..B puts that comparison (two
-runs, environments or tags, as vmmbench compare takes them) first on the Compare page.
+Builds the report into dist/ (or DIR) with no network access (every module comes from
+node_modules), or serves it with live reload. Data loaders read the database given by --db,
+read-only; while a campaign writes it they read a snapshot (--wait SECONDS waits instead). With
+--from, the exports named (vmmbench export, from any number of controllers) merged into one
+temporary database, plus the --db database when it is named too. --compare A..B puts that
+comparison (two runs, environments or tags, as vmmbench compare takes them) first on the Compare
+page. The build is atomic: it is made in a folder beside the output and swapped in when it
+succeeds, so a failed build leaves the last good report in place.
 `
 };
 
+/** Accepted by every command, so a --db or --wait given out of habit is never an error. */
+const COMMON = {db: {type: "string", default: DEFAULT_DB}, wait: {type: "string"}} as const;
+
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const log = (line: string) => err.write(`${line}\n`);
+  // Output piped into `head` and the like: the reader left, so stop quietly instead of an EPIPE stack trace.
+  if (out === process.stdout) process.stdout.on("error", (error: NodeJS.ErrnoException) => error.code === "EPIPE" && process.exit(0));
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === "-h" || command === "--help" || command === "help") {
@@ -186,28 +213,31 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     switch (command) {
       case "run": {
-        const {values} = args(rest, {plan: {type: "string", default: "quick"}, engine: {type: "string"}, resume: {type: "boolean"}, tag: {type: "string", multiple: true}, db: {type: "string", default: DEFAULT_DB}}, true);
+        const {values} = args(rest, {plan: {type: "string"}, engine: {type: "string"}, resume: {type: "boolean"}, tag: {type: "string", multiple: true}, ...COMMON}, true);
         const engine = values.engine === undefined ? undefined : String(values.engine);
         if (engine !== undefined && engine !== "builtin" && engine !== "reference") throw new ConfigError(`--engine: expected builtin or reference, found "${engine}"`);
+        if (values.resume && values.plan !== undefined) throw new ConfigError(`--plan with --resume: a resumed campaign runs the plan it started with; drop --plan, or start a new campaign without --resume`);
         const {runCommand} = await import("./commands/run.ts");
         const resumeId = typeof values.resume === "boolean" && values.resume ? (positionalsOf(rest, ["--resume"])[0] ?? true) : false;
-        const summary = await runCommand({db: String(values.db), plan: String(values.plan), resume: resumeId, engine, tags: values.tag as string[] | undefined, log});
+        const summary = await whileInterruptible(log, (signal) =>
+          runCommand({db: String(values.db), plan: String(values.plan ?? "quick"), resume: resumeId, engine, tags: values.tag as string[] | undefined, waitS: seconds(values.wait), signal, log})
+        );
         // Failed steps are stored and reported; the campaign only fails as a whole when nothing was measured.
         return summary.stepsRun > 0 && summary.stepsFailed === summary.stepsRun ? 1 : 0;
       }
       case "sql": {
-        const {values, positionals} = args(rest, {format: {type: "string", default: "table"}, db: {type: "string", default: DEFAULT_DB}});
+        const {values, positionals} = args(rest, {format: {type: "string", default: "table"}, write: {type: "boolean"}, ...COMMON});
         if (positionals.length !== 1) throw new ConfigError(`sql takes exactly one query in quotes, got ${positionals.length}`);
         const format = String(values.format);
         if (!["table", "csv", "json"].includes(format)) throw new ConfigError(`--format: expected table, csv or json, found "${format}"`);
         const {sqlCommand} = await import("./commands/sql.ts");
-        await sqlCommand({db: String(values.db), query: positionals[0], format: format as "table" | "csv" | "json", out});
+        await sqlCommand({db: String(values.db), query: positionals[0], format: format as "table" | "csv" | "json", out, write: Boolean(values.write), waitS: seconds(values.wait), log});
         return 0;
       }
       case "ingest": {
         const {ingestCommand, INGEST_OPTIONS} = await import("./commands/ingest.ts");
-        const {values, positionals} = args(rest, {...INGEST_OPTIONS, db: {type: "string", default: DEFAULT_DB}});
-        await ingestCommand({values, paths: positionals, log});
+        const {values, positionals} = args(rest, {...INGEST_OPTIONS, ...COMMON});
+        await ingestCommand({values, paths: positionals, waitS: seconds(values.wait), log});
         return 0;
       }
       case "export": {
@@ -257,27 +287,27 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         });
       }
       case "image": {
-        const {positionals} = args(rest, {});
+        const {positionals} = args(rest, COMMON);
         if (positionals[0] !== "build") throw new ConfigError(`image: expected the subcommand "build"`);
         const {imageBuildCommand} = await import("./guest/image.ts");
         await imageBuildCommand({print: (line) => out.write(`${line}\n`), log});
         return 0;
       }
       case "lab": {
-        const {values, positionals} = args(rest, {xen: {type: "boolean"}, "no-kvm": {type: "boolean"}, paging: {type: "string", default: "nested"}});
+        const {values, positionals} = args(rest, {xen: {type: "boolean"}, "no-kvm": {type: "boolean"}, paging: {type: "string", default: "nested"}, ...COMMON});
         const paging = String(values.paging);
         if (paging !== "nested" && paging !== "shadow") throw new ConfigError(`--paging: expected nested or shadow, found "${paging}"`);
         const {labCommand} = await import("./commands/lab.ts");
         return await labCommand({sub: positionals[0] ?? "", xen: Boolean(values.xen), kvm: !values["no-kvm"], paging, print: (line) => out.write(`${line}\n`), log});
       }
       case "doctor": {
-        const {values} = args(rest, {plan: {type: "string", default: "quick"}, recheck: {type: "boolean"}});
+        const {values} = args(rest, {plan: {type: "string", default: "quick"}, recheck: {type: "boolean"}, ...COMMON});
         const {doctorCommand} = await import("./commands/doctor.ts");
         await doctorCommand({plan: String(values.plan), recheck: Boolean(values.recheck), print: (line) => out.write(`${line}\n`), log});
         return 0;
       }
       case "site": {
-        const {values, positionals} = args(rest, {db: {type: "string", default: DEFAULT_DB}, out: {type: "string"}, from: {type: "string", multiple: true}, compare: {type: "string", multiple: true}});
+        const {values, positionals} = args(rest, {out: {type: "string"}, from: {type: "string", multiple: true}, compare: {type: "string", multiple: true}, ...COMMON});
         const sub = positionals[0];
         if (sub !== "build" && sub !== "preview") throw new ConfigError(`site: expected "build" or "preview", found ${sub === undefined ? "nothing" : `"${sub}"`}`);
         const {siteCommand} = await import("./commands/site.ts");
@@ -285,18 +315,48 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         const pairs = (values.compare as string[] | undefined) ?? [];
         const bad = pairs.find((pair) => !/^.+\.\..+$/s.test(pair));
         if (bad !== undefined) throw new ConfigError(`--compare: expected A..B (two runs, environments or tags), found "${bad}"`);
-        return await siteCommand({sub, db: String(values.db), ...(values.out ? {out: String(values.out)} : {}), from: (values.from as string[] | undefined) ?? [], dbGiven, compare: pairs, log});
+        return await siteCommand({sub, db: String(values.db), ...(values.out ? {out: String(values.out)} : {}), from: (values.from as string[] | undefined) ?? [], dbGiven, compare: pairs, waitS: seconds(values.wait), log});
       }
     }
     return 2;
   } catch (error) {
-    if (error instanceof VmmbenchError) {
-      const kind = error instanceof ConfigError || error instanceof ParseError ? "error" : error instanceof MissingDependencyError ? "missing" : "error";
-      err.write(`vmmbench: ${kind}: ${error.message}\n`);
-      return error instanceof ConfigError ? 2 : 1;
-    }
-    throw error;
+    const failure = describeFailure(error);
+    if (process.env.VMMBENCH_DEBUG === "1" && error instanceof Error) err.write(`${error.stack}\n`);
+    err.write(`${failure.line}\n`);
+    return failure.exitCode;
   }
+}
+
+/**
+ * Runs a campaign that Ctrl-C (or SIGTERM, SIGHUP) stops cleanly: the first signal aborts it (its
+ * probes and guests are ended, every finished step is kept, and it ends with how to resume); a
+ * second one exits at once, leaving the rest to the campaign's watcher.
+ */
+async function whileInterruptible<T>(log: (line: string) => void, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      log(`vmmbench: ${signal} again: exiting now`);
+      process.exit(INTERRUPTED_EXIT);
+    }
+    log(`vmmbench: ${signal}: ending the probes and guests and stopping (${signal} again to exit at once)`);
+    controller.abort(signal);
+  };
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const signal of signals) process.on(signal, onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    for (const signal of signals) process.off(signal, onSignal);
+  }
+}
+
+/** `--wait SECONDS` as a number (undefined when not given). */
+function seconds(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n >= 0)) throw new ConfigError(`--wait: expected a number of seconds ≥ 0, found "${String(value)}"`);
+  return n;
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;

@@ -29,6 +29,9 @@ export class MissingDependencyError extends VmmbenchError {
   }
 }
 
+/** A command stopped on purpose (Ctrl-C, SIGTERM); the message says what was kept and how to go on. */
+export class InterruptedError extends VmmbenchError {}
+
 /** A guest or lab machine that started but never reported (hung at boot, panicked, killed at its deadline). */
 export class GuestFailedError extends VmmbenchError {}
 

@@ -75,7 +75,7 @@ describe("vmmbench CLI end to end", () => {
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
     const badFlag = await vmmbench(["sql", "select 1", "--colour", "red", "--db", db]);
     expect(badFlag.exitCode).toBe(2);
-    expect(badFlag.stderr).toMatch(/Unknown option '--colour'.*accepted: --format, --db/);
+    expect(badFlag.stderr).toMatch(/Unknown option '--colour'.*accepted: --format, --write, --db, --wait/);
     const badSql = await vmmbench(["sql", "select nope from results", "--db", db]);
     expect(badSql.exitCode).toBe(1);
     expect(badSql.stderr).toMatch(/query failed: .*nope/);

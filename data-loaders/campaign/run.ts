@@ -1,11 +1,13 @@
 import {randomBytes} from "node:crypto";
-import {ConfigError, ParseError, VmmbenchError} from "../errors.ts";
+import {ConfigError, InterruptedError, ParseError, VmmbenchError} from "../errors.ts";
 import {validatePlan} from "../plan/validate.ts";
 import type {EnvironmentSpec, Plan} from "../plan/types.ts";
 import type {Sample} from "../model/sample.ts";
 import {oneAtATime} from "../store/one-at-a-time.ts";
-import {keepRaw, safeName} from "../store/raw.ts";
-import type {RawOutput, Store} from "../store/store.ts";
+import {keepRaw, labelFolder} from "../store/raw.ts";
+import {removeUnreferencedRaw} from "../store/raw-sweep.ts";
+import {StoreError, type RawOutput, type Store} from "../store/store.ts";
+import {isStorageFailure, systemProblem} from "../system-error.ts";
 import {targetKind} from "../targets/registry.ts";
 import type {Fingerprint, Step, StepOutput, Target} from "../targets/target.ts";
 import {VERSION} from "../version.ts";
@@ -36,6 +38,11 @@ export interface CampaignOptions {
   toolVersion: string;
   /** PATH searched for the real tools when the plan's engine is "reference" (default: this process's PATH). */
   toolPath?: string;
+  /**
+   * Aborted on Ctrl-C: nothing more is stored (the step in flight runs again on resume) and the
+   * campaign ends with an InterruptedError that says how to resume.
+   */
+  signal?: AbortSignal;
   /** Tags a new campaign is stored with (`--tag kernel=6.6`): what `vmmbench compare` compares by. */
   tags?: Record<string, string>;
 }
@@ -132,20 +139,21 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
   const lanes = lanesOf(plan.environments);
   const stepsPerRound = (lane: Lane) => lane.environments.reduce((n, spec) => n + templatesOf.get(spec.label)!.length, 0);
   /** Lanes whose stop rule holds, with why: one machine of a fleet stops on its own series. */
-  const stopped = new Map<Lane, string>();
+  const laneStops = new Map<Lane, string>();
   progress.start(perRound * plan.repetitions.min);
   try {
     for (let round = 0; ; round++) {
+      stopIfAborted(options.signal);
       const elapsedS = (Date.now() - started) / 1000;
       for (const lane of lanes) {
-        const reason = stopped.has(lane) ? null : tracker.stopReason(round, elapsedS, lane.labels);
+        const reason = laneStops.has(lane) ? null : tracker.stopReason(round, elapsedS, lane.labels);
         if (!reason) continue;
-        stopped.set(lane, reason);
+        laneStops.set(lane, reason);
         if (lanes.length > 1) progress.note(`${laneName(lane)}: stopped: ${reason}`);
       }
-      const running = lanes.filter((lane) => !stopped.has(lane));
+      const running = lanes.filter((lane) => !laneStops.has(lane));
       if (running.length === 0) {
-        summary.stopReason = stopReasons(lanes, stopped);
+        summary.stopReason = stopReasons(lanes, laneStops);
         summary.series = tracker.seriesCount;
         break;
       }
@@ -160,6 +168,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
               const templates = templatesOf.get(spec.label)!;
               const pending = templates.filter((t) => !done.has(stepId(spec.label, round, t)));
               summary.stepsSkipped += templates.length - pending.length;
+              // Steps a resumed campaign finished before are not counted again ("[20/30]" at the end of a resume).
+              progress.grow(pending.length - templates.length);
               if (pending.length === 0) continue;
               if (broken.has(spec.label)) {
                 await recordUnrunnable(options, runId, spec.label, round, pending, broken.get(spec.label)!, summary);
@@ -171,7 +181,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
                 await runRound(options, runId, spec.label, round, pending, target, tracker, summary, plan.stepTimeoutS);
               } catch (error) {
                 // An environment that cannot start (QEMU missing, SSH host refusing) is recorded as failed steps; the others go on.
-                if (!isEnvironmentFailure(error)) throw error;
+                if (!isEnvironmentFailure(error) || options.signal?.aborted) throw error;
                 await markBroken(spec, error);
                 const recorded = await store.completedStepIds(runId);
                 const left = pending.filter((t) => !recorded.has(stepId(spec.label, round, t)));
@@ -205,10 +215,29 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     await store.finishRun(runId, "complete");
     summary.broken = Object.fromEntries(broken);
     return summary;
+  } catch (error) {
+    throw stopped(error, store, runId, summary, options.signal);
   } finally {
     progress.finish();
     for (const target of targets.values()) await target.close().catch(() => undefined);
   }
+}
+
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new InterruptedError(String(signal.reason ?? "interrupted"));
+}
+
+/**
+ * Why a campaign ended early, as one error that says what was kept and how to resume: Ctrl-C, or
+ * a disk that can take nothing more (the step in flight is not stored; the resume runs it again).
+ */
+function stopped(error: unknown, store: Store, runId: string, summary: CampaignSummary, signal: AbortSignal | undefined): unknown {
+  const kept = `the ${summary.stepsRun} step(s) it finished this time are stored`;
+  const resume = `vmmbench run --resume ${runId}`;
+  if (signal?.aborted) return new InterruptedError(`campaign ${runId} stopped (${String(signal.reason ?? "interrupted")}); ${kept}; continue it with: ${resume}`);
+  const problem = isStorageFailure(error) ? systemProblem(error, store.dataDir) : undefined;
+  if (problem) return new StoreError(`campaign ${runId} stopped: ${problem.what}; ${kept}; ${problem.advice ? `${problem.advice}, then` : "then"}: ${resume}`, {cause: error});
+  return error;
 }
 
 async function startOrResume(options: CampaignOptions): Promise<{runId: string; plan: Plan; resumed: boolean}> {
@@ -220,6 +249,9 @@ async function startOrResume(options: CampaignOptions): Promise<{runId: string; 
     // Steps of environments that could not start are tried again: resuming is how a user gets them.
     const retried = await store.forgetStepsNotRun(String(row.run_id));
     if (retried) options.progress.note(`${retried} step(s) that did not run before will be tried again`);
+    // Outputs of the step a killed campaign had in flight: it runs again.
+    const orphans = await removeUnreferencedRaw(store, String(row.run_id));
+    if (orphans) options.progress.note(`removed ${orphans} raw output file(s) of steps that were never stored`);
     return {runId: String(row.run_id), plan: validatePlan(JSON.parse(String(row.plan)), () => `stored plan of ${row.run_id}`), resumed: true};
   }
   if (!options.plan) throw new ConfigError("a plan is needed to start a campaign");
@@ -253,9 +285,11 @@ async function targetFor(spec: EnvironmentSpec, targets: Map<string, Target>, op
 
 /**
  * Failures that end one environment, not the campaign: typed errors from a target, and the errors
- * of child processes and file systems (execa, ENOENT, ENOSPC) that a target did not wrap.
+ * of child processes and file systems (execa, ENOENT) that a target did not wrap. An interruption
+ * and a disk or database that can store nothing more end the campaign instead (see `stopped`).
  */
 function isEnvironmentFailure(error: unknown): boolean {
+  if (error instanceof InterruptedError || isStorageFailure(error)) return false;
   return error instanceof VmmbenchError || (error instanceof Error && ("code" in error || "exitCode" in error || "shortMessage" in error));
 }
 
@@ -282,6 +316,7 @@ function unrunnableFingerprint(env: EnvironmentSpec, message: string, launch = "
 
 async function recordUnrunnable(options: CampaignOptions, runId: string, environment: string, round: number, templates: StepTemplate[], message: string, summary: CampaignSummary): Promise<void> {
   for (const template of templates) {
+    stopIfAborted(options.signal);
     const output: StepOutput = {id: stepId(environment, round, template), stdout: "", stderr: message, exitCode: null, signal: null, timedOut: false, durationMs: 0};
     const result = recordFor(options.store.dataDir, runId, environment, round, template, output, options.parseOutput);
     await options.store.recordStep({runId, stepId: output.id, environment, status: "failed", startedAt: new Date(), durationMs: 0, message: result.message, raw: result.raw, samples: result.samples, provenance: {tool: "vmmbench", toolVersion: options.toolVersion, engine: "builtin"}});
@@ -330,6 +365,8 @@ async function runRound(
   const runnable = steps.filter((step) => !(step.probe in unavailable));
   let index = 0;
   const record = async (output: StepOutput) => {
+    // After Ctrl-C the step in flight was killed by the campaign, not failed: it is not stored, and runs again on resume.
+    stopIfAborted(options.signal);
     const template = byId.get(output.id);
     if (!template) return;
     index++;
@@ -384,7 +421,7 @@ function recordFor(
   output: StepOutput,
   parse: ProbeOutputParser
 ): StepResult {
-  const base = `${safeName(environment)}/r${round}-${template.name}`;
+  const base = `${labelFolder(environment)}/r${round}-${template.name}`;
   const raw = [keepRaw(dataDir, runId, `${base}.${template.parse ? "out" : "jsonl"}`, output.stdout, template.rawFormat ?? "vmmbench-probe-jsonl")];
   if (output.stderr.trim()) raw.push(keepRaw(dataDir, runId, `${base}.stderr`, output.stderr, "stderr"));
   for (const kept of output.meters?.raw ?? []) raw.push(keepRaw(dataDir, runId, `${base}.${kept.name}`, kept.content, kept.format));

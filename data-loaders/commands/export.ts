@@ -1,9 +1,11 @@
+import {dirname, resolve} from "node:path";
 import {exportResults} from "../exchange/export.ts";
 import {Store} from "../store/store.ts";
 
 /** `vmmbench export DIR`: the runs (all, or those named) as Parquet with their raw outputs (exchange/layout.ts). */
 export async function exportCommand(opts: {db: string; dir: string; runs: string[]; log: (line: string) => void}): Promise<void> {
-  const store = await Store.open(opts.db);
+  // The export is written beside its folder first (DIR.partial-…) and renamed into place.
+  const store = await Store.open(opts.db, {fileAccess: [`${dirname(resolve(opts.dir))}/`]});
   try {
     const started = performance.now();
     const summary = await exportResults(store, opts.dir, {runs: opts.runs});

@@ -1,4 +1,5 @@
 import type {Row} from "../store/store.ts";
+import {terminalText} from "./terminal-text.ts";
 
 export type OutputFormat = "table" | "csv" | "json";
 
@@ -11,7 +12,8 @@ export function formatRows(columns: string[], rows: Row[], format: OutputFormat)
       return [columns.map(csvCell).join(","), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(","))].join("\n") + "\n";
     case "table": {
       const cells = rows.map((r) => columns.map((c) => text(r[c])));
-      const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
+      // A loop, not Math.max(...cells): spreading 10^5 rows as arguments overflowed the stack.
+      const widths = columns.map((c, i) => cells.reduce((w, row) => Math.max(w, row[i].length), c.length));
       const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
       return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line), `(${rows.length} row${rows.length === 1 ? "" : "s"})`].join("\n") + "\n";
     }
@@ -22,7 +24,7 @@ function text(value: unknown): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
   if (typeof value === "object") return JSON.stringify(value);
-  return String(value).replace(/[\r\n\t]+/g, " ");
+  return terminalText(String(value));
 }
 
 function csvCell(value: unknown): string {

@@ -6,6 +6,7 @@ import {parseTags} from "../ingest/collect.ts";
 import {createProgress} from "../campaign/progress.ts";
 import {REFERENCE_RUNNER, writeReferenceRunner} from "../campaign/tool-runner.ts";
 import {runCampaign, type CampaignSummary} from "../campaign/run.ts";
+import {ProcessGroup, sweepStale} from "../campaign/process-group.ts";
 import {labLog, openTarget} from "../campaign/targets.ts";
 import {checkHost} from "../host/virt.ts";
 import {loadPlan} from "../plan/load.ts";
@@ -21,6 +22,10 @@ export interface RunCommandOptions {
   resume: boolean | string;
   /** Overrides the plan's engine (`--engine`); not with resume, which keeps the stored plan's. */
   engine?: "builtin" | "reference";
+  /** `--wait SECONDS`: wait for another process that holds the database. */
+  waitS?: number;
+  /** Aborted on Ctrl-C/SIGTERM: the probes and guests are ended and the campaign stops, resumable. */
+  signal?: AbortSignal;
   /** `--tag key=value`: stored with a new campaign (not with resume, which keeps its own). */
   tags?: string[];
   log: (line: string) => void;
@@ -31,22 +36,29 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
   if (opts.engine && opts.resume) throw new ConfigError("--engine: a resumed campaign keeps the engine it started with; drop --engine or start a new campaign");
   if (opts.tags?.length && opts.resume) throw new ConfigError("--tag: a resumed campaign keeps the tags it started with; drop --tag or start a new campaign");
   const tags = parseTags(opts.tags ?? [], () => "--tag");
-  // A typo'd plan fails before anything is built.
+  // A typo'd plan, a --db that cannot be and a database another process holds fail before anything is built.
   if (!opts.resume && !presetNeedsHost(opts.plan)) loadPlan(opts.plan);
-  const needsHost = !opts.resume && presetNeedsHost(opts.plan);
-  // Without a dom0 the preset's Xen is the nested lab's whatever KVM turns out to be: its root (the
-  // cold start's longest wait) builds while the probes compile and the host's KVM is checked.
-  if (needsHost && !isXenDom0()) buildLabRoot({log: labLog}).catch(() => undefined);
-  const build = await buildProbesDetailed({log: opts.log});
-  const host = needsHost ? (await checkHost({probes: build.binaries as Record<string, string>, log: opts.log})).host : undefined;
-  if (host) opts.log(`host: KVM ${host.kvm ? "boots a guest" : `not used (${host.kvmReason})`}; Xen dom0: ${host.xen ? "yes" : "no"}`);
-  const loaded = opts.resume ? undefined : loadPlan(opts.plan, host);
-  // The override is written into the stored plan too, so a resume runs the same engine.
-  const plan = loaded && opts.engine ? {...loaded, engine: opts.engine, raw: {...(loaded.raw as object), engine: opts.engine}} : loaded;
-  // The reference engine's runner travels in every target's probe map (a target copies only what a step uses).
-  const probes = {...(build.binaries as Record<string, string>), [REFERENCE_RUNNER]: writeReferenceRunner()};
-  const store = await Store.open(opts.db);
+  const store = await Store.open(opts.db, {waitS: opts.waitS});
+  let group: ProcessGroup | undefined;
+  const endChildren = () => group?.killAll();
+  opts.signal?.addEventListener("abort", endChildren);
   try {
+    const needsHost = !opts.resume && presetNeedsHost(opts.plan);
+    // Without a dom0 the preset's Xen is the nested lab's whatever KVM turns out to be: its root (the
+    // cold start's longest wait) builds while the probes compile and the host's KVM is checked.
+    if (needsHost && !isXenDom0()) buildLabRoot({log: labLog}).catch(() => undefined);
+    const build = await buildProbesDetailed({log: opts.log});
+    const host = needsHost ? (await checkHost({probes: build.binaries as Record<string, string>, log: opts.log})).host : undefined;
+    if (host) opts.log(`host: KVM ${host.kvm ? "boots a guest" : `not used (${host.kvmReason})`}; Xen dom0: ${host.xen ? "yes" : "no"}`);
+    const loaded = opts.resume ? undefined : loadPlan(opts.plan, host);
+    // The override is written into the stored plan too, so a resume runs the same engine.
+    const plan = loaded && opts.engine ? {...loaded, engine: opts.engine, raw: {...(loaded.raw as object), engine: opts.engine}} : loaded;
+    // The reference engine's runner travels in every target's probe map (a target copies only what a step uses).
+    const probes = {...(build.binaries as Record<string, string>), [REFERENCE_RUNNER]: writeReferenceRunner()};
+    // What killed campaigns left (probes, guests, scratch files) goes before anything is measured.
+    const swept = sweepStale();
+    if (swept.campaigns) opts.log(`swept what ${swept.campaigns} killed campaign(s) left: ${swept.processes} process(es) ended, ${swept.files} scratch file(s) removed`);
+    group = ProcessGroup.start();
     await ensurePaperData(store);
     const summary = await runCampaign({
       store,
@@ -57,6 +69,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
       progress: createProgress(),
       unavailable: Object.fromEntries(Object.entries(build.unavailable).map(([name, why]) => [name, why?.message ?? "not built"])),
       toolVersion: `vmmbench-probes ${VERSION} (${build.hash.slice(0, 12)})`,
+      signal: opts.signal,
       tags
     });
     opts.log(
@@ -65,6 +78,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<CampaignSumma
     for (const line of brokenAdvice(summary.broken, summary.runId)) opts.log(line);
     return summary;
   } finally {
+    opts.signal?.removeEventListener("abort", endChildren);
+    group?.close();
     store.close();
   }
 }

@@ -9,13 +9,14 @@ import {join} from "node:path";
 import {ensurePaperData} from "../paper/che2008.ts";
 import {Store} from "../store/store.ts";
 import {mergeInto} from "./merge.ts";
+import {sourceAccess} from "./source.ts";
 
 export async function mergedDatabase(sources: readonly string[], log: (line: string) => void): Promise<{path: string; remove(): void}> {
   const dir = mkdtempSync(join(tmpdir(), "vmmbench-merged-"));
   const remove = () => rmSync(dir, {recursive: true, force: true});
   const path = join(dir, "merged.duckdb");
   try {
-    const store = await Store.open(path);
+    const store = await Store.open(path, {fileAccess: [...sourceAccess(sources), `${dir}/`]});
     try {
       await ensurePaperData(store);
       for (const source of sources) {

@@ -57,6 +57,11 @@ export function isMergeSource(path: string): boolean {
   return isExportDir(path) || isDuckDbFile(path);
 }
 
+/** What SQL must reach to read `paths` (store/store.ts fileAccess): an export's folder, a database's file. */
+export function sourceAccess(paths: readonly string[]): string[] {
+  return paths.map((path) => resolve(path)).map((origin) => (isExportDir(origin) ? `${origin}/` : origin));
+}
+
 export async function openSource(store: Store, path: string): Promise<MergeSource> {
   const origin = resolve(path);
   if (isExportDir(origin)) return openExport(store, origin);

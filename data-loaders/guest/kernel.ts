@@ -17,6 +17,7 @@ import {copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile} from "node:f
 import {basename, dirname, join, relative} from "node:path";
 import {gunzipSync} from "node:zlib";
 import {execa} from "execa";
+import {adopt} from "../campaign/process-group.ts";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {atomicDir, cacheRoot, sha256} from "./paths.ts";
 
@@ -110,15 +111,21 @@ async function loadCached(dir: string): Promise<GuestKernel> {
  * Which package: the host's own kernel when it is a Debian one, else the current dependency of the
  * `linux-image-amd64` metapackage; offline (no apt lists), the newest kernel already cached.
  */
+/** A lookup run while a campaign prepares its guests ends with the campaign (bench/faults.ts saw apt-cache outlive a kill -9). */
+function adopted<T extends {pid?: number}>(child: T): T {
+  adopt(child, "apt-cache");
+  return child;
+}
+
 async function resolveKernelPackage(root: string): Promise<string> {
   const release = (await import("node:os")).release();
   const candidates: string[] = [];
   if (/^\d+\.\d+\.\d+-\d+-amd64$/.test(release)) candidates.push(`linux-image-${release}`);
-  const depends = await execa("apt-cache", ["depends", "linux-image-amd64"], {reject: false});
+  const depends = await adopted(execa("apt-cache", ["depends", "linux-image-amd64"], {reject: false}));
   const match = /Depends:\s*(linux-image-[\w.+-]+-amd64)\b/.exec(String(depends.stdout ?? ""));
   if (match) candidates.push(match[1]);
   for (const candidate of candidates) {
-    const policy = await execa("apt-cache", ["show", "--no-all-versions", candidate], {reject: false});
+    const policy = await adopted(execa("apt-cache", ["show", "--no-all-versions", candidate], {reject: false}));
     if (policy.exitCode === 0 && String(policy.stdout).includes("Package:")) return candidate;
     if (existsSync(join(cacheEntry(root, candidate), "manifest.json"))) return candidate;
   }

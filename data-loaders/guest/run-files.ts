@@ -7,6 +7,7 @@ import {existsSync} from "node:fs";
 import {mkdir, mkdtemp, readdir, rm, stat, truncate, writeFile} from "node:fs/promises";
 import {join} from "node:path";
 import {execa} from "execa";
+import {claim} from "../campaign/process-group.ts";
 import {MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {cacheRoot} from "./paths.ts";
 
@@ -25,7 +26,10 @@ export async function newRunDir(kind: string, label: string, options: {cacheDir?
     if (st && (Date.now() - st.mtimeMs > 3600_000 || !existsSync(join(dir, options.busyFile)))) await rm(dir, {recursive: true, force: true});
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  return mkdtemp(join(root, `${stamp}-${label.replace(/[^\w.-]+/g, "_")}-`));
+  const dir = await mkdtemp(join(root, `${stamp}-${label.replace(/[^\w.-]+/g, "_")}-`));
+  // The boot's big files go with a campaign killed before (or while) the guest runs; the logs stay.
+  claim(label, [join(dir, options.busyFile), join(dir, "scratch.img")]);
+  return dir;
 }
 
 /**

@@ -1,7 +1,10 @@
+import {constants, isUtf8} from "node:buffer";
 import {readdirSync, readFileSync, statSync} from "node:fs";
-import {dirname, join, resolve} from "node:path";
-import {LineCounter, parseDocument, isNode} from "yaml";
+import {dirname, resolve, sep} from "node:path";
+import {isNode} from "yaml";
 import {ConfigError} from "../errors.ts";
+import {isValidLabel, LABEL_RULE} from "../plan/label.ts";
+import {parseYaml, yamlValue} from "../plan/yaml.ts";
 import type {Hypervisor} from "../targets/target.ts";
 
 /** Where an ingested file was measured, as the user states it (flags or a manifest entry). */
@@ -15,10 +18,19 @@ export interface IngestEnvironment {
   tags: Record<string, string>;
 }
 
-export interface IngestInput {
+/** A file to ingest: its path as shown, and as the file system spells it when that is not UTF-8. */
+export interface InputFile {
   path: string;
+  /** The name's exact bytes, where they are not UTF-8 (`path` then shows them as \xNN). */
+  bytes?: Buffer;
+}
+
+export interface IngestInput extends InputFile {
   environment: IngestEnvironment;
 }
+
+/** Text ingests read as one string, which V8 caps; a bigger file is named up front instead of failing deep in a parse. */
+export const MAX_INPUT_BYTES = constants.MAX_STRING_LENGTH;
 
 const HYPERVISORS = ["none", "kvm", "xen", "qemu-tcg", "unknown"] as const;
 const MODES = ["none", "tcg", "kvm", "pv", "pvh", "hvm", "unknown"] as const;
@@ -27,6 +39,7 @@ const MODES = ["none", "tcg", "kvm", "pv", "pvh", "hvm", "unknown"] as const;
 export function ingestEnvironment(raw: Record<string, unknown>, where: (key: string) => string): IngestEnvironment {
   const label = raw.env;
   if (typeof label !== "string" || label.trim() === "") throw new ConfigError(`${where("env")}: expected an environment label (--env native, --env kvm-2vcpu …)`);
+  if (!isValidLabel(label)) throw new ConfigError(`${where("env")}: expected ${LABEL_RULE}, found ${JSON.stringify(label)}`);
   const hypervisor = (raw.hypervisor ?? (label === "native" ? "none" : "unknown")) as string;
   if (!HYPERVISORS.includes(hypervisor as never)) throw new ConfigError(`${where("hypervisor")}: expected one of ${HYPERVISORS.join(", ")}, found "${hypervisor}"`);
   const mode = (raw.mode ?? ({none: "none", kvm: "kvm", "qemu-tcg": "tcg"} as Record<string, string>)[hypervisor] ?? "unknown") as string;
@@ -58,20 +71,40 @@ export function parseTags(rawTags: unknown, where: () => string): Record<string,
   return tags;
 }
 
-/** Files under a path: the file itself, or every regular file of a directory tree in name order (dot-files skipped). */
-export function walk(path: string): string[] {
+/**
+ * Files under a path: the file itself, or every regular file of a directory tree in name order
+ * (dot-files skipped). Names are read as bytes, so a file whose name is not UTF-8 is ingested
+ * like any other instead of failing the whole folder.
+ */
+export function walk(path: string): InputFile[] {
+  return walkBytes(Buffer.from(resolve(path)));
+}
+
+function walkBytes(path: Buffer): InputFile[] {
+  const shown = showPath(path);
   let stat;
   try {
     stat = statSync(path);
   } catch (error) {
-    throw new ConfigError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code})`);
+    throw new ConfigError(`${shown}: cannot read (${(error as NodeJS.ErrnoException).code})`);
   }
-  if (stat.isFile()) return [resolve(path)];
-  if (!stat.isDirectory()) throw new ConfigError(`${path}: neither a file nor a directory`);
-  return readdirSync(path)
-    .filter((name) => !name.startsWith("."))
-    .sort()
-    .flatMap((name) => walk(join(path, name)));
+  if (stat.isFile()) {
+    if (stat.size > MAX_INPUT_BYTES) {
+      throw new ConfigError(`${shown}: ${(stat.size / 2 ** 20).toFixed(0)} MiB, more than the ${(MAX_INPUT_BYTES / 2 ** 20).toFixed(0)} MiB a text file can be read as; split it, or ingest only the part with the results`);
+    }
+    return [isUtf8(path) ? {path: shown} : {path: shown, bytes: path}];
+  }
+  if (!stat.isDirectory()) throw new ConfigError(`${shown}: neither a file nor a directory`);
+  return readdirSync(path, {encoding: "buffer"})
+    .filter((name) => name[0] !== 0x2e)
+    .sort(Buffer.compare)
+    .flatMap((name) => walkBytes(Buffer.concat([path, Buffer.from(sep), name])));
+}
+
+/** A path for messages: UTF-8 as is, any other byte as \xNN. */
+function showPath(path: Buffer): string {
+  if (isUtf8(path)) return path.toString("utf8");
+  return [...path].map((byte) => (byte < 0x80 ? String.fromCharCode(byte) : `\\x${byte.toString(16)}`)).join("");
 }
 
 /**
@@ -91,14 +124,12 @@ export function readManifest(file: string): IngestInput[] {
   } catch (error) {
     throw new ConfigError(`${file}: cannot read manifest (${(error as NodeJS.ErrnoException).code})`);
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {lineCounter, prettyErrors: false});
-  if (doc.errors.length) throw new ConfigError(`${file}:${lineCounter.linePos(doc.errors[0].pos[0]).line}: expected a YAML or JSON manifest: ${doc.errors[0].message.split("\n")[0]}`);
+  const {doc, lineCounter} = parseYaml(text, file, "a YAML or JSON manifest");
   const at = (path: (string | number)[]) => {
     const node = doc.getIn(path, true);
     return isNode(node) && node.range ? `${file}:${lineCounter.linePos(node.range[0]).line}` : `${file}:1`;
   };
-  const root = doc.toJS() as {defaults?: Record<string, unknown>; files?: unknown};
+  const root = yamlValue(doc, file) as {defaults?: Record<string, unknown>; files?: unknown};
   if (typeof root !== "object" || root === null || !Array.isArray(root.files)) throw new ConfigError(`${file}:1: expected a mapping with a "files" list`);
   const base = dirname(resolve(file));
   return root.files.flatMap((entry: unknown, i: number) => {
@@ -107,6 +138,6 @@ export function readManifest(file: string): IngestInput[] {
     }
     const merged = {...root.defaults, ...(entry as Record<string, unknown>)};
     const environment = ingestEnvironment(merged, (key) => `${at(["files", i, key])}: files.${i}.${key}`);
-    return walk(resolve(base, String(merged.path))).map((path) => ({path, environment}));
+    return walk(resolve(base, String(merged.path))).map((file) => ({...file, environment}));
   });
 }

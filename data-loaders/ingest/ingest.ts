@@ -136,7 +136,7 @@ async function readBatch(store: Store, inputs: IngestInput[], start: number, lim
   for (let i = start; i < inputs.length && (bytes < limit || read.length === 0); i++) {
     const input = inputs[i]!;
     try {
-      const content = readFileSync(input.path);
+      const content = readFileSync(input.bytes ?? input.path);
       read.push({input, bytes: content, sha256: sha256(content), stored: false});
       bytes += content.length;
     } catch (error) {

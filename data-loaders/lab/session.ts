@@ -23,6 +23,7 @@ import {link, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile, copyFile} 
 import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
+import {adopt} from "../campaign/process-group.ts";
 import {ConfigError, GuestFailedError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import type {Frame} from "../guest/channel.ts";
 import {buildImage, type GuestImage} from "../guest/image.ts";
@@ -329,6 +330,7 @@ export class LabSession {
     const batchS = bootS + scriptEnvs.reduce((sum, env) => sum + env.timeoutS + 90, 0);
     const child = execa(this.options.qemu ?? "qemu-system-x86_64", args, {reject: false, stdin: "ignore", all: true, cleanup: true, buffer: true});
     this.#child = child;
+    adopt(child, `lab ${group}`);
     log(`lab: booting ${group} (${xen ? "Xen dom0" : "Linux"}, ${labVcpus} vCPU, ${labMemoryMb} MB) for ${specs.map((s) => `${s.label}:${plan.get(s.label)!.length}`).join(" ")} in ${runDir}`);
 
     const report: BootReport = {

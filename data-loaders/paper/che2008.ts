@@ -77,8 +77,9 @@ export function parsePaperTables(tableText: string, envText: string, tableFile: 
 }
 
 /**
- * Puts the paper's numbers into the database as source='reference', once per version of the
- * reference files: an edited file replaces the stored rows, an unchanged one costs one query.
+ * Puts the paper's numbers into the database as source='reference' when a writer first opens it,
+ * and again only when the reference files change (an upgrade): an unchanged version costs one
+ * query and writes nothing. Readers never call it (a SELECT must work where nothing can be written).
  */
 export async function ensurePaperData(store: Store, dir = PAPER_DATA_DIR): Promise<void> {
   const tableFile = join(dir, "che2008.tsv");
@@ -86,8 +87,8 @@ export async function ensurePaperData(store: Store, dir = PAPER_DATA_DIR): Promi
   const tableText = readFileSync(tableFile, "utf8");
   const envText = readFileSync(envFile, "utf8");
   const sha256 = createHash("sha256").update(tableText).update("\0").update(envText).digest("hex");
-  const existing = await store.query(`SELECT sha256 FROM raw_outputs WHERE run_id = $1`, [PAPER_RUN_ID]);
-  if (existing.length === 1 && existing[0].sha256 === sha256) return;
+  const stored = await store.query(`SELECT value FROM meta WHERE key = 'reference_sha256'`);
+  if (stored[0]?.value === sha256) return;
   const data = parsePaperTables(tableText, envText, relative(process.cwd(), tableFile), relative(process.cwd(), envFile));
   await store.transaction(async () => {
     await store.deleteRun(PAPER_RUN_ID);
@@ -107,5 +108,6 @@ export async function ensurePaperData(store: Store, dir = PAPER_DATA_DIR): Promi
       });
     }
     await store.finishRun(PAPER_RUN_ID, "complete");
+    await store.query(`INSERT OR REPLACE INTO meta VALUES ('reference_sha256', $1)`, [sha256]);
   });
 }

@@ -1,10 +1,11 @@
 import {readFileSync} from "node:fs";
 import {dirname, resolve} from "node:path";
-import {LineCounter, parseDocument, isNode} from "yaml";
+import {isNode} from "yaml";
 import {ConfigError} from "../errors.ts";
 import {PRESET_NAMES, isPreset, preset, type HostVirt} from "./presets.ts";
 import type {Plan} from "./types.ts";
 import {validatePlan} from "./validate.ts";
+import {parseYaml, yamlValue} from "./yaml.ts";
 
 /**
  * A preset name (`quick`, `full`, `paper`) or the path of a YAML/JSON plan file. `host` is what the
@@ -23,14 +24,8 @@ export function loadPlan(spec: string, host: HostVirt = {kvm: false, xen: false}
 
 /** YAML is a superset of JSON, so one reader serves both; errors carry file:line. */
 export function parsePlanText(text: string, file: string): Plan {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {lineCounter, prettyErrors: false});
-  if (doc.errors.length > 0) {
-    const error = doc.errors[0];
-    const line = lineCounter.linePos(error.pos[0]).line;
-    throw new ConfigError(`${file}:${line}: expected valid YAML: ${error.message.split("\n")[0]}`);
-  }
-  return validatePlan(doc.toJS(), (path) => {
+  const {doc, lineCounter} = parseYaml(text, file, "valid YAML");
+  return validatePlan(yamlValue(doc, file), (path) => {
     // Walk up to the deepest node that exists, so a missing key points at its parent's line.
     for (let depth = path.length; depth >= 0; depth--) {
       const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);

@@ -8,6 +8,7 @@ import {z} from "zod";
 import {expandInventoryGroups} from "../fleet/expand.ts";
 import {RUNNABLE_SUITES, suiteNamed} from "../suites/registry.ts";
 import {TARGETS, targetKind} from "../targets/registry.ts";
+import {isValidLabel, LABEL_RULE} from "./label.ts";
 import {absolutePath, fail, flag, integer, mapping, number, oneOf, parseWith, text, type Locate} from "./schema.ts";
 import type {EnvironmentSpec, Plan, ToolPaths} from "./types.ts";
 
@@ -123,6 +124,7 @@ function environment(x: unknown, path: Path, locate: Locate): EnvironmentSpec {
     if (e[key] !== undefined && !kinds.includes(target)) fail(locate, [...path, key], `no ${key} for a ${target} environment (only for ${kinds.join(", ")})`, key);
   }
   const label = parseWith(text(), e.label ?? kind.defaultLabel, locate, [...path, "label"]);
+  if (!isValidLabel(label)) fail(locate, [...path, "label"], LABEL_RULE, label);
   const own = Object.fromEntries(Object.entries(e).filter(([key]) => !COMMON_ENVIRONMENT_KEYS.includes(key)));
   const spec = parseWith(kind.schema, own, locate, path) as object;
   const note = e.note === undefined || e.note === null ? undefined : parseWith(text(), e.note, locate, [...path, "note"]);

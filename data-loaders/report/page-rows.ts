@@ -13,8 +13,13 @@ import type {Report, SummaryRow} from "./summary.ts";
 type ArrowType = DataType;
 type Column = ArrowType | ((values: unknown[]) => ArrowType);
 
-/** Text dictionary-encoded with the narrowest index its distinct values fit. */
+/**
+ * Text dictionary-encoded with the narrowest index its distinct values fit. With no rows, plain text:
+ * a dictionary column of no rows is written without its dictionary, and aq.fromArrow threw reading
+ * it back (the IOzone page of a database without IOzone results).
+ */
 const text = (values: unknown[]) => {
+  if (values.length === 0) return utf8();
   const distinct = new Set(values.flatMap((v) => (Array.isArray(v) ? v : [v]))).size;
   return dictionary(utf8(), distinct < 128 ? int8() : distinct < 32768 ? int16() : int32());
 };

@@ -4,8 +4,7 @@
  * so 10^6 samples weigh ~20 MB rather than ~150 MB of JSON.
  */
 import {Bool, Dictionary, Float64, Int8, Int16, Int32, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
-import {ensurePaperData} from "../paper/che2008.ts";
-import {Store} from "../store/store.ts";
+import {openForReading} from "../store/reader.ts";
 import {databasePath} from "./summary.ts";
 
 /** Columns of the `results` view (the CLI's) that the Explore page's `results` table holds, in order. */
@@ -53,9 +52,8 @@ export function samplesTable(rows: Record<string, unknown>[]): Table {
 }
 
 export async function samplesArrow(dbPath = databasePath()): Promise<Uint8Array> {
-  const store = await Store.open(dbPath);
+  const store = await openForReading(dbPath);
   try {
-    await ensurePaperData(store);
     const rows = await store.query(`SELECT ${SAMPLE_COLUMNS.join(", ")} FROM results ORDER BY source, run_id, environment, suite, metric, params, repetition`);
     return tableToIPC(samplesTable(rows), "stream");
   } finally {

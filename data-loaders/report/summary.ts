@@ -12,8 +12,8 @@
  */
 import {resolve} from "node:path";
 import {fileURLToPath} from "node:url";
-import {ensurePaperData} from "../paper/che2008.ts";
 import {looksBimodal, quantileOfSorted, rsd} from "../stats.ts";
+import {openForReading} from "../store/reader.ts";
 import {DEFAULT_DB, Store} from "../store/store.ts";
 import {LOWER_IS_BETTER_UNITS} from "../model/sample.ts";
 import {baselineEnvironments, environmentId} from "./baseline.ts";
@@ -232,9 +232,8 @@ export async function loadGroups(store: Store): Promise<Group[]> {
 
 /** Reads the database once and computes the whole report. */
 export async function loadReport(dbPath = databasePath()): Promise<Report> {
-  const store = await Store.open(dbPath);
+  const store = await openForReading(dbPath);
   try {
-    await ensurePaperData(store);
     return computeReport(await loadGroups(store));
   } finally {
     store.close();

@@ -3,24 +3,32 @@
  *
  * buildSite():
  *  1. fills Framework's npm cache from node_modules (offline-cache.ts);
- *  2. optionally clears Framework's data loader cache. Framework 1.13.4 keeps a loader's output
- *     at `<root>/.observablehq/cache/<target path>` (e.g. src/data/runs.arrow.ts →
- *     src/.observablehq/cache/data/runs.arrow) and `observable build` reuses any existing output
- *     ("useStale": even one older than its loader), so after new runs the loaders must be re-run
- *     by deleting those outputs. The npm/jsr/node/duckdb caches are kept;
+ *  2. builds in a workspace beside the output (workspace.ts): the sources linked into a root of its
+ *     own, so Framework's data loader cache starts empty and the project's is never written.
+ *     (Framework 1.13.4 keeps a loader's output at `<root>/.observablehq/cache/<target path>` and
+ *     `observable build` reuses any existing one, even one older than its loader.) The project's
+ *     config is evaluated here and handed to Framework as JSON with that root and output;
  *  3. runs Framework's own CLI (`observable build`) in a child process whose Node fetch and TCP
  *     connections to non-loopback hosts throw (no-network.mjs, preloaded through NODE_OPTIONS so
  *     data loaders inherit it), with HTTP(S)_PROXY pointing at a closed local port for non-Node
- *     tools. Any attempted leak fails the build.
+ *     tools. Any attempted leak fails the build;
+ *  4. swaps the finished site in for the old output. A failed build leaves the old output as it
+ *     was and says why in one line; Framework's whole output is kept beside it in
+ *     `<output>.build-failed.log` until a build succeeds.
  */
 import {spawn, type ChildProcess} from "node:child_process";
-import {existsSync, readFileSync} from "node:fs";
+import {existsSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {mkdtemp, readdir, rm} from "node:fs/promises";
 import {tmpdir} from "node:os";
-import {delimiter, join, resolve, sep} from "node:path";
+import {delimiter, join, resolve} from "node:path";
 import {pathToFileURL} from "node:url";
+import {SiteBuildError} from "./errors.ts";
+import {failureLine} from "./failure-line.ts";
 import {publishRawOutputs, type PublishedRaw} from "./raw-outputs.ts";
 import {PROJECT_DIR, findPackageDir, frameworkCacheDir, prepareOfflineCache, type OfflineCacheResult} from "./offline-cache.ts";
+import {BuildWorkspace, refuseForeignOutput} from "./workspace.ts";
+
+export {SiteBuildError};
 
 /** Entries of `.observablehq/cache` that are not data loader outputs and survive clearLoaderCache. */
 export const KEPT_CACHE_ENTRIES = new Set(["_npm", "_jsr", "_node", "_duckdb", "_vmmbench"]);
@@ -34,17 +42,15 @@ export interface SiteOptions {
   cwd?: string;
   /** Config file; default: Framework's own lookup of observablehq.config.{js,ts} in cwd. */
   config?: string;
-  /** Output directory (given to the config as VMMBENCH_SITE_OUT). Default: the config's, <cwd>/dist. */
+  /** Output directory. Default: the config's, <cwd>/dist. */
   output?: string;
   /** Stream Framework's output to this process's stdout/stderr (default true). */
   echo?: boolean;
 }
 
 export interface BuildSiteOptions extends SiteOptions {
-  /** Delete data loader outputs first so loaders re-run (after new runs). */
-  clearLoaderCache: boolean;
   /** Publish this database's raw outputs under `<output>/raw/` (raw-outputs.ts). */
-  rawFrom?: string;
+  rawFrom?: {database: string; dataDir: string};
 }
 
 export interface BuildSiteResult {
@@ -53,23 +59,10 @@ export interface BuildSiteResult {
   elapsedMs: number;
   frameworkMs: number;
   cache: OfflineCacheResult;
-  /** loader outputs deleted by clearLoaderCache */
-  cleared: string[];
   /** Framework's stdout+stderr */
   log: string;
   /** the raw outputs published under raw/, when rawFrom was given */
   raw?: PublishedRaw;
-}
-
-export class SiteBuildError extends Error {
-  constructor(
-    message: string,
-    readonly log: string,
-    readonly refused: string[]
-  ) {
-    super(message);
-    this.name = "SiteBuildError";
-  }
 }
 
 /** Deletes Framework's data loader outputs under `<root>/.observablehq/cache`; returns what was removed. */
@@ -92,7 +85,7 @@ export async function clearLoaderCache(root: string): Promise<string[]> {
 
 function frameworkCli(projectDir = PROJECT_DIR): string {
   const dir = findPackageDir("@observablehq/framework", projectDir);
-  if (!dir) throw new Error("@observablehq/framework is not installed");
+  if (!dir) throw new SiteBuildError("@observablehq/framework is not installed (run npm ci)", "", []);
   return join(dir, "dist", "bin", "observable.js");
 }
 
@@ -132,6 +125,23 @@ function frameworkArgs(command: string, options: SiteOptions): string[] {
   return args;
 }
 
+/** The config `observable` would read in `cwd` (or `config`), evaluated here. */
+async function frameworkConfig(cwd: string, config: string | undefined): Promise<Record<string, unknown>> {
+  const path = config ? resolve(cwd, config) : ["observablehq.config.ts", "observablehq.config.js"].map((name) => join(cwd, name)).find(existsSync);
+  if (!path) return {};
+  return ((await import(pathToFileURL(path).href)) as {default: Record<string, unknown>}).default;
+}
+
+/** `config` with another root and output, as a module Framework can read without a TypeScript loader. */
+function writeConfig(file: string, config: Record<string, unknown>, root: string, output: string): string {
+  const text = JSON.stringify({...config, root, output}, (key, value) => {
+    if (typeof value === "function") throw new SiteBuildError(`the site config's "${key}" is a function, which a build in a workspace cannot carry`, "", []);
+    return value;
+  });
+  writeFileSync(file, `export default ${text};\n`);
+  return file;
+}
+
 async function withRefusedLog<T>(fn: (path: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), "vmmbench-net-"));
   try {
@@ -149,67 +159,64 @@ function readRefused(path: string): string[] {
     .map((line) => line.split("\t").slice(1).join("\t"));
 }
 
-/**
- * Framework clears its output folder only when it lies inside the working directory, and refuses
- * to overwrite a file ("file conflict") elsewhere, so a second `site build --out /tmp/x` failed.
- * A folder outside that holds a previous report (its `_observablehq/`) is cleared here; any other
- * non-empty folder is refused rather than wiped.
- */
-export async function clearOutput(output: string, cwd: string): Promise<void> {
-  const inside = output === cwd || output.startsWith(cwd.endsWith(sep) ? cwd : cwd + sep);
-  if (inside || !existsSync(output)) return;
-  const entries = await readdir(output);
-  if (entries.length === 0) return;
-  if (!entries.includes("_observablehq")) throw new SiteBuildError(`${output} is not empty and holds no report built before (no _observablehq/): refusing to overwrite it; give an empty or new folder`, "", []);
-  await rm(output, {recursive: true, force: true});
-}
-
-/** Prepares the offline cache, optionally clears loader outputs, and runs `observable build` offline. */
-export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteResult> {
+/** Prepares the offline cache and runs `observable build` offline in a workspace; swaps the site in on success. */
+export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSiteResult> {
   const start = performance.now();
   const cwd = resolve(options.cwd ?? PROJECT_DIR);
-  const root = resolve(cwd, options.root ?? "src");
-  const output = resolve(cwd, options.output ?? "dist");
+  const config = await frameworkConfig(cwd, options.config);
+  const root = resolve(cwd, options.root ?? String(config.root ?? "src"));
+  const output = resolve(cwd, options.output ?? String(config.output ?? "dist"));
   const echo = options.echo ?? true;
-  if (!existsSync(root)) throw new Error(`site root ${root} does not exist`);
+  if (!existsSync(root)) throw new SiteBuildError(`site root ${root} does not exist`, "", []);
 
+  refuseForeignOutput(output);
   const cache = await prepareOfflineCache(root, {log: echo ? (m) => console.log(m) : undefined});
-  const cleared = options.clearLoaderCache ? await clearLoaderCache(root) : [];
-  await clearOutput(output, cwd);
+  const workspace = BuildWorkspace.create(output);
+  try {
+    const configFile = writeConfig(join(workspace.dir, "observablehq.config.js"), config, workspace.stageRoot(root), workspace.out);
+    return await withRefusedLog(async (refusedLog) => {
+      const frameworkStart = performance.now();
+      const child = spawn(process.execPath, frameworkArgs("build", {...options, config: configFile}), {cwd, env: offlineEnv(process.env, refusedLog), stdio: ["ignore", "pipe", "pipe"]});
+      let log = "";
+      const collect = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+        log += chunk.toString();
+        if (echo) stream.write(chunk);
+      };
+      child.stdout!.on("data", collect(process.stdout));
+      child.stderr!.on("data", collect(process.stderr));
+      const code = await new Promise<number | null>((resolvePromise, reject) => {
+        child.on("error", reject);
+        child.on("close", resolvePromise);
+      });
+      const frameworkMs = performance.now() - frameworkStart;
+      const refused = readRefused(refusedLog);
+      const kept = code === 0 && refused.length === 0 ? clearLog(output) : keepLog(output, log);
+      if (refused.length > 0) throw new SiteBuildError(`observable build tried to use the network: ${refused.join("; ")}`, log, refused);
+      if (code !== 0) throw new SiteBuildError(`site build failed, ${output} left as it was: ${failureLine(log, code)}${kept ? ` (Framework's output: ${kept})` : ""}`, log, refused);
+      if (!existsSync(workspace.out)) throw new SiteBuildError(`observable build produced no site, ${output} left as it was`, log, refused);
+      const raw = options.rawFrom ? await publishRawOutputs(options.rawFrom.database, workspace.out, options.rawFrom.dataDir) : undefined;
+      workspace.swapInto(output);
+      return {output, elapsedMs: performance.now() - start, frameworkMs, cache, log, raw};
+    });
+  } finally {
+    workspace.remove();
+  }
+}
 
-  return await withRefusedLog(async (refusedLog) => {
-    const frameworkStart = performance.now();
-    const child = spawn(process.execPath, frameworkArgs("build", options), {
-      cwd,
-      env: {...offlineEnv(process.env, refusedLog), ...(options.output ? {VMMBENCH_SITE_OUT: output} : {})},
-      stdio: ["ignore", "pipe", "pipe"]
-    });
-    let log = "";
-    const collect = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
-      log += chunk.toString();
-      if (echo) stream.write(chunk);
-    };
-    child.stdout!.on("data", collect(process.stdout));
-    child.stderr!.on("data", collect(process.stderr));
-    const code = await new Promise<number | null>((resolvePromise, reject) => {
-      child.on("error", reject);
-      child.on("close", resolvePromise);
-    });
-    const frameworkMs = performance.now() - frameworkStart;
-    const refused = readRefused(refusedLog);
-    if (refused.length > 0) {
-      throw new SiteBuildError(`observable build tried to use the network: ${refused.join("; ")}`, log, refused);
-    }
-    if (code !== 0) {
-      const tail = log.split("\n").slice(-20).join("\n");
-      throw new SiteBuildError(`observable build failed (exit ${code}):\n${tail}`, log, refused);
-    }
-    if (!existsSync(output)) {
-      throw new SiteBuildError(`observable build produced no ${output}`, log, refused);
-    }
-    const raw = options.rawFrom ? await publishRawOutputs(options.rawFrom, output) : undefined;
-    return {output, elapsedMs: performance.now() - start, frameworkMs, cache, cleared, log, raw};
-  });
+/** Keeps Framework's output of a failed build beside the output, for its reader; its path, or undefined when it cannot be written. */
+function keepLog(output: string, log: string): string | undefined {
+  try {
+    writeFileSync(`${output}.build-failed.log`, log);
+    return `${output}.build-failed.log`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A build that succeeded removes the log of an earlier failure. */
+function clearLog(output: string): undefined {
+  rmSync(`${output}.build-failed.log`, {force: true});
+  return undefined;
 }
 
 export interface PreviewSiteOptions extends SiteOptions {
@@ -234,6 +241,8 @@ export async function previewSite(options: PreviewSiteOptions = {}): Promise<Pre
   const root = resolve(cwd, options.root ?? "src");
   const echo = options.echo ?? true;
   await prepareOfflineCache(root, {log: echo ? (m) => console.log(m) : undefined});
+  // Builds no longer write the project's loader cache, so what is there is some earlier preview's: show the database as it is now.
+  await clearLoaderCache(root);
   const args = [...frameworkArgs("preview", options), "--host", options.host ?? "127.0.0.1"];
   if (options.port !== undefined) args.push("--port", String(options.port));
   if (!options.open) args.push("--no-open");

@@ -28,9 +28,13 @@ const csvCell = (v: unknown) => {
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
 
-/** Copies every raw output of `dbPath` into `<outDir>/raw/`; returns how many files and bytes. */
-export async function publishRawOutputs(dbPath: string, outDir: string): Promise<PublishedRaw> {
-  const store = await Store.open(dbPath);
+/**
+ * Copies every raw output of `dbPath` into `<outDir>/raw/`; returns how many files and bytes.
+ * `dataDir` holds the runs' raw files: the live database's folder when `dbPath` is a snapshot of it.
+ */
+export async function publishRawOutputs(dbPath: string, outDir: string, dataDir?: string): Promise<PublishedRaw> {
+  const store = await Store.open(dbPath, {readOnly: true});
+  const runsDir = dataDir ?? store.dataDir;
   try {
     const rows = await store.query(`SELECT sha256, run_id, step_id, path, bytes, format, byte_offset FROM raw_outputs ORDER BY sha256, run_id, step_id, path`);
     const dir = join(outDir, "raw");
@@ -46,12 +50,12 @@ export async function publishRawOutputs(dbPath: string, outDir: string): Promise
       // The paper's numbers are read from the project's data/reference/, wherever the database is;
       // their sha256 names the reference version (table and environments), not one file's bytes.
       const reference = r.run_id === PAPER_RUN_ID;
-      const file = join(reference ? join(PAPER_DATA_DIR, "..") : store.dataDir, String(r.path));
+      const file = join(reference ? join(PAPER_DATA_DIR, "..") : runsDir, String(r.path));
       if (!existsSync(file)) {
         missing.push(`${file} (${sha.slice(0, 12)}, run ${r.run_id}, step ${r.step_id})`);
         continue;
       }
-      const content = reference ? readFileSync(file) : readRawOutput(store.dataDir, {path: String(r.path), bytes: Number(r.bytes), offset: r.byte_offset === null ? null : Number(r.byte_offset)});
+      const content = reference ? readFileSync(file) : readRawOutput(runsDir, {path: String(r.path), bytes: Number(r.bytes), offset: r.byte_offset === null ? null : Number(r.byte_offset)});
       if (!reference && createHash("sha256").update(content).digest("hex") !== sha) {
         throw new RawOutputError(`${file}: its bytes do not hash to the sha256 ${sha} the database recorded for run ${r.run_id}, step ${r.step_id}`);
       }

@@ -2,15 +2,17 @@
  * The verbatim copies of one ingest, kept as one POSIX tar archive (`runs/<run-id>.tar`) instead
  * of one file per input: creating thousands of small files cost more than parsing them did
  * (bench/ingest.ts, small files), while one archive is a single sequential write. The archive is
- * plain ustar, so `tar -xf` gives every input back byte for byte under its member name; each
- * raw_outputs row also records where its bytes start inside the archive.
+ * POSIX (ustar, with a pax header for a name longer than ustar's 100 bytes, so two long names never
+ * collide on their first 100), so `tar -xf` gives every input back byte for byte under its member
+ * name; each raw_outputs row also records where its bytes start inside the archive.
  */
 import {closeSync, createWriteStream, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, type WriteStream} from "node:fs";
 import {once} from "node:events";
 import {finished} from "node:stream/promises";
 import {dirname, join} from "node:path";
 import {safeName, sha256} from "./raw.ts";
-import {StoreError, type RawOutput} from "./store.ts";
+import type {RawOutput} from "./store.ts";
+import {StoreError} from "./store-error.ts";
 
 const BLOCK = 512;
 /** ustar's size field: 11 octal digits. */
@@ -25,7 +27,7 @@ const ZEROS = Buffer.alloc(2 * BLOCK);
 export const PENDING_BYTES = 64 * 1024 * 1024;
 
 export interface ArchiveMember {
-  /** Member name inside the archive; made file-name safe and cut to ustar's 100 bytes. */
+  /** Member name inside the archive; made file-name safe, and kept whole in a pax header when longer than 100 bytes. */
   name: string;
   content: Uint8Array;
   format: string;
@@ -64,7 +66,9 @@ export class RawArchive {
   add(member: ArchiveMember): RawOutput {
     const size = member.content.length;
     if (size > MAX_MEMBER_BYTES) throw new StoreError(`${member.name}: ${size} bytes is more than a tar member holds`);
-    this.stream.write(header(memberName(member.name), size, this.mtime));
+    const name = safeName(member.name);
+    if (name.length > MAX_NAME) this.writePadded(paxHeader(name, this.mtime));
+    this.stream.write(header(name.slice(0, MAX_NAME), size, this.mtime, "0"));
     this.offset += BLOCK;
     const output = {sha256: member.sha256 ?? sha256(member.content), path: this.path, bytes: size, format: member.format, offset: this.offset};
     this.stream.write(member.content);
@@ -72,6 +76,12 @@ export class RawArchive {
     if (pad) this.stream.write(ZEROS.subarray(0, pad));
     this.offset += size + pad;
     return output;
+  }
+
+  private writePadded(bytes: Buffer): void {
+    const pad = (BLOCK - (bytes.length % BLOCK)) % BLOCK;
+    this.stream.write(pad ? Buffer.concat([bytes, ZEROS.subarray(0, pad)]) : bytes);
+    this.offset += bytes.length + pad;
   }
 
   /** Settles once at most PENDING_BYTES wait for the disk; rejects if a write failed. */
@@ -121,14 +131,20 @@ export function readRawOutput(dataDir: string, raw: {path: string; bytes: number
   }
 }
 
-/** A safe member name of at most 100 bytes that keeps its ending (the extension and the most specific part). */
-function memberName(name: string): string {
-  const safe = safeName(name);
-  return safe.length <= MAX_NAME ? safe : safe.slice(safe.length - MAX_NAME);
+/**
+ * A pax extended header (typeflag x) carrying the member's whole name, followed by its records.
+ * A record is "<length> path=<name>\n", its length counting its own digits.
+ */
+function paxHeader(name: string, mtime: number): Buffer {
+  const body = ` path=${name}\n`;
+  let length = body.length + 1;
+  while (String(length).length + body.length !== length) length = String(length).length + body.length;
+  const records = Buffer.from(`${length}${body}`, "ascii");
+  return Buffer.concat([header(`PaxHeaders/${name.slice(0, MAX_NAME - 11)}`, records.length, mtime, "x"), records]);
 }
 
 /** A ustar header block: fields are NUL-padded ASCII, numbers octal, checksum over the block with its own field as spaces. */
-function header(name: string, size: number, mtime: number): Buffer {
+function header(name: string, size: number, mtime: number, type: "0" | "x"): Buffer {
   const block = Buffer.alloc(BLOCK);
   const field = (at: number, text: string) => block.write(text, at, "ascii");
   const octal = (value: number, width: number) => value.toString(8).padStart(width - 1, "0");
@@ -139,7 +155,7 @@ function header(name: string, size: number, mtime: number): Buffer {
   field(124, octal(size, 12));
   field(136, octal(mtime, 12));
   field(148, " ".repeat(8));
-  field(156, "0");
+  field(156, type);
   field(257, "ustar\u000000");
   let sum = 0;
   for (const byte of block) sum += byte;

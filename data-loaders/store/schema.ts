@@ -10,6 +10,24 @@
  */
 export const SCHEMA_VERSION = 2;
 
+/** The `results` view's query: one row per sample with everything known about it. */
+export const RESULTS_SELECT = `
+SELECT
+  r.source, st.run_id, st.environment, e.hypervisor, e.hypervisor_version, e.mode, e.guest_os, e.vcpus,
+  e.passthrough,
+  -- the emulator a nested lab environment ran inside (NULL on real hardware): the report compares
+  -- an environment only with the bare machine at its own nesting
+  json_extract_string(e.extra, '$.nested_under') AS nested_under,
+  se.suite, se.metric, se.params, se.unit, s.value, s.repetition,
+  CASE WHEN s.failed THEN 'failed' ELSE 'ok' END AS status, s.note,
+  st.tool, st.tool_version, st.engine, st.raw_sha256, e.host, e.kernel, e.cpu_model, st.step_id,
+  r.started_at, r.tags
+FROM samples s
+JOIN series se USING (series_id)
+JOIN steps st USING (step_no)
+JOIN runs r ON r.run_id = st.run_id
+JOIN environments e ON e.run_id = st.run_id AND e.environment = st.environment`;
+
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 
@@ -90,20 +108,5 @@ CREATE TABLE IF NOT EXISTS samples (
   note VARCHAR
 );
 
-CREATE OR REPLACE VIEW results AS
-SELECT
-  r.source, st.run_id, st.environment, e.hypervisor, e.hypervisor_version, e.mode, e.guest_os, e.vcpus,
-  e.passthrough,
-  -- the emulator a nested lab environment ran inside (NULL on real hardware): the report compares
-  -- an environment only with the bare machine at its own nesting
-  json_extract_string(e.extra, '$.nested_under') AS nested_under,
-  se.suite, se.metric, se.params, se.unit, s.value, s.repetition,
-  CASE WHEN s.failed THEN 'failed' ELSE 'ok' END AS status, s.note,
-  st.tool, st.tool_version, st.engine, st.raw_sha256, e.host, e.kernel, e.cpu_model, st.step_id,
-  r.started_at, r.tags
-FROM samples s
-JOIN series se USING (series_id)
-JOIN steps st USING (step_no)
-JOIN runs r ON r.run_id = st.run_id
-JOIN environments e ON e.run_id = st.run_id AND e.environment = st.environment;
+CREATE OR REPLACE VIEW results AS ${RESULTS_SELECT};
 `;

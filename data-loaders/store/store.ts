@@ -1,13 +1,17 @@
-import {DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection} from "@duckdb/node-api";
-import {mkdirSync} from "node:fs";
+import {LIST, StatementType, VARCHAR, listValue, type DuckDBConnection, type DuckDBInstance} from "@duckdb/node-api";
+import {rmSync} from "node:fs";
 import {dirname, resolve} from "node:path";
-import {VmmbenchError} from "../errors.ts";
 import type {Fingerprint} from "../targets/target.ts";
 import type {SampleTable} from "../model/sample-table.ts";
 import type {Params, Sample} from "../model/sample.ts";
+import {databaseLocation} from "./location.ts";
+import {fileAccessSql, LOCKED_AFTER_OPEN, LOCKED_DOWN, openInstance} from "./lock.ts";
+import {prepareForReading, prepareForWriting, schemaProblems} from "./schema-guard.ts";
 import {SeriesIndex} from "./series-index.ts";
 import {StepWriter} from "./step-writer.ts";
-import {SCHEMA_SQL, SCHEMA_VERSION} from "./schema.ts";
+import {StoreError} from "./store-error.ts";
+
+export {StoreError};
 
 export const DEFAULT_DB = "data/vmmbench.duckdb";
 
@@ -54,7 +58,21 @@ export interface StepRecord {
   provenance: StepProvenance;
 }
 
-export class StoreError extends VmmbenchError {}
+export interface OpenOptions {
+  /**
+   * Never write: DuckDB's read-only mode, the file must exist, and nothing is created, migrated or
+   * refreshed (so a SELECT works on a full disk, a read-only file and beside other readers).
+   */
+  readOnly?: boolean;
+  /** For writing too, the file must already exist (`sql --write`: a mistyped --db is an error, not a new database). */
+  mustExist?: boolean;
+  /** Seconds to wait while another process holds the database (default 0: DatabaseBusyError at once). */
+  waitS?: number;
+  /** Paths SQL may reach (folders ending in "/"): an export's folder, a merge's sources; nothing else. */
+  fileAccess?: readonly string[];
+  /** A snapshot's private folder, removed when the store closes (store/reader.ts). */
+  snapshotDir?: string;
+}
 
 /** The DuckDB database of runs, environments, steps, raw outputs and samples. */
 export class Store {
@@ -63,7 +81,10 @@ export class Store {
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection
+    private readonly connection: DuckDBConnection,
+    readonly readOnly: boolean,
+    /** Set when this store reads a private snapshot of a busy database (store/reader.ts). */
+    readonly snapshotDir?: string
   ) {}
 
   /** Folder that raw outputs are kept under (`runs/<run-id>/…`), next to the database file. */
@@ -71,30 +92,41 @@ export class Store {
     return this.path === ":memory:" ? resolve("data") : dirname(this.path);
   }
 
-  static async open(path: string = DEFAULT_DB): Promise<Store> {
-    const full = path === ":memory:" ? path : resolve(path);
-    if (full !== ":memory:") mkdirSync(dirname(full), {recursive: true});
-    let instance: DuckDBInstance;
+  /**
+   * Opens a database for writing (created with its schema when new; checked and migrated when
+   * not) or, with `readOnly`, for reading only. Every connection runs with SQL's file, network and
+   * extension access off (lock.ts LOCKED_DOWN).
+   */
+  static async open(path: string = DEFAULT_DB, options: OpenOptions = {}): Promise<Store> {
+    const readOnly = options.readOnly ?? false;
+    const full = path === ":memory:" ? path : databaseLocation(path, readOnly || (options.mustExist ?? false));
+    const access = options.fileAccess?.length ? fileAccessSql(options.fileAccess) : undefined;
+    const instance = await openInstance(full, {access_mode: readOnly ? "READ_ONLY" : "READ_WRITE", ...(access ? LOCKED_AFTER_OPEN : LOCKED_DOWN)}, options.waitS).catch((error: unknown) => {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`cannot open database ${full}: ${(error as Error).message.split("\n")[0]}`, {cause: error});
+    });
+    const store = new Store(full, instance, await instance.connect(), readOnly, options.snapshotDir);
     try {
-      instance = await DuckDBInstance.create(full);
+      for (const sql of access ?? []) await store.connection.run(sql);
+      await (readOnly ? prepareForReading : prepareForWriting)(store.connection, full);
     } catch (error) {
-      throw new StoreError(`cannot open database ${full}: ${(error as Error).message}`, {cause: error});
-    }
-    const store = new Store(full, instance, await instance.connect());
-    await store.connection.run("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)");
-    const version = (await store.query("SELECT value FROM meta WHERE key = 'schema_version'"))[0]?.value;
-    if (version !== undefined && Number(version) !== SCHEMA_VERSION) {
       store.close();
-      throw new StoreError(`${full} holds schema version ${version}; this vmmbench writes version ${SCHEMA_VERSION}. Keep the old file aside and start a new database (--db), or re-ingest its raw outputs.`);
+      throw error;
     }
-    await store.connection.run(SCHEMA_SQL);
-    await store.connection.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT DO NOTHING`);
     return store;
   }
 
-  close(): void {
-    this.connection.closeSync();
-    this.instance.closeSync();
+  /** Ends the connection; a snapshot's folder goes with it unless the caller hands it on. */
+  close(options: {keepSnapshot?: boolean} = {}): void {
+    // Closing never throws: a database invalidated by a failed write must not hide that failure.
+    for (const close of [() => this.connection.closeSync(), () => this.instance.closeSync()]) {
+      try {
+        close();
+      } catch {
+        // already unusable
+      }
+    }
+    if (this.snapshotDir && !options.keepSnapshot) rmSync(this.snapshotDir, {recursive: true, force: true});
   }
 
   /** Runs any SQL and returns plain JS rows (BIGINT → number when safe, timestamps → ISO text). */
@@ -108,6 +140,26 @@ export class Store {
     return {columns: reader.columnNames(), rows: reader.getRowObjectsJS().map(plainRow)};
   }
 
+  /**
+   * Runs a user's statements (`vmmbench sql --write`) in one transaction and keeps them only when
+   * the database is still vmmbench's afterwards: a dropped table, a changed column or a changed
+   * schema version rolls everything back.
+   */
+  async userWrite(sql: string): Promise<{columns: string[]; rows: Row[]}> {
+    const statements = await this.connection.extractStatements(sql);
+    for (let i = 0; i < statements.count; i++) {
+      // A statement that needs an earlier one of the batch cannot be prepared yet; only BEGIN/COMMIT/ROLLBACK matter here.
+      const type = await statements.prepare(i).then((p) => p.statementType, () => undefined);
+      if (type === StatementType.TRANSACTION) throw new StoreError("sql --write runs the query in its own transaction: leave out BEGIN, COMMIT and ROLLBACK");
+    }
+    return this.transaction(async () => {
+      const result = await this.queryWithColumns(sql);
+      const problems = await schemaProblems(this.connection);
+      if (problems.length) throw new StoreError(`refused, nothing was changed: after this query ${problems.join("; ")}`);
+      return result;
+    });
+  }
+
   /** Runs `work` in one transaction: everything it writes lands, or nothing does. */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     await this.connection.run("BEGIN TRANSACTION");
@@ -116,7 +168,8 @@ export class Store {
       await this.connection.run("COMMIT");
       return result;
     } catch (error) {
-      await this.connection.run("ROLLBACK");
+      // A COMMIT that failed (a full disk) has rolled back already: the error to report is the commit's.
+      await this.connection.run("ROLLBACK").catch(() => undefined);
       // Series appended in the rolled-back transaction are gone; re-read the index next time.
       this.series = undefined;
       throw error;

@@ -10,6 +10,7 @@ import {isAbsolute} from "node:path";
 import {performance} from "node:perf_hooks";
 import {constants as osConstants} from "node:os";
 import {execa} from "execa";
+import {adopt} from "../campaign/process-group.ts";
 import {ConfigError, ProcessFailedError} from "../errors.ts";
 import {mapping} from "../plan/schema.ts";
 import {defineTarget, type Fingerprint, type Hypervisor, type Step, type StepOutput, type Target, type VirtMode} from "./target.ts";
@@ -86,6 +87,7 @@ export class LocalTarget implements Target {
       env: this.#env,
       cleanup: true
     });
+    adopt(child, step.id, {group: true});
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const killGroup = (signal: NodeJS.Signals) => {

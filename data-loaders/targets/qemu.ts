@@ -25,6 +25,8 @@ import {hostname} from "node:os";
 import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type ResultPromise} from "execa";
+import {adopt} from "../campaign/process-group.ts";
+import {checkBootMemory} from "../guest/boot-memory.ts";
 import {ConfigError, GuestFailedError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {imageOf, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
 import {batchArchive} from "../guest/initramfs.ts";
@@ -144,10 +146,10 @@ export class QemuTarget implements Target {
     if (options.accel && !["tcg", "kvm", "auto"].includes(options.accel)) throw new ConfigError(`accel must be tcg, kvm or auto`);
   }
 
-  /** QEMU and the accelerator first (a missing QEMU is named before any download), then the image, then the pass-through device. */
+  /** QEMU and the accelerator first (a missing QEMU is named before any download), then the image and whether memory_mb boots it, then the pass-through device. */
   async prepare(): Promise<void> {
     await this.accel();
-    await this.image();
+    checkBootMemory(this.#memoryMb, await this.image());
     await this.#bind();
   }
 
@@ -297,6 +299,7 @@ export class QemuTarget implements Target {
 
     const child = execa(this.#qemu, boot.args, {reject: false, stdin: "ignore", all: true, cleanup: true, buffer: true});
     this.#child = child;
+    adopt(child, this.label);
     log(`${this.label}: booting (${accel}) in ${boot.runDir}`);
     await runBatch({
       child,

@@ -19,6 +19,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {performance} from "node:perf_hooks";
 import {execa, type Options as ExecaOptions} from "execa";
+import {adopt} from "../campaign/process-group.ts";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {withCompanions} from "../probes/build.ts";
 import {flag, integer, mapping, oneOf, text} from "../plan/schema.ts";
@@ -209,7 +210,9 @@ export class SshTarget implements Target {
     } satisfies ExecaOptions;
     let result;
     try {
-      result = await execa("ssh", [...this.#baseArgs(), "--", this.destination, command.join(" ")], execaOptions);
+      const child = execa("ssh", [...this.#baseArgs(), "--", this.destination, command.join(" ")], execaOptions);
+      adopt(child, `ssh ${this.destination}`);
+      result = await child;
     } finally {
       this.#masterStarted = true;
     }

@@ -23,6 +23,7 @@ import {readFile, rm, stat, writeFile} from "node:fs/promises";
 import {hostname} from "node:os";
 import {join} from "node:path";
 import {execa, type ResultPromise} from "execa";
+import {adopt} from "../campaign/process-group.ts";
 import {ConfigError, MissingDependencyError, ProcessFailedError} from "../errors.ts";
 import {cpioArchive} from "../guest/cpio.ts";
 import {imageOf, type GuestBatchOptions, type GuestImage} from "../guest/image.ts";
@@ -301,6 +302,7 @@ export class XenTarget implements Target {
     const batchS = this.options.timeoutS ?? bootS + steps.reduce((sum, s) => sum + s.timeoutS + slackS, 0);
     const child = execa(this.#xl, ["create", "-c", join(runDir, "domain.cfg")], {reject: false, stdin: "pipe", stdout: "pipe", stderr: "pipe", buffer: false, cleanup: true});
     this.#child = child;
+    adopt(child, this.label);
     this.#domain = name;
     log(`${this.label}: xl create -c (${this.options.type}) in ${runDir}`);
     await runBatch({

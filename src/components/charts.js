@@ -294,7 +294,9 @@ const ioCase = (d, showPassthrough) => `${d.vcpus ?? "?"} vCPU${d.vcpus === 1 ? 
 export function iozoneBars(rows, {width, metric = "file_read", fileKb, recordKb, caption, caveats} = {}) {
   width = chartWidth(width);
   const data = rows.filter((r) => r.metric === metric && r.n > 0 && Number(paramsOf(r).file_kb) === fileKb && Number(paramsOf(r).record_kb) === recordKb);
-  caption ??= `${metric === "file_read" ? "Figure 3. Read" : metric === "file_write" ? "Figure 4. Write" : metric} bandwidth by environment, IOzone, ${formatSize(fileKb)} file, ${formatSize(recordKb)} records (MB/s, higher is better)`;
+  // A database without IOzone rows offers no sizes to pick.
+  const sizes = fileKb == null || recordKb == null ? "" : `, ${formatSize(fileKb)} file, ${formatSize(recordKb)} records`;
+  caption ??= `${metric === "file_read" ? "Figure 3. Read" : metric === "file_write" ? "Figure 4. Write" : metric} bandwidth by environment, IOzone${sizes} (MB/s, higher is better)`;
   if (!data.length) return figure(caption, empty(), {name: "iozone-bars"});
   const multi = severalRuns(data);
   const showPassthrough = data.some((d) => d.passthrough);

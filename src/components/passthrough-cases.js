@@ -38,16 +38,16 @@ export function passthroughCases(rows, environments, {width, fileKb, recordKb, c
         const read = cells.get(`${run}\u0000${e.environment}\u0000file_read`);
         const write = cells.get(`${run}\u0000${e.environment}\u0000file_write`);
         // The lab words a refusal "not measurable here: …" itself; other failures say what stopped them.
-        const status = e.error ? (e.error.startsWith("not measurable here") ? e.error : `could not run: ${e.error}`) : read || write ? "measured" : "no IOzone samples at this size";
+        const status = e.problem ? (e.problem.startsWith("not measurable here") ? e.problem : `could not run: ${e.problem}`) : read || write ? "measured" : "no IOzone samples at this size";
         body.push(
-          el("tr", {"data-case": c.label, "data-environment": e.environment, class: e.error ? "unmeasurable" : null},
+          el("tr", {"data-case": c.label, "data-environment": e.environment, class: e.problem ? "unmeasurable" : null},
             i === 0 ? el("th", {scope: "row", rowspan: envs.length, class: "row-label"}, c.label) : null,
             el("td", null, e.environment, e.mode ? el("small", null, ` ${e.mode}`) : null),
             el("td", null, e.vcpus ?? "–"),
             bandwidth(read),
             bandwidth(write),
             el("td", {class: "wrap"}, e.disk_driver ?? "–", e.passthrough && e.pt_device ? passthroughDetails(e) : null),
-            el("td", {class: e.error ? "wrap status unmeasurable" : "status"}, status)
+            el("td", {class: e.problem ? "wrap status unmeasurable" : "status"}, status)
           )
         );
       }
@@ -59,7 +59,7 @@ export function passthroughCases(rows, environments, {width, fileKb, recordKb, c
 
 /** The host-side driver in a line; the device and the IOMMU (long, as the kernel or Xen said them) folded. */
 function passthroughDetails(e) {
-  return el("small", null, el("br"), e.error ? "pass-through asked for" : e.pt_host_driver ? `passed through via ${e.pt_host_driver}` : "passed through",
+  return el("small", null, el("br"), e.problem ? "pass-through asked for" : e.pt_host_driver ? `passed through via ${e.pt_host_driver}` : "passed through",
     el("details", null, el("summary", null, "device, IOMMU"), e.pt_device, e.pt_iommu ? [el("br"), `IOMMU: ${e.pt_iommu}`] : null));
 }
 

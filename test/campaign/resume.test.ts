@@ -1,9 +1,11 @@
 import {execa} from "execa";
-import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {campaignsRoot} from "../../data-loaders/campaign/process-group.ts";
 import {Store} from "../../data-loaders/store/store.ts";
+import {afterStep, eventually, running} from "../helpers/processes.ts";
 import {ROOT} from "../helpers/shared.ts";
 
 const BIN = join(ROOT, "bin", "vmmbench.js");
@@ -28,19 +30,20 @@ describe("a killed campaign", () => {
   });
   afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
-  it("resumes without redoing finished steps or duplicating rows", async () => {
+  it("resumes without redoing finished steps or duplicating rows, and leaves no probe or scratch file of the killed one", async () => {
     const child = execa("node", [BIN, "run", "--plan", join(dir, "plan.yaml"), "--db", db], {reject: false});
-    let log = "";
-    await new Promise<void>((resolve) => {
-      child.stderr!.on("data", (chunk: Buffer) => {
-        log += chunk.toString();
-        if (/^\[5\/\d+\]/m.test(log)) resolve();
-      });
-      child.on("exit", () => resolve());
-    });
+    const log = await afterStep(child, 5);
+    // What the campaign started (process-group.ts): its probes and its scratch folder.
+    const group = readdirSync(campaignsRoot()).map((name) => join(campaignsRoot(), name)).find((path) => path.includes(`/${child.pid}-`))!;
+    const {scratch} = JSON.parse(readFileSync(join(group, "owner.json"), "utf8")) as {scratch: string};
+    const probes = () => readFileSync(join(group, "children"), "utf8").trim().split("\n").map((line) => (JSON.parse(line) as {pid: number}).pid);
+    expect(await eventually(() => existsSync(join(group, "children")) && probes().some(running))).toBe(true);
+    const started = probes();
     child.kill("SIGKILL");
     await child;
     expect(log).toMatch(/^\[5\/12\] (ok|FAIL)/m);
+    // The watcher ends the probe in flight and removes the scratch folder and the group's record.
+    expect(await eventually(() => !started.some(running) && !existsSync(scratch) && !existsSync(group))).toBe(true);
 
     const before = await stepsAndSamples(db);
     expect(before.steps).toBeGreaterThanOrEqual(5);
@@ -49,6 +52,10 @@ describe("a killed campaign", () => {
 
     const resumed = await execa("node", [BIN, "run", "--resume", "--db", db]);
     expect(resumed.stderr).toContain("resuming campaign");
+    // Progress counts the steps this command runs: it ends at [n/n], not at [7/12].
+    const left = 12 - before.steps;
+    expect(resumed.stderr).toMatch(new RegExp(`^\\[${left}/${left}\\] `, "m"));
+    expect(resumed.stderr).not.toMatch(/^\[\d+\/12\]/m);
     // Failed samples (a context switch measured below its own overhead on a loaded machine) still finish their step.
     expect(resumed.stderr).toMatch(new RegExp(`${12 - before.steps} step\\(s\\) run, \\d+ failed, ${before.steps} already done`));
     const after = await stepsAndSamples(db);

@@ -16,6 +16,7 @@ import {loadReport} from "../../data-loaders/report/summary.ts";
 import {Store} from "../../data-loaders/store/store.ts";
 import {kvmProvider} from "../../data-loaders/targets/kvm-detect.ts";
 import {HAVE_CHROMIUM, openBrowser, serveDist} from "../helpers/browser.ts";
+import {buildReportInto} from "../helpers/site-build.ts";
 import {ROOT} from "../helpers/shared.ts";
 
 const BIN = join(ROOT, "bin", "vmmbench.js");
@@ -89,8 +90,7 @@ describe.skipIf(!enabled)("vmmbench run --plan quick (the main command)", () => 
   });
 
   it.runIf(HAVE_CHROMIUM)("shows them on the home page", async () => {
-    const out = join(dir, "site");
-    await execa("node", [BIN, "site", "build", "--db", db, "--out", out], {cwd: ROOT});
+    const out = await buildReportInto(dir, db);
     expect(existsSync(join(out, "index.html"))).toBe(true);
     const server = await serveDist(out);
     const browser = await openBrowser();

@@ -1,7 +1,7 @@
 import {execa} from "execa";
 import {cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
-import {join} from "node:path";
+import {dirname, join} from "node:path";
 import {DuckDBInstance} from "@duckdb/node-api";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {ConfigError} from "../../data-loaders/errors.ts";
@@ -44,7 +44,9 @@ async function contents(db: string) {
 }
 
 async function withStore<T>(db: string, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await Store.open(db);
+  // A merge reads its sources and writes beside its database through SQL: the test's folder (each
+  // database lies at <folder>/<name>/<file>) is open to it.
+  const store = await Store.open(db, {fileAccess: [`${dirname(dirname(db))}/`]});
   try {
     await ensurePaperData(store);
     return await work(store);

@@ -100,7 +100,7 @@ describe("ingest", () => {
     copyFileSync(join(OWN, "results-2.0.txt"), join(tree, "native.txt"));
     copyFileSync(join(OWN, "lat_mem_rd.txt"), join(tree, "kvm", "mem.txt"));
     writeFileSync(join(tree, ".hidden"), "ignored");
-    expect(walk(tree).map((p) => p.slice(tree.length + 1))).toEqual(["kvm/mem.txt", "native.txt"]);
+    expect(walk(tree).map((f) => f.path.slice(tree.length + 1))).toEqual(["kvm/mem.txt", "native.txt"]);
     writeFileSync(
       join(tree, "manifest.yaml"),
       `defaults: {guest_os: Fedora 8, tags: {lab: one}}

@@ -73,3 +73,24 @@ repetitions: {min: 3, max: 5, rsd: 0.02}
     expect(() => loadPlan("no-such-plan")).toThrow(/not a preset \(quick, full.*\) and not a readable file \(ENOENT\)/);
   });
 });
+
+describe("environment labels and hostile YAML", () => {
+  const plan = (label: string) => `environments:\n  - target: local\n    label: ${JSON.stringify(label)}\nsuites:\n  lmbench: {}\n`;
+
+  it("refuses labels that cannot name a folder or a terminal line, at their file:line", () => {
+    const rule = /study\.yaml:3: environments\.0\.label: expected a label of 1 to 64 characters without control characters, "\/" or "\\" and not "\." or "\.\."/;
+    for (const label of ["x".repeat(300), "..", ".", "a/b", "a\\b", "two\nlines", "red\u001b[31m", "bidi\u202eevil", " "]) {
+      expect(() => parsePlanText(plan(label), "study.yaml"), JSON.stringify(label)).toThrow(label.trim() === "" ? /expected a non-empty string/ : rule);
+    }
+    for (const label of ["x y", "x-y", "KVM (shadow) 2 vCPU", "ünïcode", "x".repeat(64), "<img src=x onerror=alert(1)>"]) {
+      expect(parsePlanText(plan(label), "study.yaml").environments[0]!.label).toBe(label);
+    }
+  });
+
+  it("refuses a YAML alias bomb with its file instead of expanding it", () => {
+    const levels = "abcdefghi".split("").map((name, i) => `${name}: &${name} [${i === 0 ? '"lol","lol","lol","lol","lol","lol","lol","lol","lol"' : Array(9).fill(`*${"abcdefghi"[i - 1]}`).join(",")}]`);
+    const bomb = `${levels.join("\n")}\nenvironments: [{target: local}]\nsuites: {lmbench: {}}\n`;
+    expect(() => parsePlanText(bomb, "bomb.yaml")).toThrow(ConfigError);
+    expect(() => parsePlanText(bomb, "bomb.yaml")).toThrow(/^bomb\.yaml: expected at most 100 alias expansions/);
+  });
+});

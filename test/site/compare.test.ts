@@ -47,7 +47,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the Compare page, built from two controllers' e
       writeSyntheticRun(store, {...base, environments: ["qemu-8", "qemu-9"], runId: "20261203T020000Z-cccccc", seed: 23, shift: (env, metric) => (env === "qemu-9" && metric === "lat_exec" ? 1.1 : 1)})
     );
     const out = join(dir, "site");
-    const built = await execa("node", [BIN, "site", "build", "--from", kernels, "--from", builds, "--compare", "env:qemu-8..env:qemu-9", "--out", out], {cwd: ROOT});
+    const built = await execa("node", [BIN, "site", "build", "--from", kernels, "--from", builds, "--compare", "env:qemu-8..env:qemu-9", "--out", out], {cwd: ROOT, env: {VMMBENCH_CACHE: join(dir, "cache")}}); // the report cache too stays out of the project
     expect(built.stderr).toMatch(/ctl1-export: 2 run\(s\)/);
     server = await serveDist(out);
     browser = await openBrowser();

@@ -38,7 +38,7 @@ describe("offline site build", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "vmmbench-site-"));
     config = await writeProbeSite(dir);
-    first = await buildSite({cwd: dir, config, clearLoaderCache: true, echo: false});
+    first = await buildSite({cwd: dir, config, echo: false});
     console.log(
       `[site] probe build ${(first.elapsedMs / 1000).toFixed(1)} s (observable build ${(first.frameworkMs / 1000).toFixed(1)} s, ` +
         `offline cache ${first.cache.filled ? "filled" : "current"} in ${first.cache.elapsedMs.toFixed(0)} ms), ` +
@@ -72,18 +72,35 @@ describe("offline site build", () => {
     expect(again.elapsedMs).toBeLessThan(1000);
   });
 
-  it("re-runs data loaders when clearLoaderCache is set", async () => {
+  it("runs the data loaders on every build, in a workspace that writes nothing into the sources' cache", async () => {
     const before = readStamp(first.output);
-    const loaderOutput = join(frameworkCacheDir(join(dir, "src")), "data", "stamp.json");
-    expect(existsSync(loaderOutput)).toBe(true);
     await new Promise((r) => setTimeout(r, 5)); // the stamp is Date.now()
-    const second = await buildSite({cwd: dir, config, clearLoaderCache: true, echo: false});
-    expect(second.cleared).toContain("data");
+    const second = await buildSite({cwd: dir, config, echo: false});
     expect(readStamp(second.output)).not.toBe(before);
-    // clearLoaderCache keeps the npm cache.
-    const removed = await clearLoaderCache(join(dir, "src"));
-    expect(removed).toContain("data");
+    expect(readdirSync(frameworkCacheDir(join(dir, "src"))).sort()).toEqual(["_npm", "_vmmbench"]);
+    expect(readdirSync(dir).filter((name) => name.startsWith(".dist.build-"))).toEqual([]);
+    // clearLoaderCache (site preview) keeps the npm cache.
+    await clearLoaderCache(join(dir, "src"));
     expect(existsSync(join(frameworkCacheDir(join(dir, "src")), "_npm"))).toBe(true);
+  });
+
+  it("keeps the last good site when a build fails, and says why in one line", async () => {
+    const loader = join(dir, "src", "data", "stamp.json.js");
+    const good = readFileSync(loader, "utf8");
+    const before = readStamp(first.output);
+    await writeFile(loader, 'console.error("Error: the stamp server is down"); process.exit(3);\n');
+    try {
+      const error = await buildSite({cwd: dir, config, echo: false}).catch((e) => e);
+      expect(error).toBeInstanceOf(SiteBuildError);
+      expect((error as Error).message).toMatch(/^site build failed, \S+dist left as it was: the data loader of \/data\/stamp\.json failed: the stamp server is down \(Framework's output: \S+dist\.build-failed\.log\)$/);
+      expect(readFileSync(join(dir, "dist.build-failed.log"), "utf8")).toContain("the stamp server is down");
+      expect((error as Error).message).not.toContain("\n");
+      expect(readStamp(first.output)).toBe(before);
+      expect(existsSync(join(first.output, "index.html"))).toBe(true);
+      expect(readdirSync(dir).filter((name) => name.startsWith(".dist.build-"))).toEqual([]);
+    } finally {
+      await writeFile(loader, good);
+    }
   });
 
   describe.skipIf(!HAVE_CHROMIUM)("in headless Chromium from 127.0.0.1", () => {
@@ -175,7 +192,7 @@ describe("offline build guard", () => {
 
   it("fails the build when a page needs a module that is not available offline", async () => {
     const {cwd, config} = await site("module", {"index.md": "```js\ndisplay(_.chunk([1, 2, 3, 4], 2));\n```\n"});
-    const error = await buildSite({cwd, config, clearLoaderCache: false, echo: false}).catch((e) => e);
+    const error = await buildSite({cwd, config, echo: false}).catch((e) => e);
     expect(error).toBeInstanceOf(SiteBuildError);
     expect((error as SiteBuildError).refused.join("\n")).toMatch(/cdn\.jsdelivr\.net.*lodash/);
   });
@@ -185,7 +202,7 @@ describe("offline build guard", () => {
       "index.md": '```js\ndisplay(await FileAttachment("leak.json").json());\n```\n',
       "leak.json.js": 'const r = await fetch("https://example.com/data.json");\nprocess.stdout.write(await r.text());\n'
     });
-    const error = await buildSite({cwd, config, clearLoaderCache: true, echo: false}).catch((e) => e);
+    const error = await buildSite({cwd, config, echo: false}).catch((e) => e);
     expect(error).toBeInstanceOf(SiteBuildError);
     expect((error as SiteBuildError).refused.join("\n")).toContain("https://example.com/data.json");
   });

@@ -8,6 +8,7 @@ import {PAPER_RUN_ID} from "../../data-loaders/paper/che2008.ts";
 import {CLAIMS} from "../../data-loaders/report/claims.ts";
 import {HAVE_CHROMIUM, openBrowser, serveDist, type BrowserSession, type StaticServer, type TrackedPage} from "../helpers/browser.ts";
 import {ROOT} from "../helpers/shared.ts";
+import {buildReportInto} from "../helpers/site-build.ts";
 
 const BIN = join(ROOT, "bin", "vmmbench.js");
 const ARTIFACTS = join(ROOT, "test-artifacts");
@@ -32,8 +33,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => 
     const db = join(dir, "site.duckdb");
     writeFileSync(join(dir, "plan.yaml"), PLAN);
     await execa("node", [BIN, "run", "--plan", join(dir, "plan.yaml"), "--db", db], {cwd: ROOT});
-    await execa("node", [BIN, "site", "build", "--db", db], {cwd: ROOT});
-    server = await serveDist(join(ROOT, "dist"));
+    server = await serveDist(await buildReportInto(dir, db));
     browser = await openBrowser();
     tracked = await browser.newPage();
     await tracked.gotoAndWait(`${server.origin}/`, ".paper-table table tbody tr");
@@ -91,6 +91,15 @@ describe.skipIf(!HAVE_CHROMIUM)("the report's overview page in Chromium", () => 
     expect(tracked.consoleErrors).toEqual([]);
     expect(tracked.externalRequests()).toEqual([]);
     expect(tracked.requests.length).toBeGreaterThan(5);
+  });
+
+  it("shows the IOzone page of a database with no IOzone rows as a note, not an error", async () => {
+    const iozone = await browser.newPage();
+    await iozone.gotoAndWait(`${server.origin}/iozone`, "[data-empty]");
+    expect(await iozone.page.$eval("[data-empty]", (el) => el.textContent)).toMatch(/^No IOzone results in this database yet/);
+    expect(await iozone.cellErrors()).toEqual([]);
+    expect(iozone.consoleErrors).toEqual([]);
+    expect(await iozone.page.$$eval("figcaption", (els) => els.map((el) => el.textContent).join(" "))).not.toMatch(/null|NaN|undefined/);
   });
 
   it("changes the table when an environment is unticked", async () => {

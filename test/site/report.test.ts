@@ -4,7 +4,6 @@
  * environment whose label is HTML) plus the paper's reference numbers. The site is built once.
  */
 import {DuckDBInstance} from "@duckdb/node-api";
-import {execa} from "execa";
 import {mkdirSync, mkdtempSync, readFileSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
@@ -14,8 +13,8 @@ import {Store} from "../../data-loaders/store/store.ts";
 import {HAVE_CHROMIUM, openBrowser, serveDist, type BrowserSession, type StaticServer, type TrackedPage} from "../helpers/browser.ts";
 import {servePython} from "./python-server.ts";
 import {ROOT} from "../helpers/shared.ts";
+import {buildReportInto} from "../helpers/site-build.ts";
 
-const BIN = join(ROOT, "bin", "vmmbench.js");
 const ARTIFACTS = join(ROOT, "test-artifacts");
 const PAGES = [
   {path: "/", name: "overview", ready: "figure[data-chart=overhead] svg"},
@@ -30,6 +29,7 @@ const PAGES = [
 describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", () => {
   let dir: string;
   let db: string;
+  let dist: string;
   let server: StaticServer;
   let browser: BrowserSession;
   const dialogs: string[] = [];
@@ -65,8 +65,8 @@ describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", ()
     } finally {
       store.close();
     }
-    await execa("node", [BIN, "site", "build", "--db", db], {cwd: ROOT});
-    server = await serveDist(join(ROOT, "dist"));
+    dist = await buildReportInto(dir, db);
+    server = await serveDist(dist);
     browser = await openBrowser();
     mkdirSync(ARTIFACTS, {recursive: true});
   }, 600_000);
@@ -231,7 +231,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the report in Chromium (synthetic fixture)", ()
   });
 
   it("links between pages work under the README's server (python3 -m http.server): every sidebar, prev/next and in-text link returns 200", async () => {
-    const python = await servePython(join(ROOT, "dist"));
+    const python = await servePython(dist);
     try {
       const hrefs = new Set<string>();
       for (const p of PAGES) {
