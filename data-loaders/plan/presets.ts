@@ -96,6 +96,9 @@ export function quickPreset(host: HostVirt): unknown {
   return {
     name: "quick",
     environments,
+    // One meter span per cell, not per repetition: under TCG each span's round trip to the lab's
+    // KVM responder costs (lab-kvm's Table 2 step took 11 s with rep spans against 5 s without meters).
+    meters: "cell",
     suites: suitePresets("quick"),
     repetitions: {min: 1, max: 3, rsd: 0.05, budget_s: 100},
     step_timeout_s: 300
