@@ -54,7 +54,7 @@ export function passthroughCases(rows, environments, {width, fileKb, recordKb, c
     }
   }
   return el("div", {class: "paper-table passthrough-cases", style: `max-width:${width}px; overflow-x:auto`},
-    el("table", null, el("caption", null, caption ?? `Figures 3 and 4 by case: read and write bandwidth, ${formatSize(fileKb)} file, ${formatSize(recordKb)} records`), el("thead", null, head), el("tbody", null, body)));
+    el("table", null, el("caption", null, caption ?? (fileKb == null || recordKb == null ? "Figures 3 and 4 by case: no IOzone results in this selection" : `Figures 3 and 4 by case: read and write bandwidth, ${formatSize(fileKb)} file, ${formatSize(recordKb)} records`)), el("thead", null, head), el("tbody", null, body)));
 }
 
 /** The host-side driver in a line; the device and the IOMMU (long, as the kernel or Xen said them) folded. */

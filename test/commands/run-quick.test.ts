@@ -59,7 +59,7 @@ describe.skipIf(!enabled)("vmmbench run --plan quick (the main command)", () => 
         [runId]
       );
       for (const env of envs) {
-        expect(measured.filter((r) => r.environment === env.environment).map((r) => r.suite), String(env.environment)).toEqual(["iozone", "linpack", "lmbench"]);
+        expect(measured.filter((r) => r.environment === env.environment).map((r) => r.suite), String(env.environment)).toEqual(["iozone", "linpack", "lmbench", "meters"]);
       }
       const extra = Object.fromEntries(envs.map((e) => [String(e.environment), JSON.parse(String(e.extra)) as Record<string, string>]));
       if (extra["lab-kvm"]) {

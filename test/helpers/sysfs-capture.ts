@@ -1,5 +1,5 @@
 /**
- * Rebuilds a captured sysfs/procfs tree (test/fixtures/sysfs/*.txt, written by capture.sh in a
+ * Rebuilds a captured sysfs/procfs tree (test/targets/fixtures/sysfs/*.txt, written by capture.sh in a
  * real kernel) under a temporary directory, so the pass-through checks read it as they read /sys.
  *
  *   D path          a directory (relative to /sys)
@@ -12,7 +12,7 @@ import {tmpdir} from "node:os";
 import {dirname, join} from "node:path";
 import {ROOT} from "./shared.ts";
 
-export const SYSFS_FIXTURES = join(ROOT, "test", "fixtures", "sysfs");
+export const SYSFS_FIXTURES = join(ROOT, "test", "targets", "fixtures", "sysfs");
 
 export function sysfsCapture(name: string): {sys: string; proc: string} {
   const dir = mkdtempSync(join(tmpdir(), `vmmb-sysfs-${name}-`));

@@ -1,6 +1,6 @@
 /**
  * KVM's debugfs counters as the lab's responder captured them for a real fork loop under shadow
- * paging (test/fixtures/meters/README.md), and the QEMU target's own snapshot of a counter
+ * paging (test/meters/fixtures/README.md), and the QEMU target's own snapshot of a counter
  * directory.
  */
 import {mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync} from "node:fs";
@@ -12,7 +12,7 @@ import {kvmSpans, parseKvmSnapshots, snapshotKvm} from "../../data-loaders/meter
 import {parseProbeOutput} from "../../data-loaders/probes/parse-output.ts";
 import {ROOT} from "../helpers/shared.ts";
 
-const FIXTURES = join(ROOT, "test", "fixtures", "meters");
+const FIXTURES = join(ROOT, "test", "meters", "fixtures");
 const text = readFileSync(join(FIXTURES, "kvm-shadow-lat-fork.debugfs.txt"), "utf8");
 const stdout = readFileSync(join(FIXTURES, "kvm-shadow-lat-fork.jsonl"), "utf8");
 const scratch = mkdtempSync(join(tmpdir(), "vmmbench-kvm-debugfs-"));

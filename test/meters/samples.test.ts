@@ -1,6 +1,6 @@
 /**
  * A step's meters as samples: the probe's meter lines of a real fork loop in the lab's KVM guest
- * joined with the KVM counters the lab read for the same spans (test/fixtures/meters/).
+ * joined with the KVM counters the lab read for the same spans (test/meters/fixtures/).
  */
 import {readFileSync} from "node:fs";
 import {join} from "node:path";
@@ -11,7 +11,7 @@ import {meterSamples} from "../../data-loaders/meters/samples.ts";
 import {parseProbeOutput} from "../../data-loaders/probes/parse-output.ts";
 import {ROOT} from "../helpers/shared.ts";
 
-const FIXTURES = join(ROOT, "test", "fixtures", "meters");
+const FIXTURES = join(ROOT, "test", "meters", "fixtures");
 const stdout = readFileSync(join(FIXTURES, "kvm-shadow-lat-fork.jsonl"), "utf8");
 const host = kvmSpans(parseKvmSnapshots(readFileSync(join(FIXTURES, "kvm-shadow-lat-fork.debugfs.txt"), "utf8")), "1");
 const lines = parseProbeOutput(stdout).meters;

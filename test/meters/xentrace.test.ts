@@ -1,6 +1,6 @@
 /**
  * xentrace records read without xenalyze, on excerpts of real traces the lab's dom0 took while a
- * PV and a PVH domU ran the same fork loop (test/fixtures/meters/README.md).
+ * PV and a PVH domU ran the same fork loop (test/meters/fixtures/README.md).
  */
 import {readFileSync} from "node:fs";
 import {join} from "node:path";
@@ -11,7 +11,7 @@ import {readXenTrace, svmExitName, xenSpans, type TracedStep} from "../../data-l
 import {parseProbeOutput} from "../../data-loaders/probes/parse-output.ts";
 import {ROOT} from "../helpers/shared.ts";
 
-const FIXTURES = join(ROOT, "test", "fixtures", "meters");
+const FIXTURES = join(ROOT, "test", "meters", "fixtures");
 /** `xl info`'s cpu_mhz in the boot that took them. */
 const CPU_MHZ = 2300;
 

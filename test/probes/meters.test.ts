@@ -2,7 +2,7 @@
  * The probes' meter spans (probes/common.h), with the machine's real gcc and kernel: one meter line
  * per timed run, counted or not, outside the timed interval; --meters=cell and off; and the reasons
  * a probe records when /proc/stat or the host's port cannot be read. /proc/stat files captured in
- * the lab's guests (test/fixtures/meters/) are read through VMMB_PROC_STAT.
+ * the lab's guests (test/meters/fixtures/) are read through VMMB_PROC_STAT.
  */
 import {execFile} from "node:child_process";
 import {join} from "node:path";
@@ -16,7 +16,7 @@ beforeAll(async () => {
   build = await buildProbesDetailed({probes: ["vmmbench-lat", "vmmbench-ctx", "vmmbench-mem"]});
 }, 300_000);
 
-const FIXTURES = join(ROOT, "test", "fixtures", "meters");
+const FIXTURES = join(ROOT, "test", "meters", "fixtures");
 
 /** `refusals`: the probe may exit 1 having refused every repetition it measured (lat_ctx on a loaded host), its spans printed. */
 function run(probe: "vmmbench-lat" | "vmmbench-ctx" | "vmmbench-mem", args: string[], env: Record<string, string> = {}, {refusals = false} = {}): Promise<ProbeOutput & {stderr: string}> {

@@ -1,5 +1,5 @@
 /**
- * The report's side of meters on real lab captures (test/fixtures/meters/): the same fork loop in
+ * The report's side of meters on real lab captures (test/meters/fixtures/): the same fork loop in
  * a Xen PV and a PVH domU, with dom0's trace of it, and in a KVM guest whose host side went
  * missing. Cells join their metric's cell, PV and PVH are compared with an interval, and the
  * claims' causes cite the counts — or say why there are none.
@@ -18,7 +18,7 @@ import {computeReport, groupFromValues, type Group} from "../../data-loaders/rep
 import {median} from "../../data-loaders/stats.ts";
 import {ROOT} from "../helpers/shared.ts";
 
-const FIXTURES = join(ROOT, "test", "fixtures", "meters");
+const FIXTURES = join(ROOT, "test", "meters", "fixtures");
 const CPU_MHZ = 2300;
 const RUN = "20261205T000000Z-test";
 

@@ -1,6 +1,6 @@
 /**
  * The pre-flight checks of a real host's pass-through, on sysfs/procfs trees captured in a real
- * kernel (test/fixtures/sysfs/, see capture.sh: the nested lab's Q35 machine with QEMU's VT-d, an
+ * kernel (test/targets/fixtures/sysfs/, see capture.sh: the nested lab's Q35 machine with QEMU's VT-d, an
  * NVMe controller at 0000:00:05.0 and its root disk, virtio, at 0000:00:01.0). Binding itself runs
  * for real in the lab test (test/lab/passthrough.test.ts), with the same shell functions.
  */
