@@ -283,11 +283,11 @@ export class QemuTarget implements Target {
     validateBatch(steps, image);
     if (steps.length === 0 && this.#info) return;
     const accel = await this.accel();
+    await this.#bind();
     // KVM's counters for each meter span of the guest's probes, from this host (docs/meters.md).
     const port = accel === "kvm" && this.#machine === PC_MACHINE && steps.length > 0 && (this.options.meters ?? "rep") !== "off"
       ? await KvmMeterPort.listen(join(await this.#runDirFor(), "meter.sock"), () => this.#child?.pid)
       : undefined;
-    await this.#bind();
     const boot = await this.#prepare(steps, image, accel, port);
     const consolePath = join(boot.runDir, "console.log");
     const channelPath = join(boot.runDir, "channel.bin");
