@@ -288,7 +288,11 @@ export class QemuTarget implements Target {
     const port = accel === "kvm" && this.#machine === PC_MACHINE && steps.length > 0 && (this.options.meters ?? "rep") !== "off"
       ? await KvmMeterPort.listen(join(await this.#runDirFor(), "meter.sock"), () => this.#child?.pid)
       : undefined;
-    const boot = await this.#prepare(steps, image, accel, port);
+    // Until QEMU starts, nothing else closes the socket (afterExit does once it runs).
+    const boot = await this.#prepare(steps, image, accel, port).catch(async (error: unknown) => {
+      await port?.close();
+      throw error;
+    });
     const consolePath = join(boot.runDir, "console.log");
     const channelPath = join(boot.runDir, "channel.bin");
     const log = this.options.log ?? (() => {});
